@@ -1,0 +1,215 @@
+//! Host extraction: turns a field value (a DNS name, a URL, `host:port`, a
+//! Windows DNS debug-log name …) into the normalised host the zone set is
+//! asked about, or says it is not a host.
+//!
+//! Policy (README "Verdict policy", `shared/docs/zone-data.md` §4):
+//! - trim ASCII white space (CR/LF included); no quote stripping;
+//! - Windows DNS debug names `(3)foo(7)duckdns(3)org(0)` are decoded when the
+//!   whole value has that form;
+//! - URLs: drop the scheme, userinfo (up to the **last** `@` of the
+//!   authority), port, path, query and fragment; `\` ends the authority as
+//!   browsers do; a value without a scheme is read as `authority[/path]`, so
+//!   `host:443` and `host/path` work too;
+//! - a bracketed IPv6 literal, an IPv4 literal and anything whose last label
+//!   is numeric is not a host;
+//! - percent-encoding and Unicode in the host are decoded the way browsers
+//!   do (WHATWG host parsing: percent-decode, then IDNA/UTS 46 to punycode);
+//! - one trailing dot is stripped, ASCII is lower-cased;
+//! - the result must be `label(.label)+`, labels of 1–63 bytes from
+//!   `[a-z0-9_-]`, at most 253 bytes; anything else is not a host.
+
+/// Extracts hosts from values, reusing one buffer.
+#[derive(Debug, Default)]
+pub struct HostExtractor {
+    buf: Vec<u8>,
+}
+
+impl HostExtractor {
+    /// A new extractor.
+    pub fn new() -> HostExtractor {
+        HostExtractor::default()
+    }
+
+    /// The normalised host in `value`, or `None` when the value is not a
+    /// host (empty, `-`, an IP literal, garbage …).
+    pub fn host(&mut self, value: &[u8]) -> Option<&[u8]> {
+        let value = value.trim_ascii();
+        if value.is_empty() {
+            return None;
+        }
+        if value[0] == b'(' {
+            return if decode_debug_name(value, &mut self.buf) { finish(&mut self.buf) } else { None };
+        }
+        let host = authority_host(value)?;
+        if host.is_empty() || host[0] == b'[' {
+            // Empty, or a bracketed IPv6 literal: not a name.
+            return None;
+        }
+        self.buf.clear();
+        if host.iter().all(|&b| b.is_ascii() && b != b'%') {
+            self.buf.extend_from_slice(host);
+        } else {
+            // Slow path: percent-encoding or non-ASCII. WHATWG host parsing
+            // does exactly what browsers do with such hosts.
+            let s = std::str::from_utf8(host).ok()?;
+            match url::Host::parse(s).ok()? {
+                url::Host::Domain(d) => self.buf.extend_from_slice(d.as_bytes()),
+                url::Host::Ipv4(_) | url::Host::Ipv6(_) => return None,
+            }
+        }
+        finish(&mut self.buf)
+    }
+}
+
+/// Strips one trailing dot, lower-cases and validates the host in `buf`.
+fn finish(buf: &mut Vec<u8>) -> Option<&[u8]> {
+    if buf.last() == Some(&b'.') {
+        buf.pop();
+    }
+    buf.make_ascii_lowercase();
+    if is_host(buf) {
+        Some(&buf[..])
+    } else {
+        None
+    }
+}
+
+/// The host part of a URL or `authority[/path]` value (may still carry
+/// percent-encoding or Unicode; may be empty).
+fn authority_host(value: &[u8]) -> Option<&[u8]> {
+    let rest = match memchr::memmem::find(value, b"://") {
+        Some(i) if is_scheme(&value[..i]) => &value[i + 3..],
+        _ => value.strip_prefix(b"//").unwrap_or(value),
+    };
+    let end = rest.iter().position(|&b| matches!(b, b'/' | b'?' | b'#' | b'\\')).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    let host_port = match memchr::memrchr(b'@', authority) {
+        Some(at) => &authority[at + 1..],
+        None => authority,
+    };
+    if host_port.first() == Some(&b'[') {
+        return Some(host_port);
+    }
+    // A port (or, without brackets, an IPv6 literal's first group) follows
+    // the first colon; either way the name is what comes before it.
+    Some(match memchr::memchr(b':', host_port) {
+        Some(c) => &host_port[..c],
+        None => host_port,
+    })
+}
+
+/// RFC 3986 scheme: `ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`.
+fn is_scheme(s: &[u8]) -> bool {
+    match s.split_first() {
+        Some((first, rest)) => {
+            first.is_ascii_alphabetic()
+                && rest.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+        }
+        None => false,
+    }
+}
+
+/// Decodes a Windows DNS debug-log name, `(3)foo(7)duckdns(3)org(0)`, into
+/// `foo.duckdns.org` in `out`. False unless the whole value has that form.
+fn decode_debug_name(value: &[u8], out: &mut Vec<u8>) -> bool {
+    out.clear();
+    let mut rest = value;
+    loop {
+        let Some(close) = rest.iter().position(|&b| b == b')') else { return false };
+        if close < 2 || close > 4 || rest[0] != b'(' {
+            return false;
+        }
+        let digits = &rest[1..close];
+        if !digits.iter().all(u8::is_ascii_digit) {
+            return false;
+        }
+        // At most three digits, so this cannot overflow.
+        let n = digits.iter().fold(0usize, |n, &d| n * 10 + usize::from(d - b'0'));
+        rest = &rest[close + 1..];
+        if n == 0 {
+            return rest.is_empty() && !out.is_empty();
+        }
+        if rest.len() < n {
+            return false;
+        }
+        if !out.is_empty() {
+            out.push(b'.');
+        }
+        out.extend_from_slice(&rest[..n]);
+        rest = &rest[n..];
+    }
+}
+
+/// Whether a lower-cased name is a host we judge: two or more labels of
+/// 1–63 bytes from `[a-z0-9_-]`, at most 253 bytes, and a last label that is
+/// not all digits (IPv4 literals and numeric TLDs are not names).
+pub fn is_host(name: &[u8]) -> bool {
+    crate::zonetable::is_valid_zone(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn h(v: &str) -> Option<String> {
+        HostExtractor::new().host(v.as_bytes()).map(|b| String::from_utf8(b.to_vec()).unwrap())
+    }
+
+    #[test]
+    fn extraction_table() {
+        let cases: &[(&str, Option<&str>)] = &[
+            ("foo.duckdns.org", Some("foo.duckdns.org")),
+            ("  Foo.DuckDNS.org.\r\n", Some("foo.duckdns.org")),
+            ("foo.duckdns.org..", None),
+            ("http://foo.duckdns.org/x?y#z", Some("foo.duckdns.org")),
+            ("HTTPS://user:pw@Foo.duckdns.org:8443/p", Some("foo.duckdns.org")),
+            ("http://a@b@foo.duckdns.org/", Some("foo.duckdns.org")),
+            ("http://foo.duckdns.org@evil.example/", Some("evil.example")),
+            ("http://evil.example/foo.duckdns.org", Some("evil.example")),
+            ("http://evil.example\\foo.duckdns.org", Some("evil.example")),
+            ("http://evil.example?u=http://foo.duckdns.org/", Some("evil.example")),
+            ("foo.duckdns.org:443", Some("foo.duckdns.org")),
+            ("foo.duckdns.org/path", Some("foo.duckdns.org")),
+            ("//foo.duckdns.org/x", Some("foo.duckdns.org")),
+            ("(3)foo(7)duckdns(3)org(0)", Some("foo.duckdns.org")),
+            ("(3)foo(7)duckdns(3)org", None),
+            ("(3)fo(7)duckdns(3)org(0)", None),
+            ("http://foo%2Educkdns.org/", Some("foo.duckdns.org")),
+            ("bücher.duckdns.org", Some("xn--bcher-kva.duckdns.org")),
+            ("http://[2001:db8::1]:80/", None),
+            ("[2001:db8::1]", None),
+            ("2001:db8::1", None),
+            ("10.1.2.3", None),
+            ("http://10.1.2.3:8080/", None),
+            ("4.3.2.1.in-addr.arpa", Some("4.3.2.1.in-addr.arpa")),
+            ("", None),
+            ("-", None),
+            ("(empty)", None),
+            ("localhost", None),
+            ("foo bar.duckdns.org", None),
+            ("*.duckdns.org", None),
+            ("a..duckdns.org", None),
+            (".duckdns.org", None),
+            ("\u{ff}\u{fe}", None),
+        ];
+        for (input, want) in cases {
+            assert_eq!(h(input).as_deref(), *want, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_is_not_a_host() {
+        assert_eq!(HostExtractor::new().host(b"foo.\xffduckdns.org"), None);
+    }
+
+    #[test]
+    fn label_and_name_limits() {
+        let label63 = "a".repeat(63);
+        assert!(h(&format!("{label63}.duckdns.org")).is_some());
+        assert!(h(&format!("a{label63}.duckdns.org")).is_none());
+        let long = format!("{}duckdns.org", "a.".repeat(121));
+        assert_eq!(long.len(), 253);
+        assert!(h(&long).is_some());
+        assert!(h(&format!("a{long}")).is_none());
+    }
+}

@@ -1,0 +1,304 @@
+//! The CSV record layer for Splunk's bodies: finds record and field
+//! boundaries in raw bytes without building records, so each input record
+//! can be copied out unchanged; decodes single values (quotes) and Splunk's
+//! multivalue cells (`$a$;$b$`, `$$` escape); writes values with minimal
+//! quoting.
+//!
+//! Grammar (RFC 4180 as splunkd writes it): fields separated by `,`, records
+//! ended by `\n`, `\r\n` or a lone `\r`; a field that starts with `"` is
+//! quoted, runs to the next `"` not doubled, and must be followed by `,`, a
+//! record end or the end of input. A `"` inside an unquoted field is data.
+
+/// Where a field lies in the input: `start..end`, quotes included.
+pub type Span = (usize, usize);
+
+/// One record found by [`scan_record`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordSpan {
+    /// First byte of the record.
+    pub start: usize,
+    /// End of the last field (the terminator is not included).
+    pub content_end: usize,
+    /// First byte after the terminator (== `content_end` at end of input).
+    pub end: usize,
+}
+
+/// What [`scan_record`] found at a position.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scan {
+    /// A whole record; its fields are in the `fields` vector.
+    Record(RecordSpan),
+    /// The input ends inside a record and more input may follow
+    /// (only when `at_eof` is false).
+    NeedMore,
+    /// No bytes are left.
+    End,
+}
+
+/// A CSV syntax error, at a byte offset of the scanned input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CsvError {
+    /// A quoted field has no closing quote before the end of the input.
+    #[error("quoted field starting at byte {at} is never closed")]
+    UnclosedQuote {
+        /// Byte offset of the opening quote.
+        at: usize,
+    },
+    /// A byte other than `,` or a line end follows a closing quote.
+    #[error("unexpected byte {byte:#04x} after a closing quote at byte {at}")]
+    AfterQuote {
+        /// Byte offset of the offending byte.
+        at: usize,
+        /// The byte.
+        byte: u8,
+    },
+}
+
+/// Scans one record starting at `pos`, pushing each field's span into
+/// `fields` (cleared first). With `at_eof` false, a record that reaches the
+/// end of `buf` without a terminator is [`Scan::NeedMore`]; with `at_eof`
+/// true it is a record (an unclosed quote is then an error).
+pub fn scan_record(
+    buf: &[u8],
+    pos: usize,
+    at_eof: bool,
+    fields: &mut Vec<Span>,
+) -> Result<Scan, CsvError> {
+    fields.clear();
+    if pos >= buf.len() {
+        return Ok(Scan::End);
+    }
+    let mut i = pos;
+    loop {
+        let start = i;
+        if buf.get(i) == Some(&b'"') {
+            // Quoted: find the closing quote, skipping doubled ones.
+            let mut j = i + 1;
+            loop {
+                match memchr::memchr(b'"', &buf[j..]) {
+                    None => {
+                        return if at_eof {
+                            Err(CsvError::UnclosedQuote { at: start })
+                        } else {
+                            Ok(Scan::NeedMore)
+                        };
+                    }
+                    Some(k) => {
+                        let q = j + k;
+                        if buf.get(q + 1) == Some(&b'"') {
+                            j = q + 2;
+                            continue;
+                        }
+                        if q + 1 == buf.len() && !at_eof {
+                            // The next byte may be another quote.
+                            return Ok(Scan::NeedMore);
+                        }
+                        i = q + 1;
+                        break;
+                    }
+                }
+            }
+            match buf.get(i) {
+                None | Some(b',' | b'\n' | b'\r') => {}
+                Some(&byte) => return Err(CsvError::AfterQuote { at: i, byte }),
+            }
+        } else {
+            i += memchr::memchr3(b',', b'\n', b'\r', &buf[i..]).unwrap_or(buf.len() - i);
+        }
+        fields.push((start, i));
+        match buf.get(i) {
+            Some(b',') => i += 1,
+            Some(b'\n') => {
+                return Ok(Scan::Record(RecordSpan { start: pos, content_end: i, end: i + 1 }))
+            }
+            Some(b'\r') => {
+                if i + 1 == buf.len() && !at_eof {
+                    // A CRLF may be split across reads.
+                    return Ok(Scan::NeedMore);
+                }
+                let end = if buf.get(i + 1) == Some(&b'\n') { i + 2 } else { i + 1 };
+                return Ok(Scan::Record(RecordSpan { start: pos, content_end: i, end }));
+            }
+            Some(_) => unreachable!("fields end at a separator or the end"),
+            None if at_eof => {
+                return Ok(Scan::Record(RecordSpan { start: pos, content_end: i, end: i }))
+            }
+            None => return Ok(Scan::NeedMore),
+        }
+    }
+}
+
+/// The value of a raw field: quotes removed and `""` undoubled. Borrows
+/// `raw` when nothing needs undoubling, else decodes into `scratch`.
+pub fn unquote<'a>(raw: &'a [u8], scratch: &'a mut Vec<u8>) -> &'a [u8] {
+    if raw.len() < 2 || raw[0] != b'"' {
+        return raw;
+    }
+    let inner = &raw[1..raw.len() - 1];
+    if memchr::memchr(b'"', inner).is_none() {
+        return inner;
+    }
+    scratch.clear();
+    let mut rest = inner;
+    while let Some(q) = memchr::memchr(b'"', rest) {
+        // Inside a well-formed quoted field every quote is doubled.
+        scratch.extend_from_slice(&rest[..=q]);
+        rest = rest.get(q + 2..).unwrap_or(&[]);
+    }
+    scratch.extend_from_slice(rest);
+    scratch
+}
+
+/// Calls `f` with each value of a Splunk multivalue cell (`$a$;$b$$c$` →
+/// `a`, `b$c`). Returns false, having called `f` for the values before the
+/// fault, when the cell is not well-formed.
+pub fn for_each_mv_value(cell: &[u8], scratch: &mut Vec<u8>, mut f: impl FnMut(&[u8])) -> bool {
+    let mut rest = cell;
+    loop {
+        if rest.first() != Some(&b'$') {
+            return false;
+        }
+        rest = &rest[1..];
+        scratch.clear();
+        loop {
+            let Some(d) = memchr::memchr(b'$', rest) else { return false };
+            scratch.extend_from_slice(&rest[..d]);
+            if rest.get(d + 1) == Some(&b'$') {
+                scratch.push(b'$');
+                rest = &rest[d + 2..];
+            } else {
+                rest = &rest[d + 1..];
+                break;
+            }
+        }
+        f(scratch);
+        match rest.split_first() {
+            None => return true,
+            Some((b';', tail)) => rest = tail,
+            Some(_) => return false,
+        }
+    }
+}
+
+/// Appends `values` as a multivalue cell body (`$a$;$b$$c$`), unquoted.
+pub fn encode_mv<'a>(values: impl IntoIterator<Item = &'a [u8]>, out: &mut Vec<u8>) {
+    for (i, v) in values.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b';');
+        }
+        out.push(b'$');
+        let mut rest = v;
+        while let Some(d) = memchr::memchr(b'$', rest) {
+            out.extend_from_slice(&rest[..=d]);
+            out.push(b'$');
+            rest = &rest[d + 1..];
+        }
+        out.extend_from_slice(rest);
+        out.push(b'$');
+    }
+}
+
+/// Appends `value` as one CSV field, quoted only when it holds `,`, `"`,
+/// CR or LF.
+pub fn write_field(value: &[u8], out: &mut Vec<u8>) {
+    if !value.iter().any(|&b| matches!(b, b',' | b'"' | b'\r' | b'\n')) {
+        out.extend_from_slice(value);
+        return;
+    }
+    out.push(b'"');
+    let mut rest = value;
+    while let Some(q) = memchr::memchr(b'"', rest) {
+        out.extend_from_slice(&rest[..=q]);
+        out.push(b'"');
+        rest = &rest[q + 1..];
+    }
+    out.extend_from_slice(rest);
+    out.push(b'"');
+}
+
+/// The 1-based line of byte `offset` in `buf`.
+pub fn line_of(buf: &[u8], offset: usize) -> usize {
+    1 + memchr::memchr_iter(b'\n', &buf[..offset.min(buf.len())]).count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan_all(buf: &[u8]) -> Vec<Vec<Vec<u8>>> {
+        let mut pos = 0;
+        let mut fields = Vec::new();
+        let mut out = Vec::new();
+        let mut scratch = Vec::new();
+        while let Scan::Record(r) = scan_record(buf, pos, true, &mut fields).unwrap() {
+            out.push(fields.iter().map(|&(s, e)| unquote(&buf[s..e], &mut scratch).to_vec()).collect());
+            pos = r.end;
+        }
+        out
+    }
+
+    #[test]
+    fn records_and_quotes() {
+        let body = b"a,\"b,\"\"c\"\"\",d\r\n\"x\ny\",,z\n1,2,3";
+        let recs = scan_all(body);
+        assert_eq!(
+            recs,
+            vec![
+                vec![b"a".to_vec(), b"b,\"c\"".to_vec(), b"d".to_vec()],
+                vec![b"x\ny".to_vec(), b"".to_vec(), b"z".to_vec()],
+                vec![b"1".to_vec(), b"2".to_vec(), b"3".to_vec()],
+            ]
+        );
+    }
+
+    #[test]
+    fn single_empty_column_lines_are_records() {
+        assert_eq!(scan_all(b"q\n\nx\n").len(), 3);
+    }
+
+    #[test]
+    fn need_more_at_split_points() {
+        let mut f = Vec::new();
+        for partial in [&b"a,b"[..], b"a,\"b", b"a,\"b\"", b"a,b\r"] {
+            assert_eq!(scan_record(partial, 0, false, &mut f), Ok(Scan::NeedMore), "{partial:?}");
+        }
+        assert!(matches!(scan_record(b"a,b\r\n", 0, false, &mut f), Ok(Scan::Record(_))));
+    }
+
+    #[test]
+    fn errors_say_where() {
+        let mut f = Vec::new();
+        assert_eq!(
+            scan_record(b"a,\"bc", 0, true, &mut f),
+            Err(CsvError::UnclosedQuote { at: 2 })
+        );
+        assert_eq!(
+            scan_record(b"a,\"b\"c\n", 0, true, &mut f),
+            Err(CsvError::AfterQuote { at: 5, byte: b'c' })
+        );
+    }
+
+    #[test]
+    fn mv_round_trip() {
+        let vals: Vec<&[u8]> = vec![b"a", b"b$c", b"", b"$$"];
+        let mut enc = Vec::new();
+        encode_mv(vals.iter().copied(), &mut enc);
+        assert_eq!(enc, b"$a$;$b$$c$;$$;$$$$$$");
+        let mut got = Vec::new();
+        let mut scratch = Vec::new();
+        assert!(for_each_mv_value(&enc, &mut scratch, |v| got.push(v.to_vec())));
+        assert_eq!(got, vals.iter().map(|v| v.to_vec()).collect::<Vec<_>>());
+        for bad in [&b"a"[..], b"$a", b"$a$b", b"$a$;"] {
+            assert!(!for_each_mv_value(bad, &mut scratch, |_| {}), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn write_field_quotes_minimally() {
+        let mut out = Vec::new();
+        write_field(b"FreeDNS (afraid.org)", &mut out);
+        out.push(b'|');
+        write_field(b"a,\"b\"\nc", &mut out);
+        assert_eq!(out, b"FreeDNS (afraid.org)|\"a,\"\"b\"\"\nc\"");
+    }
+}

@@ -1,0 +1,187 @@
+//! The SCP v2 session: what `dynamicdns scp` does when splunkd runs it.
+//!
+//! Lock-step: one getinfo request and one reply (`{"type":"streaming"}`,
+//! so splunkd may run the command on indexers), then one reply per execute
+//! request, echoing the request's `finished`; EOF between chunks ends the
+//! session cleanly (probes that only ask getinfo end that way too). Nothing
+//! but chunks is written to stdout. On any error the protocol's error reply
+//! is sent — `{"inspector":{"messages":[["ERROR",msg]]},"finished":true,
+//! "error":msg}`, inspector first as Splunk's own MLTK does — and the
+//! caller exits 1.
+
+use std::io::{self, Read, Write};
+
+use serde_json::{Map, Value};
+
+use crate::command::{Enricher, Options};
+use crate::frame::{self, ChunkReader, FrameError};
+use crate::zones::ZoneSet;
+
+/// Why a session ended with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    /// The input's framing is broken.
+    #[error(transparent)]
+    Frame(#[from] FrameError),
+    /// A request is not what the protocol allows.
+    #[error("chunk {chunk}: {message}")]
+    Protocol {
+        /// Which chunk.
+        chunk: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// The command's options are wrong (sent in reply to getinfo).
+    #[error("{0}")]
+    Options(String),
+    /// An execute body is not valid CSV for the command.
+    #[error("execute request in chunk {chunk}: body line {line}, record {record}: {message}")]
+    Body {
+        /// Which chunk.
+        chunk: u64,
+        /// 1-based line of the body.
+        line: usize,
+        /// 1-based record number (0 = header row).
+        record: u64,
+        /// What is wrong.
+        message: String,
+    },
+    /// Writing a reply failed (splunkd went away); no reply can be sent.
+    #[error("writing a reply failed: {0}")]
+    Write(io::Error),
+}
+
+impl SessionError {
+    /// True when the error reply cannot (or need not) be written: stdout is
+    /// gone. A broken pipe means splunkd stopped reading — exit quietly.
+    pub fn is_write(&self) -> bool {
+        matches!(self, SessionError::Write(_))
+    }
+}
+
+/// Statistics of a finished session, for the log.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Execute requests answered.
+    pub executes: u64,
+    /// Records enriched.
+    pub records: u64,
+    /// Records with `isDynDNS=True`.
+    pub matched: u64,
+}
+
+/// Runs a session over `input`/`output` with `zones`. On error the error
+/// reply has already been written (unless writing itself failed).
+pub fn run<R: Read, W: Write>(input: R, mut output: W, zones: &ZoneSet) -> Result<Summary, SessionError> {
+    let result = session(input, &mut output, zones);
+    if let Err(e) = &result {
+        if !e.is_write() {
+            // Best effort: if stdout is gone there is nobody to tell.
+            let _ = frame::write_chunk(&mut output, &error_metadata(&e.to_string()), b"");
+        }
+    }
+    result
+}
+
+fn session<R: Read, W: Write>(input: R, output: &mut W, zones: &ZoneSet) -> Result<Summary, SessionError> {
+    let mut rdr = ChunkReader::new(input);
+    let mut summary = Summary::default();
+    if !rdr.read_chunk()? {
+        return Ok(summary);
+    }
+    let meta = parse_metadata(&rdr.metadata, rdr.chunk_number())?;
+    let action = action_of(&meta, rdr.chunk_number())?;
+    if action != "getinfo" {
+        return Err(protocol(rdr.chunk_number(), format!("expected a getinfo request first, got action '{action}'")));
+    }
+    let options = options_of(&meta)?;
+    let mut enricher = Enricher::new(zones, &options, true)
+        .map_err(|e| SessionError::Options(e.to_string()))?;
+    frame::write_chunk(output, br#"{"type":"streaming"}"#, b"").map_err(SessionError::Write)?;
+
+    let mut out = Vec::new();
+    let mut warned = false;
+    while rdr.read_chunk()? {
+        let chunk = rdr.chunk_number();
+        let meta = parse_metadata(&rdr.metadata, chunk)?;
+        match action_of(&meta, chunk)? {
+            "execute" => {}
+            "getinfo" => return Err(protocol(chunk, "unexpected second getinfo request".to_string())),
+            other => return Err(protocol(chunk, format!("unknown action '{other}'"))),
+        }
+        let finished = match meta.get("finished") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(b)) => *b,
+            Some(v) => return Err(protocol(chunk, format!("'finished' must be true or false, got {v}"))),
+        };
+        out.clear();
+        let counts = enricher.process_body(&rdr.body, &mut out).map_err(|e| SessionError::Body {
+            chunk,
+            line: crate::record::line_of(&rdr.body, e.offset),
+            record: e.record,
+            message: e.to_string(),
+        })?;
+        summary.executes += 1;
+        summary.records += counts.records;
+        summary.matched += counts.matched;
+        let mut reply = Map::new();
+        reply.insert("finished".to_string(), Value::Bool(finished));
+        if counts.records > 0 && enricher.fields_missing() && !warned {
+            warned = true;
+            let msg = format!(
+                "dynamicdns: none of the fields {} is present in the events; every event gets isDynDNS=False",
+                options.fields.join(", ")
+            );
+            reply.insert("inspector".to_string(), inspector("WARN", &msg));
+        }
+        let meta_bytes = serde_json::to_vec(&reply).map_err(|e| protocol(chunk, e.to_string()))?;
+        frame::write_chunk(output, &meta_bytes, &out).map_err(SessionError::Write)?;
+    }
+    Ok(summary)
+}
+
+fn protocol(chunk: u64, message: String) -> SessionError {
+    SessionError::Protocol { chunk, message }
+}
+
+fn parse_metadata(bytes: &[u8], chunk: u64) -> Result<Map<String, Value>, SessionError> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(m)) => Ok(m),
+        Ok(_) => Err(protocol(chunk, "metadata is not a JSON object".to_string())),
+        Err(e) => Err(protocol(chunk, format!("metadata is not valid JSON: {e}"))),
+    }
+}
+
+fn action_of(meta: &Map<String, Value>, chunk: u64) -> Result<&str, SessionError> {
+    match meta.get("action") {
+        Some(Value::String(a)) => Ok(a),
+        Some(v) => Err(protocol(chunk, format!("'action' must be a string, got {v}"))),
+        None => Err(protocol(chunk, "metadata has no 'action'".to_string())),
+    }
+}
+
+/// The command's options from `searchinfo.args`.
+fn options_of(meta: &Map<String, Value>) -> Result<Options, SessionError> {
+    let args = meta.get("searchinfo").and_then(|s| s.get("args"));
+    let args: Vec<&str> = match args {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_str().ok_or_else(|| SessionError::Options(format!("searchinfo.args holds a non-string: {v}"))))
+            .collect::<Result<_, _>>()?,
+        Some(v) => return Err(SessionError::Options(format!("searchinfo.args is not a list: {v}"))),
+    };
+    Options::from_args(&args).map_err(|e| SessionError::Options(e.to_string()))
+}
+
+fn inspector(level: &str, msg: &str) -> Value {
+    serde_json::json!({ "messages": [[level, msg]] })
+}
+
+/// The error reply's metadata, keys in the order Splunk's MLTK insists on.
+pub fn error_metadata(msg: &str) -> Vec<u8> {
+    // serde_json's Map keeps keys sorted; "error" < "finished" < "inspector"
+    // would put error first, so the object is written by hand.
+    let msg = Value::String(msg.to_string());
+    format!(r#"{{"inspector":{{"messages":[["ERROR",{msg}]]}},"finished":true,"error":{msg}}}"#).into_bytes()
+}
