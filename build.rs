@@ -37,10 +37,15 @@ fn main() {
     std::fs::write(out.join("zones.blob"), &*table.blob).expect("write zones.blob");
     let mut src = String::new();
     writeln!(src, "/// Zone names, concatenated.").unwrap();
-    writeln!(src, "static BLOB: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/zones.blob\"));").unwrap();
+    writeln!(
+        src,
+        "static BLOB: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/zones.blob\"));"
+    )
+    .unwrap();
     writeln!(src, "static ENTRIES: &[Entry] = &[").unwrap();
     for e in table.entries.iter() {
-        writeln!(src, "Entry{{start:{},len:{},provider:{}}},", e.start, e.len, e.provider).unwrap();
+        writeln!(src, "Entry{{start:{},len:{},provider:{}}},", e.start, e.len, e.provider)
+            .unwrap();
     }
     writeln!(src, "];\nstatic SLOTS: &[u32] = &[").unwrap();
     for chunk in table.slots.chunks(32) {

@@ -130,7 +130,9 @@ fn run_scp(args: &[OsString]) -> ExitCode {
                 Err(_) => ExitCode::FAILURE,
             };
         }
-        eprintln!("dynamicdns: scp takes no arguments (SPL options arrive in the getinfo request)");
+        eprintln!(
+            "dynamicdns: scp takes no arguments (SPL options arrive in the getinfo request)"
+        );
         return ExitCode::from(2);
     }
     let zones = ZoneSet::embedded();
@@ -202,7 +204,10 @@ fn parse_common(args: &[OsString], allow_field: bool) -> Result<CommonArgs, Fail
             _ => (s, None),
         };
         let mut value = |name: &str| {
-            inline.clone().or_else(|| it.next().cloned()).ok_or_else(|| Failure::usage(format!("{name} needs a value")))
+            inline
+                .clone()
+                .or_else(|| it.next().cloned())
+                .ok_or_else(|| Failure::usage(format!("{name} needs a value")))
         };
         match flag {
             "--" => only_positional = true,
@@ -232,7 +237,8 @@ fn load_zones(path: &Option<PathBuf>) -> Result<ZoneSet, Failure> {
         Some(p) => {
             let name = p.display().to_string();
             let f = File::open(p).map_err(|e| Failure::data(format!("{name}: {e}")))?;
-            ZoneSet::from_csv(io::BufReader::new(f), &name).map_err(|e| Failure::data(e.to_string()))
+            ZoneSet::from_csv(io::BufReader::new(f), &name)
+                .map_err(|e| Failure::data(e.to_string()))
         }
     }
 }
@@ -243,22 +249,27 @@ fn check(args: &[OsString]) -> Result<(), Failure> {
         return print(CHECK_HELP);
     }
     let zones = load_zones(&common.zones)?;
-    let mut enricher = Enricher::new(&zones, &common.options, false)
-        .map_err(|e| Failure::data(e.to_string()))?;
+    let mut enricher =
+        Enricher::new(&zones, &common.options, false).map_err(|e| Failure::data(e.to_string()))?;
     let stdout = io::stdout().lock();
     let mut w = csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, stdout));
     let mut result = (|| -> Result<(), Failure> {
         w.write_record(["value", "isDynDNS", "provider", "dyndns_zone"]).map_err(csv_write)?;
         let mut row = |value: &[u8], enricher: &mut Enricher| -> Result<(), Failure> {
             let v = enricher.verdict(value);
-            w.write_record([value, v.is_dyndns.as_bytes(), &v.providers, &v.zones]).map_err(csv_write)
+            w.write_record([value, v.is_dyndns.as_bytes(), v.providers, v.zones])
+                .map_err(csv_write)
         };
         if common.positional.is_empty() {
             let mut stdin = io::stdin().lock();
             let mut line = Vec::new();
             loop {
                 line.clear();
-                if stdin.read_until(b'\n', &mut line).map_err(|e| Failure::data(format!("stdin: {e}")))? == 0 {
+                if stdin
+                    .read_until(b'\n', &mut line)
+                    .map_err(|e| Failure::data(format!("stdin: {e}")))?
+                    == 0
+                {
                     break;
                 }
                 let v = line.strip_suffix(b"\n").unwrap_or(&line);
@@ -280,7 +291,9 @@ fn check(args: &[OsString]) -> Result<(), Failure> {
 
 fn csv_write(e: csv::Error) -> Failure {
     match e.into_kind() {
-        csv::ErrorKind::Io(io) => Failure { message: format!("writing output: {io}"), code: pipe_code(&io) },
+        csv::ErrorKind::Io(io) => {
+            Failure { message: format!("writing output: {io}"), code: pipe_code(&io) }
+        }
         other => Failure::data(format!("writing output: {other:?}")),
     }
 }
@@ -320,8 +333,8 @@ fn enrich(args: &[OsString]) -> Result<(), Failure> {
         }
         None => ("<stdin>".to_string(), Box::new(io::stdin().lock())),
     };
-    let mut enricher = Enricher::new(&zones, &common.options, false)
-        .map_err(|e| Failure::data(e.to_string()))?;
+    let mut enricher =
+        Enricher::new(&zones, &common.options, false).map_err(|e| Failure::data(e.to_string()))?;
     let mut stdout = io::stdout().lock();
     ignore_broken_pipe(enrich_stream(&name, input, &mut stdout, &mut enricher, &common.options))
 }
@@ -367,11 +380,16 @@ fn enrich_stream(
                 )));
             }
         }
-        output.write_all(&out).map_err(|e| Failure { message: format!("writing output: {e}"), code: pipe_code(&e) })?;
+        output.write_all(&out).map_err(|e| Failure {
+            message: format!("writing output: {e}"),
+            code: pipe_code(&e),
+        })?;
         lines_before += memchr::memchr_iter(b'\n', &buf[..used]).count();
         buf.drain(..used);
     }
-    output.flush().map_err(|e| Failure { message: format!("writing output: {e}"), code: pipe_code(&e) })
+    output
+        .flush()
+        .map_err(|e| Failure { message: format!("writing output: {e}"), code: pipe_code(&e) })
 }
 
 fn zones(args: &[OsString]) -> Result<(), Failure> {
@@ -379,24 +397,41 @@ fn zones(args: &[OsString]) -> Result<(), Failure> {
     match it.next().as_deref() {
         Some("build") => {}
         Some("-h" | "--help") | None => return print(ZONES_HELP),
-        Some(other) => return Err(Failure::usage(format!("unknown zones command '{other}'\n\n{ZONES_HELP}"))),
+        Some(other) => {
+            return Err(Failure::usage(format!("unknown zones command '{other}'\n\n{ZONES_HELP}")))
+        }
     }
     let mut data = PathBuf::from("data");
     let mut out = PathBuf::from("lookups/dynamic_dns_providers.csv");
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--data" => data = it.next().map(PathBuf::from).ok_or_else(|| Failure::usage("--data needs a value"))?,
-            "--out" => out = it.next().map(PathBuf::from).ok_or_else(|| Failure::usage("--out needs a value"))?,
+            "--data" => {
+                data = it
+                    .next()
+                    .map(PathBuf::from)
+                    .ok_or_else(|| Failure::usage("--data needs a value"))?
+            }
+            "--out" => {
+                out = it
+                    .next()
+                    .map(PathBuf::from)
+                    .ok_or_else(|| Failure::usage("--out needs a value"))?
+            }
             "-h" | "--help" => return print(ZONES_HELP),
-            other => return Err(Failure::usage(format!("unknown option '{other}'\n\n{ZONES_HELP}"))),
+            other => {
+                return Err(Failure::usage(format!("unknown option '{other}'\n\n{ZONES_HELP}")))
+            }
         }
     }
-    let bytes: Vec<u8> = Err::<Vec<u8>, String>(format!("{}", data.display())).map_err(|e| Failure::data(e.to_string()))?;
+    let bytes = crate::zonebuild::build_lookup(&data).map_err(|e| Failure::data(e.to_string()))?;
     if out.as_os_str() == "-" {
         return write_stdout(io::stdout().lock().write_all(&bytes));
     }
     std::fs::write(&out, &bytes).map_err(|e| Failure::data(format!("{}: {e}", out.display())))?;
-    eprintln!("dynamicdns: wrote {} ({} zones)", out.display(), bytes.iter().filter(|&&b| b == b'\n').count() - 1);
+    eprintln!(
+        "dynamicdns: wrote {} ({} zones)",
+        out.display(),
+        bytes.iter().filter(|&&b| b == b'\n').count() - 1
+    );
     Ok(())
 }
-

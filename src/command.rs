@@ -339,13 +339,7 @@ impl<'z> Enricher<'z> {
             }
         }
         let outputs: &[OutCol] = if self.mv_columns {
-            &[
-                OutCol::IsDynDns,
-                OutCol::Provider,
-                OutCol::Zone,
-                OutCol::MvProvider,
-                OutCol::MvZone,
-            ]
+            &[OutCol::IsDynDns, OutCol::Provider, OutCol::Zone, OutCol::MvProvider, OutCol::MvZone]
         } else {
             &[OutCol::IsDynDns, OutCol::Provider, OutCol::Zone]
         };
@@ -398,7 +392,14 @@ impl<'z> Enricher<'z> {
                 let (s, e) = self.spans[col];
                 let cell = record::unquote(&buf[s..e], &mut self.scratch);
                 for v in cell.split(|&b| b == b'\n') {
-                    judge(self.zones, self.mode, &mut self.hosts, &mut self.scanner, v, &mut self.hits);
+                    judge(
+                        self.zones,
+                        self.mode,
+                        &mut self.hosts,
+                        &mut self.scanner,
+                        v,
+                        &mut self.hits,
+                    );
                 }
             }
         }

@@ -101,21 +101,30 @@ impl<R: Read> ChunkReader<R> {
             return Ok(false);
         }
         self.count = chunk;
-        let (meta_len, body_len) = parse_header(&self.header).ok_or_else(|| {
-            FrameError::BadHeader { chunk, got: escape(&self.header) }
-        })?;
+        let (meta_len, body_len) = parse_header(&self.header)
+            .ok_or_else(|| FrameError::BadHeader { chunk, got: escape(&self.header) })?;
         if meta_len > MAX_METADATA {
-            return Err(FrameError::TooLarge { chunk, what: "metadata", len: meta_len, max: MAX_METADATA });
+            return Err(FrameError::TooLarge {
+                chunk,
+                what: "metadata",
+                len: meta_len,
+                max: MAX_METADATA,
+            });
         }
         if body_len > MAX_BODY {
-            return Err(FrameError::TooLarge { chunk, what: "body", len: body_len, max: MAX_BODY });
+            return Err(FrameError::TooLarge {
+                chunk,
+                what: "body",
+                len: body_len,
+                max: MAX_BODY,
+            });
         }
-        read_exact_into(&mut self.rdr, meta_len, &mut self.metadata)
-            .map_err(io_err)?
-            .map_err(|got| FrameError::Truncated { chunk, what: "metadata", expected: meta_len, got })?;
-        read_exact_into(&mut self.rdr, body_len, &mut self.body)
-            .map_err(io_err)?
-            .map_err(|got| FrameError::Truncated { chunk, what: "body", expected: body_len, got })?;
+        read_exact_into(&mut self.rdr, meta_len, &mut self.metadata).map_err(io_err)?.map_err(
+            |got| FrameError::Truncated { chunk, what: "metadata", expected: meta_len, got },
+        )?;
+        read_exact_into(&mut self.rdr, body_len, &mut self.body).map_err(io_err)?.map_err(
+            |got| FrameError::Truncated { chunk, what: "body", expected: body_len, got },
+        )?;
         Ok(true)
     }
 
@@ -156,7 +165,11 @@ impl<R: Read> ChunkReader<R> {
 
 /// Reads exactly `len` bytes into `buf` (cleared first), growing it only as
 /// bytes arrive. `Ok(Err(got))` when input ends early.
-fn read_exact_into<R: Read>(rdr: &mut R, len: u64, buf: &mut Vec<u8>) -> io::Result<Result<(), u64>> {
+fn read_exact_into<R: Read>(
+    rdr: &mut R,
+    len: u64,
+    buf: &mut Vec<u8>,
+) -> io::Result<Result<(), u64>> {
     buf.clear();
     let got = rdr.take(len).read_to_end(buf)? as u64;
     Ok(if got == len { Ok(()) } else { Err(got) })
@@ -189,7 +202,7 @@ fn escape(bytes: &[u8]) -> String {
 
 /// Writes one chunk (header, metadata, body) and flushes it.
 pub fn write_chunk<W: Write>(out: &mut W, metadata: &[u8], body: &[u8]) -> io::Result<()> {
-    write!(out, "chunked 1.0,{},{}\n", metadata.len(), body.len())?;
+    writeln!(out, "chunked 1.0,{},{}", metadata.len(), body.len())?;
     out.write_all(metadata)?;
     out.write_all(body)?;
     out.flush()
@@ -199,7 +212,9 @@ pub fn write_chunk<W: Write>(out: &mut W, metadata: &[u8], body: &[u8]) -> io::R
 mod tests {
     use super::*;
 
-    fn read_all(input: &[u8]) -> Vec<Result<(Vec<u8>, Vec<u8>), String>> {
+    type Chunk = Result<(Vec<u8>, Vec<u8>), String>;
+
+    fn read_all(input: &[u8]) -> Vec<Chunk> {
         let mut r = ChunkReader::new(input);
         let mut out = Vec::new();
         loop {
@@ -230,7 +245,10 @@ mod tests {
     #[test]
     fn header_errors() {
         let cases: &[(&[u8], &str)] = &[
-            (b"chunked 2.0,1,1\n{}", "chunk 1: malformed transport header \"chunked 2.0,1,1\\\\n\""),
+            (
+                b"chunked 2.0,1,1\n{}",
+                "chunk 1: malformed transport header \"chunked 2.0,1,1\\\\n\"",
+            ),
             (b"chunked 1.0,-1,0\n", "malformed transport header"),
             (b"chunked 1.0, 1,0\n", "malformed transport header"),
             (b"chunked 1.0,1,x\n", "malformed transport header"),
@@ -247,7 +265,10 @@ mod tests {
         }
         let long = [b'x'; 200];
         let got = read_all(&long);
-        assert!(got[0].clone().unwrap_err().ends_with("...\" (expected \"chunked 1.0,<metadata length>,<body length>\")"));
+        assert!(got[0]
+            .clone()
+            .unwrap_err()
+            .ends_with("...\" (expected \"chunked 1.0,<metadata length>,<body length>\")"));
     }
 
     #[test]

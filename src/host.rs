@@ -38,7 +38,11 @@ impl HostExtractor {
             return None;
         }
         if value[0] == b'(' {
-            return if decode_debug_name(value, &mut self.buf) { finish(&mut self.buf) } else { None };
+            return if decode_debug_name(value, &mut self.buf) {
+                finish(&mut self.buf)
+            } else {
+                None
+            };
         }
         let host = authority_host(value)?;
         if host.is_empty() || host[0] == b'[' {
@@ -81,7 +85,8 @@ fn authority_host(value: &[u8]) -> Option<&[u8]> {
         Some(i) if is_scheme(&value[..i]) => &value[i + 3..],
         _ => value.strip_prefix(b"//").unwrap_or(value),
     };
-    let end = rest.iter().position(|&b| matches!(b, b'/' | b'?' | b'#' | b'\\')).unwrap_or(rest.len());
+    let end =
+        rest.iter().position(|&b| matches!(b, b'/' | b'?' | b'#' | b'\\')).unwrap_or(rest.len());
     let authority = &rest[..end];
     let host_port = match memchr::memrchr(b'@', authority) {
         Some(at) => &authority[at + 1..],
@@ -103,7 +108,9 @@ fn is_scheme(s: &[u8]) -> bool {
     match s.split_first() {
         Some((first, rest)) => {
             first.is_ascii_alphabetic()
-                && rest.iter().all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+                && rest
+                    .iter()
+                    .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
         }
         None => false,
     }
@@ -116,7 +123,7 @@ fn decode_debug_name(value: &[u8], out: &mut Vec<u8>) -> bool {
     let mut rest = value;
     loop {
         let Some(close) = rest.iter().position(|&b| b == b')') else { return false };
-        if close < 2 || close > 4 || rest[0] != b'(' {
+        if !(2..=4).contains(&close) || rest[0] != b'(' {
             return false;
         }
         let digits = &rest[1..close];

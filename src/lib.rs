@@ -26,6 +26,6 @@ pub mod host;
 pub mod record;
 pub mod scp;
 pub mod textscan;
-//TMP pub mod zonebuild;
+pub mod zonebuild;
 pub mod zones;
 pub mod zonetable;

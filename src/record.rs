@@ -231,7 +231,9 @@ mod tests {
         let mut out = Vec::new();
         let mut scratch = Vec::new();
         while let Scan::Record(r) = scan_record(buf, pos, true, &mut fields).unwrap() {
-            out.push(fields.iter().map(|&(s, e)| unquote(&buf[s..e], &mut scratch).to_vec()).collect());
+            out.push(
+                fields.iter().map(|&(s, e)| unquote(&buf[s..e], &mut scratch).to_vec()).collect(),
+            );
             pos = r.end;
         }
         out

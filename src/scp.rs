@@ -72,7 +72,11 @@ pub struct Summary {
 
 /// Runs a session over `input`/`output` with `zones`. On error the error
 /// reply has already been written (unless writing itself failed).
-pub fn run<R: Read, W: Write>(input: R, mut output: W, zones: &ZoneSet) -> Result<Summary, SessionError> {
+pub fn run<R: Read, W: Write>(
+    input: R,
+    mut output: W,
+    zones: &ZoneSet,
+) -> Result<Summary, SessionError> {
     let result = session(input, &mut output, zones);
     if let Err(e) = &result {
         if !e.is_write() {
@@ -83,7 +87,11 @@ pub fn run<R: Read, W: Write>(input: R, mut output: W, zones: &ZoneSet) -> Resul
     result
 }
 
-fn session<R: Read, W: Write>(input: R, output: &mut W, zones: &ZoneSet) -> Result<Summary, SessionError> {
+fn session<R: Read, W: Write>(
+    input: R,
+    output: &mut W,
+    zones: &ZoneSet,
+) -> Result<Summary, SessionError> {
     let mut rdr = ChunkReader::new(input);
     let mut summary = Summary::default();
     if !rdr.read_chunk()? {
@@ -92,11 +100,14 @@ fn session<R: Read, W: Write>(input: R, output: &mut W, zones: &ZoneSet) -> Resu
     let meta = parse_metadata(&rdr.metadata, rdr.chunk_number())?;
     let action = action_of(&meta, rdr.chunk_number())?;
     if action != "getinfo" {
-        return Err(protocol(rdr.chunk_number(), format!("expected a getinfo request first, got action '{action}'")));
+        return Err(protocol(
+            rdr.chunk_number(),
+            format!("expected a getinfo request first, got action '{action}'"),
+        ));
     }
     let options = options_of(&meta)?;
-    let mut enricher = Enricher::new(zones, &options, true)
-        .map_err(|e| SessionError::Options(e.to_string()))?;
+    let mut enricher =
+        Enricher::new(zones, &options, true).map_err(|e| SessionError::Options(e.to_string()))?;
     frame::write_chunk(output, br#"{"type":"streaming"}"#, b"").map_err(SessionError::Write)?;
 
     let mut out = Vec::new();
@@ -106,21 +117,26 @@ fn session<R: Read, W: Write>(input: R, output: &mut W, zones: &ZoneSet) -> Resu
         let meta = parse_metadata(&rdr.metadata, chunk)?;
         match action_of(&meta, chunk)? {
             "execute" => {}
-            "getinfo" => return Err(protocol(chunk, "unexpected second getinfo request".to_string())),
+            "getinfo" => {
+                return Err(protocol(chunk, "unexpected second getinfo request".to_string()))
+            }
             other => return Err(protocol(chunk, format!("unknown action '{other}'"))),
         }
         let finished = match meta.get("finished") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(b)) => *b,
-            Some(v) => return Err(protocol(chunk, format!("'finished' must be true or false, got {v}"))),
+            Some(v) => {
+                return Err(protocol(chunk, format!("'finished' must be true or false, got {v}")))
+            }
         };
         out.clear();
-        let counts = enricher.process_body(&rdr.body, &mut out).map_err(|e| SessionError::Body {
-            chunk,
-            line: crate::record::line_of(&rdr.body, e.offset),
-            record: e.record,
-            message: e.to_string(),
-        })?;
+        let counts =
+            enricher.process_body(&rdr.body, &mut out).map_err(|e| SessionError::Body {
+                chunk,
+                line: crate::record::line_of(&rdr.body, e.offset),
+                record: e.record,
+                message: e.to_string(),
+            })?;
         summary.executes += 1;
         summary.records += counts.records;
         summary.matched += counts.matched;
@@ -167,9 +183,15 @@ fn options_of(meta: &Map<String, Value>) -> Result<Options, SessionError> {
         None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(a)) => a
             .iter()
-            .map(|v| v.as_str().ok_or_else(|| SessionError::Options(format!("searchinfo.args holds a non-string: {v}"))))
+            .map(|v| {
+                v.as_str().ok_or_else(|| {
+                    SessionError::Options(format!("searchinfo.args holds a non-string: {v}"))
+                })
+            })
             .collect::<Result<_, _>>()?,
-        Some(v) => return Err(SessionError::Options(format!("searchinfo.args is not a list: {v}"))),
+        Some(v) => {
+            return Err(SessionError::Options(format!("searchinfo.args is not a list: {v}")))
+        }
     };
     Options::from_args(&args).map_err(|e| SessionError::Options(e.to_string()))
 }
@@ -183,5 +205,6 @@ pub fn error_metadata(msg: &str) -> Vec<u8> {
     // serde_json's Map keeps keys sorted; "error" < "finished" < "inspector"
     // would put error first, so the object is written by hand.
     let msg = Value::String(msg.to_string());
-    format!(r#"{{"inspector":{{"messages":[["ERROR",{msg}]]}},"finished":true,"error":{msg}}}"#).into_bytes()
+    format!(r#"{{"inspector":{{"messages":[["ERROR",{msg}]]}},"finished":true,"error":{msg}}}"#)
+        .into_bytes()
 }

@@ -48,7 +48,12 @@ impl TextScanner {
     }
 
     /// Calls `found` for every DDNS host in `text`, in order of appearance.
-    pub fn scan<'z>(&mut self, zones: &'z ZoneSet, text: &[u8], mut found: impl FnMut(ZoneMatch<'z>)) {
+    pub fn scan<'z>(
+        &mut self,
+        zones: &'z ZoneSet,
+        text: &[u8],
+        mut found: impl FnMut(ZoneMatch<'z>),
+    ) {
         let mut pos = 0;
         while pos < text.len() {
             let Some(m) = self.ac.find(Input::new(text).span(pos..text.len())) else { return };
@@ -87,8 +92,11 @@ mod tests {
     use super::*;
 
     fn zones() -> ZoneSet {
-        ZoneSet::from_csv(&b"zone,provider\nduckdns.org,DuckDNS\nhome.dyndns.org,Dyn\ndyndns.org,Dyn\n"[..], "t")
-            .unwrap()
+        ZoneSet::from_csv(
+            &b"zone,provider\nduckdns.org,DuckDNS\nhome.dyndns.org,Dyn\ndyndns.org,Dyn\n"[..],
+            "t",
+        )
+        .unwrap()
     }
 
     fn scan(text: &str) -> Vec<String> {

@@ -197,4 +197,3 @@ impl Default for ZoneSet {
         ZoneSet::embedded()
     }
 }
-

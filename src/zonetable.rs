@@ -134,8 +134,8 @@ impl TableBuilder {
             Some(&i) => i,
             None if provider.is_empty() => 0,
             None => {
-                let i = u16::try_from(self.providers.len())
-                    .map_err(|_| AddError::TooManyProviders)?;
+                let i =
+                    u16::try_from(self.providers.len()).map_err(|_| AddError::TooManyProviders)?;
                 self.providers.push(provider.to_string());
                 self.provider_index.insert(provider.to_string(), i);
                 i
@@ -192,7 +192,9 @@ pub fn is_valid_zone(name: &[u8]) -> bool {
         if label.is_empty() || label.len() > 63 {
             return false;
         }
-        if !label.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+        if !label
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
         {
             return false;
         }
