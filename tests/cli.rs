@@ -1,0 +1,257 @@
+//! The command line through the real binary: `check`, `enrich`, `zones`,
+//! help, errors naming file and line, and pipelines closing early.
+
+use std::io::{Read, Write};
+use std::process::{Command, Output, Stdio};
+
+fn bin() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_dynamicdns"))
+}
+
+fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = bin()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut i = child.stdin.take().unwrap();
+    let input = stdin.to_vec();
+    let w = std::thread::spawn(move || {
+        let _ = i.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    w.join().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
+    out
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8(o.stdout.clone()).unwrap()
+}
+
+fn tmp(name: &str, content: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("dynamicdns-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+#[test]
+fn check_arguments() {
+    let o = run(
+        &["check", "foo.duckdns.org", "duckdns.org", "http://a@x.ddns.net:8080/p", "10.0.0.1"],
+        b"",
+    );
+    assert!(o.status.success());
+    assert_eq!(
+        stdout(&o),
+        "value,isDynDNS,provider,dyndns_zone\n\
+         foo.duckdns.org,True,DuckDNS,duckdns.org\n\
+         duckdns.org,False,,\n\
+         http://a@x.ddns.net:8080/p,True,No-IP,ddns.net\n\
+         10.0.0.1,False,,\n"
+    );
+}
+
+#[test]
+fn check_stdin_lines_in_order_with_crlf_and_invalid_utf8() {
+    let o = run(&["check"], b"a.duckdns.org\r\n\nb.example.com\n\xff.duckdns.org\nlast.hopto.org");
+    assert!(o.status.success());
+    let mut want = b"value,isDynDNS,provider,dyndns_zone\n\
+a.duckdns.org,True,DuckDNS,duckdns.org\n\
+,False,,\n\
+b.example.com,False,,\n"
+        .to_vec();
+    want.extend_from_slice(b"\xff.duckdns.org,False,,\nlast.hopto.org,True,No-IP,hopto.org\n");
+    assert_eq!(String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&want));
+}
+
+#[test]
+fn check_text_mode_finds_embedded_hosts() {
+    let o = run(
+        &["check", "--text", "powershell -c iwr http://a.duckdns.org/x; curl b.ddns.net"],
+        b"",
+    );
+    assert_eq!(
+        stdout(&o),
+        "value,isDynDNS,provider,dyndns_zone\n\
+         powershell -c iwr http://a.duckdns.org/x; curl b.ddns.net,True,\"DuckDNS\nNo-IP\",\"duckdns.org\nddns.net\"\n"
+    );
+}
+
+#[test]
+fn check_with_custom_zone_file() {
+    let zones = tmp("zones.csv", b"zone,provider\ncorp-ddns.example,Corp\n");
+    let o = run(
+        &["check", "--zones", zones.to_str().unwrap(), "a.corp-ddns.example", "a.duckdns.org"],
+        b"",
+    );
+    assert_eq!(
+        stdout(&o),
+        "value,isDynDNS,provider,dyndns_zone\na.corp-ddns.example,True,Corp,corp-ddns.example\na.duckdns.org,False,,\n"
+    );
+}
+
+#[test]
+fn bad_zone_file_names_file_and_line() {
+    let zones = tmp("bad-zones.csv", b"zone,provider\nok.example,A\nnot a zone,B\n");
+    let o = run(&["check", "--zones", zones.to_str().unwrap(), "x"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}: line 3: zone \"not a zone\" is not a lower-case DNS name of two or more labels",
+            zones.display()
+        )),
+        "{err}"
+    );
+}
+
+#[test]
+fn enrich_sample_file() {
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/samples/dns.csv");
+    let o = run(&["enrich", "--field", "query,answer", sample], b"");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let input = std::fs::read(sample).unwrap();
+    let mut rin = csv::ReaderBuilder::new().has_headers(false).from_reader(&input[..]);
+    let mut rout = csv::ReaderBuilder::new().has_headers(false).from_reader(&o.stdout[..]);
+    let rows_in: Vec<csv::ByteRecord> = rin.byte_records().map(Result::unwrap).collect();
+    let rows_out: Vec<csv::ByteRecord> = rout.byte_records().map(Result::unwrap).collect();
+    assert_eq!(rows_in.len(), rows_out.len());
+    for (a, b) in rows_in.iter().zip(&rows_out) {
+        assert_eq!(b.len(), a.len() + 3);
+        for i in 0..a.len() {
+            assert_eq!(&a[i], &b[i]);
+        }
+    }
+    let verdicts: Vec<(&[u8], &[u8])> = rows_out[1..].iter().map(|r| (&r[6], &r[7])).collect();
+    assert_eq!(
+        verdicts,
+        vec![
+            (&b"False"[..], &b""[..]),
+            (b"True", b"DuckDNS"),
+            (b"False", b""),
+            (b"True", b"No-IP"),
+            (b"False", b""),
+            (b"True", b"No-IP"),
+            (b"True", b"Synology"),
+            (b"True", b"Dyn (DynDNS)"),
+            (b"False", b""),
+            (b"False", b""),
+        ]
+    );
+}
+
+#[test]
+fn enrich_stdin_streams_large_input_in_order() {
+    // Bigger than one read block, with a quoted newline across blocks.
+    let mut input = b"query,note\n".to_vec();
+    let mut want = b"query,note,isDynDNS,provider,dyndns_zone\n".to_vec();
+    for i in 0..60_000 {
+        let (row, verdict) = if i % 3 == 0 {
+            (format!("h{i}.duckdns.org,\"a\nb,{i}\"\n"), "True,DuckDNS,duckdns.org")
+        } else {
+            (format!("h{i}.example.com,x\n"), "False,,")
+        };
+        input.extend_from_slice(row.as_bytes());
+        want.extend_from_slice(row.trim_end_matches('\n').as_bytes());
+        want.extend_from_slice(format!(",{verdict}\n").as_bytes());
+    }
+    let o = run(&["enrich", "-"], &input);
+    assert!(o.status.success());
+    assert!(o.stdout == want, "enriched output differs");
+}
+
+#[test]
+fn enrich_errors_name_file_and_line() {
+    let f = tmp("ragged.csv", b"query,b\na.duckdns.org,1\n\"x\ny\",2\nc\n");
+    let o = run(&["enrich", f.to_str().unwrap()], b"");
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!(
+            "{}: line 5: record has 1 fields but the header has 2",
+            f.display()
+        )),
+        "{err}"
+    );
+    let f = tmp("nofield.csv", b"host,b\na.duckdns.org,1\n");
+    let o = run(&["enrich", f.to_str().unwrap()], b"");
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!("{}: line 1: the header has no field named query", f.display())),
+        "{err}"
+    );
+    let o = run(&["enrich", "/nonexistent/x.csv"], b"");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/x.csv: No such file"));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in
+        [&["bogus"][..], &[], &["check", "--nope"], &["enrich", "a", "b"], &["enrich", "--field"]]
+    {
+        let o = run(args, b"");
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        assert!(o.stdout.is_empty());
+    }
+}
+
+#[test]
+fn every_subcommand_has_help() {
+    for args in [
+        &["--help"][..],
+        &["check", "--help"],
+        &["enrich", "--help"],
+        &["zones", "--help"],
+        &["scp", "--help"],
+    ] {
+        let o = run(args, b"");
+        assert!(o.status.success(), "{args:?}");
+        assert!(stdout(&o).contains("Usage"), "{args:?}");
+    }
+}
+
+#[test]
+fn closed_stdout_exits_quietly() {
+    let mut input = Vec::new();
+    for i in 0..200_000 {
+        input.extend_from_slice(format!("h{i}.duckdns.org\n").as_bytes());
+    }
+    let mut child = bin()
+        .arg("check")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut i = child.stdin.take().unwrap();
+    let w = std::thread::spawn(move || {
+        let _ = i.write_all(&input);
+    });
+    let mut first = [0u8; 64];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    w.join().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn zones_build_matches_the_shipped_list() {
+    let o = run(
+        &["zones", "build", "--data", concat!(env!("CARGO_MANIFEST_DIR"), "/data"), "--out", "-"],
+        b"",
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let shipped =
+        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/lookups/dynamic_dns_providers.csv"))
+            .unwrap();
+    assert!(o.stdout == shipped);
+}

@@ -1,0 +1,212 @@
+//! The verdict policy (README "Verdict policy", zone-data.md §4), table by
+//! table, plus property tests of the matcher against a naive oracle.
+
+use dynamicdns::command::{Enricher, Options};
+use dynamicdns::host::HostExtractor;
+use dynamicdns::zones::ZoneSet;
+use proptest::prelude::*;
+
+/// A small set with nested zones carrying different providers.
+fn nested() -> ZoneSet {
+    let csv = "zone,provider\n\
+               duckdns.org,DuckDNS\n\
+               dyndns.org,Dyn (DynDNS)\n\
+               home.dyndns.org,Dyn Home\n\
+               go.dyndns.org,\n\
+               no-ip.co.uk,No-IP\n";
+    ZoneSet::from_csv(csv.as_bytes(), "nested.csv").unwrap()
+}
+
+/// (input, zone expected or None) through host extraction + matching.
+fn verdict(zones: &ZoneSet, value: &str) -> Option<(String, String)> {
+    let mut e = Enricher::new(zones, &Options::default(), false).unwrap();
+    let v = e.verdict(value.as_bytes());
+    (v.is_dyndns == "True").then(|| {
+        (
+            String::from_utf8(v.zones.to_vec()).unwrap(),
+            String::from_utf8(v.providers.to_vec()).unwrap(),
+        )
+    })
+}
+
+#[test]
+fn policy_table_nested_set() {
+    let z = nested();
+    let cases: &[(&str, Option<(&str, &str)>)] = &[
+        // Rule 2: strictly below a zone, longest match on label boundaries.
+        ("foo.duckdns.org", Some(("duckdns.org", "DuckDNS"))),
+        ("a.b.c.duckdns.org", Some(("duckdns.org", "DuckDNS"))),
+        ("x.home.dyndns.org", Some(("home.dyndns.org", "Dyn Home"))),
+        ("home.dyndns.org", Some(("dyndns.org", "Dyn (DynDNS)"))),
+        ("x.go.dyndns.org", Some(("go.dyndns.org", ""))),
+        ("x.dyndns.org", Some(("dyndns.org", "Dyn (DynDNS)"))),
+        ("pc.no-ip.co.uk", Some(("no-ip.co.uk", "No-IP"))),
+        // Rule 3: the apex is not a DDNS host.
+        ("duckdns.org", None),
+        ("DuckDNS.org.", None),
+        ("https://duckdns.org/", None),
+        ("dyndns.org", None),
+        ("no-ip.co.uk", None),
+        ("co.uk", None),
+        // Rule 5: lookalikes and mentions.
+        ("foo.duckdns.org.evil.com", None),
+        ("foo.duckdns.organic.com", None),
+        ("duckdns.organic.com", None),
+        ("foo.duckdns.org-evil.com", None),
+        ("foo.duckdns.orgs", None),
+        ("myduckdns.org", None),
+        ("foo-duckdns.org", None),
+        ("http://foo.duckdns.org@evil.example/", None),
+        ("http://evil.example/foo.duckdns.org", None),
+        ("http://evil.example/?u=http://foo.duckdns.org/", None),
+        ("http://evil.example/#foo.duckdns.org", None),
+        // Rule 1: extraction.
+        ("  FOO.DuckDns.ORG.  ", Some(("duckdns.org", "DuckDNS"))),
+        ("http://user:pass@foo.duckdns.org:8080/p?q=1#f", Some(("duckdns.org", "DuckDNS"))),
+        ("hxxp://foo.duckdns.org/", Some(("duckdns.org", "DuckDNS"))),
+        ("foo.duckdns.org:443", Some(("duckdns.org", "DuckDNS"))),
+        ("(3)foo(7)duckdns(3)org(0)", Some(("duckdns.org", "DuckDNS"))),
+        ("http://foo%2Educkdns%2Eorg/", Some(("duckdns.org", "DuckDNS"))),
+        ("bücher.duckdns.org", Some(("duckdns.org", "DuckDNS"))),
+        ("foo.duckdns.org\r\n", Some(("duckdns.org", "DuckDNS"))),
+        // Rule 4: not hosts.
+        ("", None),
+        ("-", None),
+        ("(empty)", None),
+        ("duckdns", None),
+        ("192.0.2.1", None),
+        ("http://192.0.2.1/foo.duckdns.org", None),
+        ("[2001:db8::1]", None),
+        ("http://[2001:db8::1]:8443/", None),
+        ("2001:db8::1", None),
+        ("1.2.0.192.in-addr.arpa", None),
+        ("foo..duckdns.org", None),
+        ("foo.duckdns.org..", None),
+        ("\"foo.duckdns.org\"", None),
+    ];
+    for (input, want) in cases {
+        let got = verdict(&z, input);
+        let want = want.map(|(a, b)| (a.to_string(), b.to_string()));
+        assert_eq!(got, want, "input {input:?}");
+    }
+}
+
+#[test]
+fn policy_table_embedded_set() {
+    let z = ZoneSet::embedded();
+    assert!(z.len() > 1000, "embedded set has {} zones", z.len());
+    for host in ["foo.duckdns.org", "x.ddns.net", "a.hopto.org", "b.no-ip.org", "c.dynv6.net"] {
+        assert!(verdict(&z, host).is_some(), "{host} should be DDNS");
+    }
+    for host in [
+        "duckdns.org",
+        "ddns.net",
+        "www.google.com",
+        "foo.duckdns.org.evil.com",
+        "duckdns.organic.com",
+        "10.0.0.1",
+    ] {
+        assert_eq!(verdict(&z, host), None, "{host} should not be DDNS");
+    }
+    assert_eq!(verdict(&z, "foo.duckdns.org").unwrap(), ("duckdns.org".into(), "DuckDNS".into()));
+    assert_eq!(verdict(&z, "x.ddns.net").unwrap().1, "No-IP");
+}
+
+/// Every zone in the shipped list matches one label below it, and its apex
+/// does not: the compiled table and the CSV agree row for row.
+#[test]
+fn every_shipped_zone_matches_below_and_not_at_apex() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/lookups/dynamic_dns_providers.csv");
+    let mut rdr = csv::Reader::from_path(path).unwrap();
+    let z = ZoneSet::embedded();
+    let mut n = 0;
+    for rec in rdr.records() {
+        let rec = rec.unwrap();
+        let (zone, provider) = (&rec[0], &rec[1]);
+        let m = z.longest_match(format!("host.{zone}").as_bytes()).unwrap();
+        assert_eq!(m.zone, zone);
+        assert_eq!(m.provider, provider, "{zone}");
+        // The apex may still lie below a shorter zone (nested zones).
+        assert_ne!(z.longest_match(zone.as_bytes()).map(|m| m.zone), Some(zone));
+        n += 1;
+    }
+    assert_eq!(n, z.len());
+}
+
+/// The naive oracle: the longest zone the host ends with after a dot.
+fn oracle<'a>(zones: &'a [(String, String)], host: &str) -> Option<&'a str> {
+    zones
+        .iter()
+        .filter(|(z, _)| {
+            host.len() > z.len()
+                && host.ends_with(z.as_str())
+                && host.as_bytes()[host.len() - z.len() - 1] == b'.'
+        })
+        .max_by_key(|(z, _)| z.len())
+        .map(|(z, _)| z.as_str())
+}
+
+fn label() -> impl Strategy<Value = String> {
+    // A tiny alphabet makes collisions between hosts and zones likely.
+    "[ab-][ab0]{0,2}".prop_map(|s| s)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn longest_match_agrees_with_oracle(
+        zones in prop::collection::vec(prop::collection::vec(label(), 1..4), 1..12),
+        host in prop::collection::vec(label(), 1..6),
+    ) {
+        let zones: Vec<(String, String)> = zones
+            .into_iter()
+            .map(|mut labels| {
+                labels.push("com".into());
+                labels.join(".")
+            })
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .map(|z| { let p = format!("P-{z}"); (z, p) })
+            .collect();
+        let csv: String = std::iter::once("zone,provider\n".to_string())
+            .chain(zones.iter().map(|(z, p)| format!("{z},{p}\n")))
+            .collect();
+        let set = ZoneSet::from_csv(csv.as_bytes(), "prop.csv").unwrap();
+        let mut host = host;
+        host.push("com".into());
+        let host = host.join(".");
+        let got = set.longest_match(host.as_bytes()).map(|m| (m.zone.to_string(), m.provider.to_string()));
+        let want = oracle(&zones, &host).map(|z| (z.to_string(), format!("P-{z}")));
+        prop_assert_eq!(got, want, "host {}", host);
+    }
+
+    /// Extraction never panics, and whatever it returns is a valid host that
+    /// is the lower-cased, dot-stripped value when the value is plain.
+    #[test]
+    fn extraction_is_total(value in prop::collection::vec(any::<u8>(), 0..80)) {
+        let mut h = HostExtractor::new();
+        if let Some(host) = h.host(&value) {
+            prop_assert!(dynamicdns::host::is_host(host));
+        }
+    }
+
+    #[test]
+    fn url_wrapping_does_not_change_the_verdict(
+        sub in "[a-z0-9]{1,10}",
+        zone in prop::sample::select(vec!["duckdns.org", "home.dyndns.org", "no-ip.co.uk", "example.com"]),
+        scheme in prop::sample::select(vec!["http", "https", "ftp", "ws"]),
+        user in prop::option::of("[a-z]{1,5}"),
+        port in prop::option::of(1u16..),
+        path in "(/[a-z.]{0,8}){0,3}",
+    ) {
+        let z = nested();
+        let host = format!("{sub}.{zone}");
+        let url = format!(
+            "{scheme}://{}{host}{}{path}",
+            user.map(|u| format!("{u}@")).unwrap_or_default(),
+            port.map(|p| format!(":{p}")).unwrap_or_default()
+        );
+        prop_assert_eq!(verdict(&z, &url), verdict(&z, &host));
+    }
+}
