@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# scripts/bench.sh: reproducible interleaved benchmark of `dynamicdns scp`
+# against the pass-through floors and the splunklib peer, using the benchmark
+# kit in ../shared/bench (see its README.md and ../shared/docs/perf-anchors.md).
+#
+# Usage (from the repo root; the script also cd's there itself):
+#
+#   scripts/bench.sh [--events N] [--rounds R] [--no-peer] [--check] [-h|--help]
+#
+#   --events N   events in the generated stream (default 1000000)
+#   --rounds R   interleaved rounds for bench.py (default 5)
+#   --no-peer    leave out the splunklib peer (about 30 s per round at 1M events)
+#                and skip setting up its venv
+#   --check      before timing, run `drive.py --check` once per peer and print
+#                its exit code, record count, match count and digest
+#
+# What it does, all under target/bench/ (gitignored through /target):
+#   1. finds the kit at ${BENCH_KIT:-../shared/bench}; the kit is only read
+#   2. makes venv/ (python3 -m venv) with splunk-sdk==2.1.1 unless present
+#   3. writes zones.csv (`*.<zone>*, True` per row, ESCU format) from the
+#      `zone` column of lookups/dynamic_dns_providers.csv; the same list is
+#      compiled into the dynamicdns binary, and the kit's generator and the
+#      splunklib peer (through DDNS_ZONES) read zones.csv
+#   4. generates dns_<N>.scp with gen_stream.py (seed 1, chunks of 50000);
+#      it is reused when present and generated from the same zones.csv and
+#      generator (stamp file dns_<N>.scp.stamp), and regenerated otherwise
+#   5. builds the kit's baseline into baseline-target/ and this crate
+#      (cargo build --release)
+#   6. runs bench.py with peers csv (the base), echo, dynamicdns, splunklib;
+#      per-round progress goes to stderr, the Markdown table (with the run's
+#      conditions) is printed and saved to result-<N>.md, the JSON lines
+#      to result-<N>.jsonl, bench.py's raw output to bench-<N>.out/.err.
+#      Exits 1 if any peer exited non-zero or died.
+#   7. with --check, first runs each peer once untimed through drive.py --check
+#      (JSON in check-<N>.jsonl); stops before timing if a peer fails or does
+#      not return every record.  Digests of dynamicdns and splunklib differ even
+#      when they agree, since one reports provider names and the other zones:
+#      compare the match counts.
+#
+# Environment overrides:
+#   BENCH_KIT       benchmark kit directory (default ../shared/bench, from the repo root)
+#   ZONES_CSV       zone list to use instead of lookups/dynamic_dns_providers.csv
+#                   (a CSV with a `zone` column, or bare zones in the first column)
+#   DYNAMICDNS_CMD  command line of the dynamicdns peer instead of
+#                   "target/release/dynamicdns scp"; when set, this crate is not
+#                   built (e.g. DYNAMICDNS_CMD="target/bench/baseline-target/release/scp-baseline csv"
+#                   as a stand-in)
+#   PYTHON          interpreter for the kit's scripts and the venv (default python3)
+#   BENCH_SETTLE    seconds to wait, before timing, for the 1-minute load average
+#                   to drop below 1.5 (default 60; 0 to skip)
+#
+# Wall times on a shared 2-core machine are good to about +-10 %: compare the
+# ratios within one run, not absolute times across runs.  The script warns
+# when the 1-minute load average is above 1.5 before or after the timed rounds
+# (perf-anchors.md took its figures below 1.5).
+
+set -euo pipefail
+
+usage() { sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; }
+die() { echo "bench.sh: $*" >&2; exit 1; }
+say() { echo "==> $*" >&2; }
+
+EVENTS=1000000
+ROUNDS=5
+WITH_PEER=1
+CHECK=0
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --events) [[ $# -ge 2 ]] || die "--events needs a value"; EVENTS=$2; shift 2 ;;
+    --events=*) EVENTS=${1#*=}; shift ;;
+    --rounds) [[ $# -ge 2 ]] || die "--rounds needs a value"; ROUNDS=$2; shift 2 ;;
+    --rounds=*) ROUNDS=${1#*=}; shift ;;
+    --no-peer) WITH_PEER=0; shift ;;
+    --check) CHECK=1; shift ;;
+    -h|--help) usage; exit 0 ;;
+    *) usage >&2; die "unknown argument: $1" ;;
+  esac
+done
+[[ $EVENTS =~ ^[1-9][0-9]*$ ]] || die "--events must be a positive integer, got '$EVENTS'"
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "--rounds must be a positive integer, got '$ROUNDS'"
+[[ ${BENCH_SETTLE:-60} =~ ^[0-9]+$ ]] || die "BENCH_SETTLE must be a number of seconds"
+
+# Paths given in the environment are relative to the caller's directory.
+abspath() { if [[ $1 == /* ]]; then printf '%s' "$1"; else printf '%s/%s' "$PWD" "$1"; fi; }
+# Quote one word for bench.py / drive.py, which split peer commands with shlex.
+q() { local s=$1; printf "'%s'" "${s//\'/\'\\\'\'}"; }
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+if [[ -n ${BENCH_KIT:-} ]]; then KIT=$(abspath "$BENCH_KIT"); else KIT=$ROOT/../shared/bench; fi
+if [[ -n ${ZONES_CSV:-} ]]; then ZONES_SRC=$(abspath "$ZONES_CSV"); else ZONES_SRC=$ROOT/lookups/dynamic_dns_providers.csv; fi
+PY=${PYTHON:-python3}
+cd "$ROOT"
+KIT=$(cd "$KIT" 2>/dev/null && pwd) || die "benchmark kit not found (set BENCH_KIT)"
+for f in bench.py drive.py gen_stream.py peer_splunklib.py baseline/Cargo.toml; do
+  [[ -e $KIT/$f ]] || die "kit $KIT lacks $f"
+done
+[[ -f $ZONES_SRC ]] || die "zone list $ZONES_SRC not found (set ZONES_CSV)"
+command -v "$PY" >/dev/null || die "$PY not found (set PYTHON)"
+command -v cargo >/dev/null || die "cargo not found"
+
+WORK=$ROOT/target/bench
+VENV=$WORK/venv
+ZONES=$WORK/zones.csv
+STREAM=$WORK/dns_$EVENTS.scp
+RESULT=$WORK/result-$EVENTS.md
+RESULT_JSON=$WORK/result-$EVENTS.jsonl
+SDK=splunk-sdk==2.1.1
+mkdir -p "$WORK"
+
+load1() { cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo 0; }
+warn_load() {
+  local l; l=$(load1)
+  if awk -v l="$l" 'BEGIN { exit !(l > 1.5) }'; then
+    echo "bench.sh: warning: load average $l $1; wall times will be noisy" >&2
+  fi
+}
+
+# 2. venv with splunk-sdk (only needed for the splunklib peer).
+sdk_ok() {
+  "$VENV/bin/python" - <<'EOF' 2>/dev/null
+import importlib.metadata as m, sys
+import splunklib.searchcommands  # noqa: F401
+sys.exit(m.version("splunk-sdk") != "2.1.1")
+EOF
+}
+if [[ $WITH_PEER == 1 ]]; then
+  if sdk_ok; then
+    say "venv: $SDK already in $VENV"
+  else
+    if ! "$VENV/bin/python" -c '' 2>/dev/null; then
+      say "venv: creating $VENV"
+      rm -rf "$VENV"
+      "$PY" -m venv "$VENV"
+    fi
+    say "venv: installing $SDK"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check "$SDK"
+    sdk_ok || die "splunklib is still not importable from $VENV after pip install"
+  fi
+fi
+
+# 3. zones.csv in ESCU format; rewritten only when its content changes, so the
+#    stream stamp below stays valid.
+"$PY" - "$ZONES_SRC" "$ZONES.tmp" <<'EOF'
+import csv, sys
+src, out = sys.argv[1], sys.argv[2]
+with open(src, newline="", encoding="utf-8") as f:
+    rows = [r for r in csv.reader(f) if r and r[0].strip() and not r[0].lstrip().startswith("#")]
+col = 0
+if rows and "zone" in [c.strip().lower() for c in rows[0]]:
+    col = [c.strip().lower() for c in rows[0]].index("zone")
+    rows = rows[1:]
+seen, zones = set(), []
+for r in rows:
+    z = r[col].strip().strip(".").lower() if col < len(r) else ""
+    if z.startswith("*.") and z.endswith("*"):  # already ESCU style
+        z = z[2:-1]
+    if z and z not in seen:
+        seen.add(z)
+        zones.append(z)
+if not zones:
+    sys.exit("no zones in %s" % src)
+with open(out, "w", encoding="utf-8") as f:
+    for z in zones:
+        f.write("*.%s*, True\n" % z)
+print("%d zones" % len(zones), file=sys.stderr)
+EOF
+if [[ -f $ZONES ]] && cmp -s "$ZONES" "$ZONES.tmp"; then
+  rm -f "$ZONES.tmp"
+  say "zones: $ZONES unchanged ($(wc -l <"$ZONES") zones from $ZONES_SRC)"
+else
+  mv "$ZONES.tmp" "$ZONES"
+  say "zones: wrote $ZONES ($(wc -l <"$ZONES") zones from $ZONES_SRC)"
+fi
+export DDNS_ZONES=$ZONES
+
+# 4. The stream, reused only if it was generated from the same inputs.
+stamp=$( { sha256sum "$ZONES" "$KIT/gen_stream.py" | cut -d' ' -f1; echo "seed=1 chunk=50000 events=$EVENTS"; } | sha256sum | cut -d' ' -f1)
+if [[ -f $STREAM && -f $STREAM.stamp && $(cat "$STREAM.stamp") == "$stamp" ]]; then
+  say "stream: $STREAM already present"
+else
+  say "stream: generating $STREAM ($EVENTS events)"
+  rm -f "$STREAM.stamp"
+  "$PY" "$KIT/gen_stream.py" --zones "$ZONES" --events "$EVENTS" --chunk 50000 --seed 1 --out "$STREAM.tmp"
+  mv "$STREAM.tmp" "$STREAM"
+  echo "$stamp" >"$STREAM.stamp"
+fi
+
+# 5. Builds.  The kit is read-only: its lock file is used as is (--locked)
+#    and its build goes to target/bench/baseline-target.
+say "build: kit baseline"
+cargo build --release --locked --manifest-path "$KIT/baseline/Cargo.toml" --target-dir "$WORK/baseline-target"
+BASELINE=$WORK/baseline-target/release/scp-baseline
+[[ -x $BASELINE ]] || die "baseline binary $BASELINE missing after build"
+if [[ -n ${DYNAMICDNS_CMD:-} ]]; then
+  say "build: skipping this crate, DYNAMICDNS_CMD=$DYNAMICDNS_CMD"
+  DDNS_CMD=$DYNAMICDNS_CMD
+else
+  say "build: dynamicdns (release)"
+  cargo build --release
+  DDNS_BIN=${CARGO_TARGET_DIR:-target}/release/dynamicdns
+  [[ $DDNS_BIN == /* ]] || DDNS_BIN=$ROOT/$DDNS_BIN
+  [[ -x $DDNS_BIN ]] || die "$DDNS_BIN missing after cargo build --release"
+  DDNS_CMD="$(q "$DDNS_BIN") scp"
+fi
+
+PEERS=(
+  "csv=$(q "$BASELINE") csv"
+  "echo=$(q "$BASELINE") echo"
+  "dynamicdns=$DDNS_CMD"
+)
+if [[ $WITH_PEER == 1 ]]; then
+  PEERS+=("splunklib=$(q "$VENV/bin/python") $(q "$KIT/peer_splunklib.py")")
+fi
+
+# 7. Agreement check: one untimed --check run per peer.
+if [[ $CHECK == 1 ]]; then
+  say "check: drive.py --check once per peer"
+  check_log=$WORK/check-$EVENTS.jsonl
+  : >"$check_log"
+  check_failed=0
+  for p in "${PEERS[@]}"; do
+    label=${p%%=*}
+    cmd=${p#*=}
+    # drive.py takes the command as separate words: split it as bench.py does.
+    mapfile -t words < <("$PY" -c 'import shlex, sys; print("\n".join(shlex.split(sys.argv[1])))' "$cmd")
+    if ! "$PY" "$KIT/drive.py" --stream "$STREAM" --check --label "$label" --json "$check_log" -- "${words[@]}" \
+         >/dev/null 2>"$WORK/check-$EVENTS-$label.err"; then
+      echo "bench.sh: drive.py failed for $label, see $WORK/check-$EVENTS-$label.err" >&2
+      check_failed=1
+    fi
+  done
+  "$PY" - "$check_log" "$EVENTS" <<'EOF' || check_failed=1
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+events = int(sys.argv[2])
+print("\n| peer | rc | records out | matched | digest | top providers |")
+print("|---|---|---:|---:|---|---|")
+bad = False
+for r in rows:
+    tops = ", ".join("%s %d" % (p, n) for p, n in r.get("top_providers") or [])
+    print("| %s | %s | %s | %s | %s | %s |" % (r["label"], ",".join(map(str, r["rc"])),
+          format(r["out_records"], ","), format(r["matched"], ","), r["digest"], tops))
+    if r["rc"] != [0] or r["out_records"] != events:
+        bad = True
+        print("bench.sh: %s: rc %s, %d of %d records" % (r["label"], r["rc"], r["out_records"], events), file=sys.stderr)
+print()
+sys.exit(1 if bad else 0)
+EOF
+  [[ $check_failed == 0 ]] || die "check failed (see above); not timing"
+fi
+
+# 6. The interleaved run.
+say "bench: $ROUNDS rounds over $(basename "$STREAM"), peers: $(for p in "${PEERS[@]}"; do printf '%s ' "${p%%=*}"; done)"
+peer_args=()
+for p in "${PEERS[@]}"; do peer_args+=(--peer "$p"); done
+# Our own builds (and anyone else's) raise the load: give it a moment to settle.
+settle=${BENCH_SETTLE:-60}
+while (( settle > 0 )) && awk -v l="$(load1)" 'BEGIN { exit !(l > 1.5) }'; do
+  (( settle == ${BENCH_SETTLE:-60} )) && say "load average $(load1) > 1.5: waiting up to ${BENCH_SETTLE:-60} s for it to settle"
+  sleep 5
+  settle=$(( settle - 5 ))
+done
+warn_load "before the run"
+load_before=$(cut -d" " -f1-3 /proc/loadavg 2>/dev/null || echo "?")
+rm -f "$RESULT_JSON"
+raw_out=$WORK/bench-$EVENTS.out
+raw_err=$WORK/bench-$EVENTS.err
+# stdout (JSON lines and table) to a file; stderr (per-round progress) both
+# to the terminal and to a file, which is searched for failed runs below.
+if ! "$PY" "$KIT/bench.py" --stream "$STREAM" --rounds "$ROUNDS" --base csv --json "$RESULT_JSON" "${peer_args[@]}" \
+  2>&1 >"$raw_out" | tee "$raw_err" >&2; then
+  die "bench.py failed (a peer that never answers getinfo makes it crash); see $raw_err, or rerun with --check"
+fi
+load_after=$(cut -d" " -f1-3 /proc/loadavg 2>/dev/null || echo "?")
+warn_load "after the run"
+
+failures=$(grep -E ' exited |command died|reply [0-9]+ metadata' "$raw_err" || true)
+{
+  echo "# dynamicdns benchmark: $EVENTS events, $ROUNDS rounds"
+  echo
+  echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src Cargo.toml Cargo.lock build.rs lookups 2>/dev/null || echo ' (uncommitted changes)')"
+  echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || echo '?')"
+  echo "- load average before / after: $load_before / $load_after"
+  echo "- $(rustc --version 2>/dev/null || echo 'rustc ?'); $("$PY" --version 2>&1)$([[ $WITH_PEER == 1 ]] && echo "; $SDK")"
+  echo "- stream: $(basename "$STREAM") (gen_stream.py seed 1, chunk 50000), zones: $(wc -l <"$ZONES") from ${ZONES_SRC#"$ROOT"/}"
+  for p in "${PEERS[@]}"; do echo "- peer \`${p%%=*}\`: \`${p#*=}\`"; done
+  if [[ -n $failures ]]; then
+    echo
+    echo "**Some runs failed, so these numbers are not valid:**"
+    echo
+    sed 's/^/    /' <<<"$failures"
+  fi
+  echo
+  grep '^|' "$raw_out"
+} >"$RESULT"
+
+echo
+cat "$RESULT"
+echo
+say "saved $RESULT and $RESULT_JSON"
+if [[ -n $failures ]]; then
+  die "some peer runs failed (see $raw_err)"
+fi
