@@ -22,12 +22,16 @@ fn main() {
             .unwrap_or_else(|| panic!("{LOOKUP}: no `{name}` column"))
     };
     let (zone_col, provider_col) = (col("zone"), col("provider"));
+    let tier_col = headers.iter().position(|h| h == "tier");
     let mut builder = zonetable::TableBuilder::new();
     for (i, rec) in rdr.records().enumerate() {
         let rec = rec.unwrap_or_else(|e| panic!("{LOOKUP}: {e}"));
         let zone = rec.get(zone_col).unwrap_or("");
         let provider = rec.get(provider_col).unwrap_or("");
-        if let Err(e) = builder.add(zone, provider) {
+        let tier = tier_col.and_then(|c| rec.get(c)).unwrap_or("");
+        let tier = zonetable::parse_tier(tier)
+            .unwrap_or_else(|| panic!("{LOOKUP}: line {}: unknown tier {tier:?}", i + 2));
+        if let Err(e) = builder.add(zone, provider, tier) {
             panic!("{LOOKUP}: line {}: zone {zone:?}: {e:?}", i + 2);
         }
     }
@@ -44,8 +48,12 @@ fn main() {
     .unwrap();
     writeln!(src, "static ENTRIES: &[Entry] = &[").unwrap();
     for e in table.entries.iter() {
-        writeln!(src, "Entry{{start:{},len:{},provider:{}}},", e.start, e.len, e.provider)
-            .unwrap();
+        writeln!(
+            src,
+            "Entry{{start:{},len:{},provider:{},tier:{}}},",
+            e.start, e.len, e.provider, e.tier
+        )
+        .unwrap();
     }
     writeln!(src, "];\nstatic SLOTS: &[u32] = &[").unwrap();
     for chunk in table.slots.chunks(32) {

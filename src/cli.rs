@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use crate::command::{Enricher, Options};
-use crate::zones::ZoneSet;
+use crate::zones::{load, FileKind, LocalFiles, ZoneSet};
 
 const MAIN_HELP: &str = "\
 dynamicdns — flag hosts below dynamic-DNS provider zones (duckdns.org, no-ip …)
@@ -43,7 +43,12 @@ row per value, in input order.
 
 Options:
   --text         search each value as free text for embedded host names
-  --zones FILE   use this zone CSV (columns zone[,provider]) instead of the built-in list
+  --tier T       all (default) or core: core uses only zones with provider-owned or
+                 curated evidence, all adds the extended long tail (FreeDNS registry)
+  --zones FILE   use this zone CSV (columns zone[,provider][,tier]) instead of the built-in list
+  --lookups DIR  folder with dynamic_dns_providers_local.csv and dynamic_dns_allowlist.csv
+                 (default: the app's lookups/ folder next to the binary, if any)
+  --no-local     ignore those local files
   -h, --help     this help
 ";
 
@@ -57,16 +62,28 @@ row comes out, in order, byte for byte, with the new fields appended.
 Options:
   --field F      field to judge (repeatable, or F1,F2); default: query
   --text         search the fields as free text for embedded host names
-  --zones FILE   use this zone CSV (columns zone[,provider]) instead of the built-in list
+  --tier T       all (default) or core: core uses only zones with provider-owned or
+                 curated evidence, all adds the extended long tail (FreeDNS registry)
+  --zones FILE   use this zone CSV (columns zone[,provider][,tier]) instead of the built-in list
+  --lookups DIR  folder with dynamic_dns_providers_local.csv and dynamic_dns_allowlist.csv
+                 (default: the app's lookups/ folder next to the binary, if any)
+  --no-local     ignore those local files
   -h, --help     this help
 ";
 
 const ZONES_HELP: &str = "\
-Usage: dynamicdns zones build [--data DIR] [--out FILE]
-
-Rebuilds the shipped zone list from the vendored sources in DIR (default:
-data) and writes it to FILE (default: lookups/dynamic_dns_providers.csv;
-- for stdout). The result is byte-for-byte reproducible.
+Usage:
+  dynamicdns zones build [--data DIR] [--out FILE]
+      Rebuilds the shipped zone list from the vendored sources in DIR (default:
+      data) and writes it to FILE (default: lookups/dynamic_dns_providers.csv;
+      - for stdout). The result is byte-for-byte reproducible.
+  dynamicdns zones validate FILE...
+      Checks local files (dynamic_dns_providers_local.csv: zone[,provider][,tier];
+      dynamic_dns_allowlist.csv: host[,comment]); prints every bad row with its
+      line and exits 1 if there is one.
+  dynamicdns zones stats [FILE]
+      Counts zones per tier, category, provider and source in a zone list
+      (default: the shipped list in the app's lookups/ folder).
 ";
 
 /// A command-line failure: message for stderr, and the exit code.
@@ -135,13 +152,16 @@ fn run_scp(args: &[OsString]) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let zones = ZoneSet::embedded();
+    let source = crate::scp::ZoneSource {
+        base: ZoneSet::embedded(),
+        lookups: crate::zones::app_lookups_dir(),
+    };
     let stdin = io::stdin().lock();
     let mut stdout = io::stdout().lock();
     // A bug must still reach the user as an error reply, not as a silent
     // crash, so a panic is caught and reported through the protocol.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        crate::scp::run(stdin, &mut stdout, &zones)
+        crate::scp::run(stdin, &mut stdout, &source)
     }));
     match outcome {
         Ok(Ok(summary)) => {
@@ -181,6 +201,8 @@ fn run_scp(args: &[OsString]) -> ExitCode {
 struct CommonArgs {
     options: Options,
     zones: Option<PathBuf>,
+    lookups: Option<PathBuf>,
+    no_local: bool,
     positional: Vec<OsString>,
     help: bool,
 }
@@ -189,6 +211,8 @@ fn parse_common(args: &[OsString], allow_field: bool) -> Result<CommonArgs, Fail
     let mut fields = Vec::new();
     let mut text = false;
     let mut zones = None;
+    let mut lookups = None;
+    let mut no_local = false;
     let mut positional = Vec::new();
     let mut help = false;
     let mut it = args.iter();
@@ -214,6 +238,12 @@ fn parse_common(args: &[OsString], allow_field: bool) -> Result<CommonArgs, Fail
             "-h" | "--help" => help = true,
             "--text" => text = true,
             "--zones" => zones = Some(PathBuf::from(value("--zones")?)),
+            "--lookups" => lookups = Some(PathBuf::from(value("--lookups")?)),
+            "--no-local" => no_local = true,
+            "--tier" => {
+                let v = value("--tier")?;
+                fields.push(format!("tier={}", v.to_string_lossy()));
+            }
             "--field" | "-f" if allow_field => {
                 let v = value("--field")?;
                 fields.push(format!(
@@ -228,19 +258,35 @@ fn parse_common(args: &[OsString], allow_field: bool) -> Result<CommonArgs, Fail
         fields.push("mode=text".to_string());
     }
     let options = Options::from_args(&fields).map_err(|e| Failure::usage(e.to_string()))?;
-    Ok(CommonArgs { options, zones, positional, help })
+    Ok(CommonArgs { options, zones, lookups, no_local, positional, help })
 }
 
-fn load_zones(path: &Option<PathBuf>) -> Result<ZoneSet, Failure> {
-    match path {
-        None => Ok(ZoneSet::embedded()),
+/// The zone set the CLI uses: the built-in list (or `--zones FILE`), the
+/// selected tiers, and the local additions and allowlist of the app's
+/// `lookups/` folder (or `--lookups DIR`) unless `--no-local`. Bad rows in
+/// the local files are skipped with a warning, as in Splunk.
+fn load_zones(common: &CommonArgs) -> Result<ZoneSet, Failure> {
+    let base = match &common.zones {
+        None => ZoneSet::embedded(),
         Some(p) => {
             let name = p.display().to_string();
             let f = File::open(p).map_err(|e| Failure::data(format!("{name}: {e}")))?;
             ZoneSet::from_csv(io::BufReader::new(f), &name)
-                .map_err(|e| Failure::data(e.to_string()))
+                .map_err(|e| Failure::data(e.to_string()))?
         }
+    };
+    let set = base.with_tiers(common.options.tiers);
+    if common.no_local {
+        return Ok(set);
     }
+    let Some(dir) = common.lookups.clone().or_else(crate::zones::app_lookups_dir) else {
+        return Ok(set);
+    };
+    let local = LocalFiles::read(&dir);
+    for p in &local.problems {
+        eprintln!("dynamicdns: warning: {}: {p} (ignored)", dir.display());
+    }
+    Ok(local.apply(set))
 }
 
 fn check(args: &[OsString]) -> Result<(), Failure> {
@@ -248,7 +294,7 @@ fn check(args: &[OsString]) -> Result<(), Failure> {
     if common.help {
         return print(CHECK_HELP);
     }
-    let zones = load_zones(&common.zones)?;
+    let zones = load_zones(&common)?;
     let mut enricher =
         Enricher::new(&zones, &common.options, false).map_err(|e| Failure::data(e.to_string()))?;
     let stdout = io::stdout().lock();
@@ -323,7 +369,7 @@ fn enrich(args: &[OsString]) -> Result<(), Failure> {
     if common.positional.len() > 1 {
         return Err(Failure::usage("enrich takes one input file (see --help)"));
     }
-    let zones = load_zones(&common.zones)?;
+    let zones = load_zones(&common)?;
     let path = common.positional.first().filter(|p| *p != "-");
     let (name, input): (String, Box<dyn Read>) = match path {
         Some(p) => {
@@ -394,30 +440,35 @@ fn enrich_stream(
 
 fn zones(args: &[OsString]) -> Result<(), Failure> {
     let mut it = args.iter().map(|a| a.to_string_lossy().into_owned());
-    match it.next().as_deref() {
-        Some("build") => {}
-        Some("-h" | "--help") | None => return print(ZONES_HELP),
+    let sub = it.next();
+    let rest: Vec<String> = it.collect();
+    if rest.iter().any(|a| a == "-h" || a == "--help") {
+        return print(ZONES_HELP);
+    }
+    match sub.as_deref() {
+        Some("build") => zones_build(&rest),
+        Some("validate") => zones_validate(&rest),
+        Some("stats") => zones_stats(&rest),
+        Some("-h" | "--help") | None => print(ZONES_HELP),
         Some(other) => {
-            return Err(Failure::usage(format!("unknown zones command '{other}'\n\n{ZONES_HELP}")))
+            Err(Failure::usage(format!("unknown zones command '{other}'\n\n{ZONES_HELP}")))
         }
     }
+}
+
+fn zones_build(args: &[String]) -> Result<(), Failure> {
     let mut data = PathBuf::from("data");
     let mut out = PathBuf::from("lookups/dynamic_dns_providers.csv");
+    let mut it = args.iter();
     while let Some(a) = it.next() {
+        let mut value = |name: &str| {
+            it.next()
+                .map(PathBuf::from)
+                .ok_or_else(|| Failure::usage(format!("{name} needs a value")))
+        };
         match a.as_str() {
-            "--data" => {
-                data = it
-                    .next()
-                    .map(PathBuf::from)
-                    .ok_or_else(|| Failure::usage("--data needs a value"))?
-            }
-            "--out" => {
-                out = it
-                    .next()
-                    .map(PathBuf::from)
-                    .ok_or_else(|| Failure::usage("--out needs a value"))?
-            }
-            "-h" | "--help" => return print(ZONES_HELP),
+            "--data" => data = value("--data")?,
+            "--out" => out = value("--out")?,
             other => {
                 return Err(Failure::usage(format!("unknown option '{other}'\n\n{ZONES_HELP}")))
             }
@@ -431,7 +482,95 @@ fn zones(args: &[OsString]) -> Result<(), Failure> {
     eprintln!(
         "dynamicdns: wrote {} ({} zones)",
         out.display(),
-        bytes.iter().filter(|&&b| b == b'\n').count() - 1
+        bytes.iter().filter(|&&b| b == b'\n').count().saturating_sub(1)
     );
     Ok(())
+}
+
+/// Reports every bad row of each file; fails if any.
+fn zones_validate(files: &[String]) -> Result<(), Failure> {
+    if files.is_empty() {
+        return Err(Failure::usage(format!("zones validate needs a file\n\n{ZONES_HELP}")));
+    }
+    let mut bad = 0;
+    let mut report = String::new();
+    for file in files {
+        let bytes = std::fs::read(file).map_err(|e| Failure::data(format!("{file}: {e}")))?;
+        // An allowlist is recognised by its `host` column (and no `zone`).
+        let header = bytes.split(|&b| b == b'\n').next().unwrap_or(b"").to_ascii_lowercase();
+        let cols: Vec<&[u8]> = header.split(|&b| b == b',').map(|c| c.trim_ascii()).collect();
+        let kind = if cols.contains(&&b"host"[..]) && !cols.contains(&&b"zone"[..]) {
+            FileKind::Allowlist
+        } else {
+            FileKind::Zones
+        };
+        let loaded = load(&bytes[..], file, kind);
+        for p in &loaded.problems {
+            report.push_str(&format!("{p}\n"));
+        }
+        bad += loaded.problems.len();
+        let what = if kind == FileKind::Zones { "zones" } else { "allowlist entries" };
+        report.push_str(&format!(
+            "{file}: {} {what} OK, {} bad rows\n",
+            loaded.table.len(),
+            loaded.problems.len()
+        ));
+    }
+    write_stdout(io::stdout().lock().write_all(report.as_bytes()))?;
+    if bad > 0 {
+        return Err(Failure::data(format!("{bad} bad rows")));
+    }
+    Ok(())
+}
+
+/// Counts per tier, category, provider and source in a zone list.
+fn zones_stats(args: &[String]) -> Result<(), Failure> {
+    let path = match args {
+        [] => crate::zones::app_lookups_dir()
+            .map(|d| d.join("dynamic_dns_providers.csv"))
+            .ok_or_else(|| {
+                Failure::data("no lookups/ folder found next to the binary; name the file")
+            })?,
+        [f] => PathBuf::from(f),
+        _ => return Err(Failure::usage(format!("zones stats takes one file\n\n{ZONES_HELP}"))),
+    };
+    let name = path.display().to_string();
+    let mut rdr =
+        csv::Reader::from_path(&path).map_err(|e| Failure::data(format!("{name}: {e}")))?;
+    let headers = rdr.headers().map_err(|e| Failure::data(format!("{name}: {e}")))?.clone();
+    let col = |n: &str| headers.iter().position(|h| h == n);
+    let cols =
+        [("tier", col("tier")), ("category", col("category")), ("provider", col("provider"))];
+    let sources_col = col("sources");
+    let mut counts: Vec<std::collections::BTreeMap<String, u64>> = vec![Default::default(); 4];
+    let mut total = 0u64;
+    for rec in rdr.records() {
+        let rec = rec.map_err(|e| Failure::data(format!("{name}: {e}")))?;
+        total += 1;
+        for (i, (_, c)) in cols.iter().enumerate() {
+            if let Some(v) = c.and_then(|c| rec.get(c)) {
+                let v = if v.is_empty() { "(none)" } else { v };
+                *counts[i].entry(v.to_string()).or_default() += 1;
+            }
+        }
+        if let Some(v) = sources_col.and_then(|c| rec.get(c)) {
+            for s in v.split(';').filter(|s| !s.is_empty()) {
+                *counts[3].entry(s.to_string()).or_default() += 1;
+            }
+        }
+    }
+    let mut out = format!("{name}: {total} zones\n");
+    let titles = ["tier", "category", "provider", "source"];
+    for (title, map) in titles.iter().zip(&counts) {
+        if map.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\nby {title}:\n"));
+        let mut rows: Vec<(&String, &u64)> = map.iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (k, v) in rows {
+            out.push_str(&format!("{v:>9}  {k}\n"));
+        }
+    }
+    write_stdout(io::stdout().lock().write_all(out.as_bytes()))
 }

@@ -12,7 +12,7 @@
 use crate::host::HostExtractor;
 use crate::record::{self, RecordSpan, Scan, Span};
 use crate::textscan::{ScannerBuildError, TextScanner};
-use crate::zones::{ZoneMatch, ZoneSet};
+use crate::zones::{TierSelection, ZoneMatch, ZoneSet};
 
 /// How field values are read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,10 +30,12 @@ pub struct Options {
     pub fields: Vec<String>,
     /// How to read them.
     pub mode: Mode,
+    /// Which tiers of the shipped zone list to use.
+    pub tiers: TierSelection,
 }
 
 /// The usage line shown with option errors.
-pub const USAGE: &str = "dynamicdns [field=<field>[,<field>...]] [mode=host|text]";
+pub const USAGE: &str = "dynamicdns [field=<field>[,<field>...]] [mode=host|text] [tier=all|core]";
 
 /// A bad option, with a message for the user.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -42,7 +44,7 @@ pub struct OptionsError(String);
 
 impl Default for Options {
     fn default() -> Self {
-        Options { fields: vec!["query".to_string()], mode: Mode::Host }
+        Options { fields: vec!["query".to_string()], mode: Mode::Host, tiers: TierSelection::All }
     }
 }
 
@@ -53,6 +55,7 @@ impl Options {
     pub fn from_args<S: AsRef<str>>(args: &[S]) -> Result<Options, OptionsError> {
         let mut fields: Vec<String> = Vec::new();
         let mut mode = None;
+        let mut tiers = None;
         for arg in args {
             let arg = arg.as_ref();
             let Some((key, value)) = arg.split_once('=') else {
@@ -88,9 +91,23 @@ impl Options {
                         }
                     });
                 }
+                "tier" | "tiers" => {
+                    if tiers.is_some() {
+                        return Err(OptionsError("tier= is given twice".to_string()));
+                    }
+                    tiers = Some(match value.trim().to_ascii_lowercase().as_str() {
+                        "all" | "extended" => TierSelection::All,
+                        "core" => TierSelection::Core,
+                        _ => {
+                            return Err(OptionsError(format!(
+                                "'{arg}': tier must be 'all' or 'core'"
+                            )))
+                        }
+                    });
+                }
                 _ => {
                     return Err(OptionsError(format!(
-                        "unknown option '{}' in '{arg}'; known options: field, mode",
+                        "unknown option '{}' in '{arg}'; known options: field, mode, tier",
                         key.trim()
                     )))
                 }
@@ -99,7 +116,7 @@ impl Options {
         if fields.is_empty() {
             fields.push("query".to_string());
         }
-        Ok(Options { fields, mode: mode.unwrap_or(Mode::Host) })
+        Ok(Options { fields, mode: mode.unwrap_or(Mode::Host), tiers: tiers.unwrap_or_default() })
     }
 }
 
@@ -533,20 +550,23 @@ mod tests {
 
     #[test]
     fn options_table() {
-        let ok = |args: &[&str], fields: &[&str], mode| {
+        let ok = |args: &[&str], fields: &[&str], mode, tiers| {
             assert_eq!(
                 Options::from_args(args).unwrap(),
-                Options { fields: fields.iter().map(|s| s.to_string()).collect(), mode },
+                Options { fields: fields.iter().map(|s| s.to_string()).collect(), mode, tiers },
                 "{args:?}"
             )
         };
-        ok(&[], &["query"], Mode::Host);
-        ok(&["field=answer"], &["answer"], Mode::Host);
-        ok(&["field=query,answer"], &["query", "answer"], Mode::Host);
-        ok(&["field=query, answer ", "field=url"], &["query", "answer", "url"], Mode::Host);
-        ok(&["field=a,a"], &["a"], Mode::Host);
-        ok(&["mode=text", "field=_raw"], &["_raw"], Mode::Text);
-        ok(&["FIELD=x", "Mode=HOST"], &["x"], Mode::Host);
+        let all = TierSelection::All;
+        ok(&[], &["query"], Mode::Host, all);
+        ok(&["field=answer"], &["answer"], Mode::Host, all);
+        ok(&["field=query,answer"], &["query", "answer"], Mode::Host, all);
+        ok(&["field=query, answer ", "field=url"], &["query", "answer", "url"], Mode::Host, all);
+        ok(&["field=a,a"], &["a"], Mode::Host, all);
+        ok(&["mode=text", "field=_raw"], &["_raw"], Mode::Text, all);
+        ok(&["FIELD=x", "Mode=HOST"], &["x"], Mode::Host, all);
+        ok(&["tier=core"], &["query"], Mode::Host, TierSelection::Core);
+        ok(&["tier=all"], &["query"], Mode::Host, all);
         let err = |args: &[&str], msg: &str| {
             let e = Options::from_args(args).unwrap_err().to_string();
             assert!(e.contains(msg), "{args:?}: {e}");
@@ -558,5 +578,7 @@ mod tests {
         err(&["field=a,,b"], "empty field name");
         err(&["mode=fast"], "mode must be 'host' or 'text'");
         err(&["mode=host", "mode=text"], "mode= is given twice");
+        err(&["tier=gold"], "tier must be 'all' or 'core'");
+        err(&["tier=core", "tier=all"], "tier= is given twice");
     }
 }

@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::command::{Enricher, Options};
 use crate::frame::{self, ChunkReader, FrameError};
-use crate::zones::ZoneSet;
+use crate::zones::{LocalFiles, ZoneSet};
 
 /// Why a session ended with an error.
 #[derive(Debug, thiserror::Error)]
@@ -70,14 +70,24 @@ pub struct Summary {
     pub matched: u64,
 }
 
-/// Runs a session over `input`/`output` with `zones`. On error the error
-/// reply has already been written (unless writing itself failed).
+/// Where the session's zones come from.
+#[derive(Clone, Debug)]
+pub struct ZoneSource {
+    /// The shipped set (normally [`ZoneSet::embedded`]).
+    pub base: ZoneSet,
+    /// The app's `lookups/` folder with the local additions and allowlist
+    /// (read once, when the getinfo request arrives), if found.
+    pub lookups: Option<std::path::PathBuf>,
+}
+
+/// Runs a session over `input`/`output`. On error the error reply has
+/// already been written (unless writing itself failed).
 pub fn run<R: Read, W: Write>(
     input: R,
     mut output: W,
-    zones: &ZoneSet,
+    source: &ZoneSource,
 ) -> Result<Summary, SessionError> {
-    let result = session(input, &mut output, zones);
+    let result = session(input, &mut output, source);
     if let Err(e) = &result {
         if !e.is_write() {
             // Best effort: if stdout is gone there is nobody to tell.
@@ -90,7 +100,7 @@ pub fn run<R: Read, W: Write>(
 fn session<R: Read, W: Write>(
     input: R,
     output: &mut W,
-    zones: &ZoneSet,
+    source: &ZoneSource,
 ) -> Result<Summary, SessionError> {
     let mut rdr = ChunkReader::new(input);
     let mut summary = Summary::default();
@@ -106,9 +116,31 @@ fn session<R: Read, W: Write>(
         ));
     }
     let options = options_of(&meta)?;
+    let mut zones = source.base.clone().with_tiers(options.tiers);
+    let mut getinfo_reply = Map::new();
+    getinfo_reply.insert("type".to_string(), Value::from("streaming"));
+    if let Some(dir) = &source.lookups {
+        let local = LocalFiles::read(dir);
+        if !local.problems.is_empty() {
+            // Bad rows are skipped, never silently: each one is shown in the
+            // job inspector and logged to search.log.
+            let messages: Vec<Value> = local
+                .problems
+                .iter()
+                .map(|p| {
+                    eprintln!("dynamicdns: {p} (ignored)");
+                    serde_json::json!(["WARN", format!("dynamicdns: {p} (ignored)")])
+                })
+                .collect();
+            getinfo_reply
+                .insert("inspector".to_string(), serde_json::json!({ "messages": messages }));
+        }
+        zones = local.apply(zones);
+    }
     let mut enricher =
-        Enricher::new(zones, &options, true).map_err(|e| SessionError::Options(e.to_string()))?;
-    frame::write_chunk(output, br#"{"type":"streaming"}"#, b"").map_err(SessionError::Write)?;
+        Enricher::new(&zones, &options, true).map_err(|e| SessionError::Options(e.to_string()))?;
+    let reply = serde_json::to_vec(&getinfo_reply).map_err(|e| protocol(1, e.to_string()))?;
+    frame::write_chunk(output, &reply, b"").map_err(SessionError::Write)?;
 
     let mut out = Vec::new();
     let mut warned = false;

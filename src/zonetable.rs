@@ -19,6 +19,23 @@ pub struct Entry {
     pub len: u16,
     /// Index into the provider-name list; 0 is the empty name (unknown).
     pub provider: u16,
+    /// The zone's tier: [`CORE`] or [`EXTENDED`].
+    pub tier: u8,
+}
+
+/// Tier of zones with provider-owned or curated evidence.
+pub const CORE: u8 = 0;
+/// Tier of the long tail (the FreeDNS shared-domain registry, lists
+/// without provenance).
+pub const EXTENDED: u8 = 1;
+
+/// Parses a tier name (`core`, `extended`; empty means core).
+pub fn parse_tier(name: &str) -> Option<u8> {
+    match name.trim() {
+        "" | "core" => Some(CORE),
+        "extended" => Some(EXTENDED),
+        _ => None,
+    }
 }
 
 /// FNV-1a over the zone's bytes. Fixed so that a table built by `build.rs`
@@ -125,8 +142,9 @@ impl TableBuilder {
         TableBuilder { providers: vec![String::new()], ..TableBuilder::default() }
     }
 
-    /// Adds (or overrides) a zone with its provider name (may be empty).
-    pub fn add(&mut self, zone: &str, provider: &str) -> Result<(), AddError> {
+    /// Adds (or overrides) a zone with its provider name (may be empty)
+    /// and tier.
+    pub fn add(&mut self, zone: &str, provider: &str, tier: u8) -> Result<(), AddError> {
         if !is_valid_zone(zone.as_bytes()) {
             return Err(AddError::BadZone);
         }
@@ -143,13 +161,14 @@ impl TableBuilder {
         };
         if let Some(&i) = self.index.get(zone.as_bytes()) {
             self.entries[i].provider = provider;
+            self.entries[i].tier = tier;
             return Ok(());
         }
         let start = u32::try_from(self.blob.len()).map_err(|_| AddError::TooLarge)?;
         self.blob.extend_from_slice(zone.as_bytes());
         self.index.insert(zone.as_bytes().to_vec(), self.entries.len());
         // Length fits: is_valid_zone bounds it to 253.
-        self.entries.push(Entry { start, len: zone.len() as u16, provider });
+        self.entries.push(Entry { start, len: zone.len() as u16, provider, tier });
         Ok(())
     }
 

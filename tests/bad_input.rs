@@ -134,12 +134,12 @@ fn metadata_not_json() {
 
 #[test]
 fn unknown_or_malformed_options() {
-    let usage = "Usage: dynamicdns [field=<field>[,<field>...]] [mode=host|text]";
+    let usage = "Usage: dynamicdns [field=<field>[,<field>...]] [mode=host|text] [tier=all|core]";
     assert_error(
         getinfo(&["fieldname=query"]),
         b"",
         &format!(
-            "unknown option 'fieldname' in 'fieldname=query'; known options: field, mode. {usage}"
+            "unknown option 'fieldname' in 'fieldname=query'; known options: field, mode, tier. {usage}"
         ),
     );
     assert_error(

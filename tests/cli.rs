@@ -103,7 +103,7 @@ fn bad_zone_file_names_file_and_line() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
         err.contains(&format!(
-            "{}: line 3: zone \"not a zone\" is not a lower-case DNS name of two or more labels",
+            "{}: line 3: \"not a zone\" is not a DNS name of two or more labels",
             zones.display()
         )),
         "{err}"

@@ -1,0 +1,203 @@
+//! Local additions, the allowlist and tier selection, from an app tree laid
+//! out as Splunk installs it: the binary finds `lookups/` from its own
+//! location (`<app>/bin/<arch>/dynamicdns`), as on an indexer after bundle
+//! replication.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+/// A scratch `$SPLUNK_HOME/etc/apps/dynamicdns` with the binary in
+/// `bin/x86_64/` and the given lookup files.
+fn app(name: &str, files: &[(&str, &str)]) -> PathBuf {
+    let root = std::env::temp_dir()
+        .join(format!("dynamicdns-app-{}-{name}", std::process::id()))
+        .join("etc/apps/dynamicdns");
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::create_dir_all(root.join("bin/x86_64")).unwrap();
+    std::fs::create_dir_all(root.join("lookups")).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_dynamicdns"), root.join("bin/x86_64/dynamicdns")).unwrap();
+    for (f, content) in files {
+        std::fs::write(root.join("lookups").join(f), content).unwrap();
+    }
+    root
+}
+
+/// Spawns, retrying while another test thread's fork still holds the
+/// freshly copied binary open for writing (ETXTBSY).
+fn spawn(cmd: &mut Command) -> std::process::Child {
+    for _ in 0..100 {
+        match cmd.spawn() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
+                std::thread::sleep(std::time::Duration::from_millis(20))
+            }
+            r => return r.unwrap(),
+        }
+    }
+    panic!("binary stayed busy")
+}
+
+fn output(cmd: &mut Command) -> std::process::Output {
+    spawn(cmd.stdout(Stdio::piped()).stderr(Stdio::piped())).wait_with_output().unwrap()
+}
+
+fn chunk(meta: &str, body: &str) -> Vec<u8> {
+    let mut v = format!("chunked 1.0,{},{}\n{meta}", meta.len(), body.len()).into_bytes();
+    v.extend_from_slice(body.as_bytes());
+    v
+}
+
+/// Runs the installed binary in SCP mode on one execute request; returns
+/// the getinfo reply metadata and the execute reply body.
+fn scp(app: &Path, args: &[&str], body: &str) -> (String, String) {
+    let args = serde_json::to_string(args).unwrap();
+    let mut input =
+        chunk(&format!(r#"{{"action":"getinfo","searchinfo":{{"args":{args}}}}}"#), "");
+    input.extend(chunk(r#"{"action":"execute","finished":true}"#, body));
+    // Run from elsewhere: the working directory must not matter.
+    let mut cmd = Command::new(app.join("bin/x86_64/dynamicdns"));
+    cmd.arg("scp")
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = spawn(&mut cmd);
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    // Two replies: split them by their announced lengths.
+    let mut replies = Vec::new();
+    let mut rest = text.as_str();
+    while !rest.is_empty() {
+        let nl = rest.find('\n').unwrap();
+        let nums: Vec<usize> = rest[12..nl].split(',').map(|n| n.parse().unwrap()).collect();
+        let meta = &rest[nl + 1..nl + 1 + nums[0]];
+        let body = &rest[nl + 1 + nums[0]..nl + 1 + nums[0] + nums[1]];
+        replies.push((meta.to_string(), body.to_string()));
+        rest = &rest[nl + 1 + nums[0] + nums[1]..];
+    }
+    assert_eq!(replies.len(), 2);
+    (replies[0].0.clone(), replies[1].1.clone())
+}
+
+const BODY: &str =
+    "query\nfoo.duckdns.org\nvpn.ours.duckdns.org\nx.corp-ddns.example\nwww.example.com\n";
+const HEADER: &str = "query,isDynDNS,provider,dyndns_zone,__mv_provider,__mv_dyndns_zone\n";
+
+#[test]
+fn no_local_files_uses_the_shipped_list() {
+    let app = app("none", &[]);
+    let (info, body) = scp(&app, &[], BODY);
+    assert_eq!(info, r#"{"type":"streaming"}"#);
+    assert_eq!(
+        body,
+        format!(
+            "{HEADER}foo.duckdns.org,True,DuckDNS,duckdns.org,,\nvpn.ours.duckdns.org,True,DuckDNS,duckdns.org,,\n\
+             x.corp-ddns.example,False,,,,\nwww.example.com,False,,,,\n"
+        )
+    );
+}
+
+#[test]
+fn local_additions_and_allowlist_apply() {
+    let app = app(
+        "local",
+        &[
+            (
+                "dynamic_dns_providers_local.csv",
+                "zone,provider,category,tier,sources\ncorp-ddns.example,Corp DDNS,ddns,core,local\nduckdns.org,Duck (local name),ddns,core,local\n",
+            ),
+            ("dynamic_dns_allowlist.csv", "host,comment\nours.duckdns.org,our own VPN names\n"),
+        ],
+    );
+    let (info, body) = scp(&app, &[], BODY);
+    assert_eq!(info, r#"{"type":"streaming"}"#);
+    assert_eq!(
+        body,
+        format!(
+            "{HEADER}foo.duckdns.org,True,Duck (local name),duckdns.org,,\nvpn.ours.duckdns.org,False,,,,\n\
+             x.corp-ddns.example,True,Corp DDNS,corp-ddns.example,,\nwww.example.com,False,,,,\n"
+        )
+    );
+}
+
+#[test]
+fn bad_local_rows_are_skipped_with_a_warning_in_the_job_inspector() {
+    let app = app(
+        "bad",
+        &[
+            (
+                "dynamic_dns_providers_local.csv",
+                "zone,provider\ncorp-ddns.example,Corp\nnot a zone,X\n",
+            ),
+            ("dynamic_dns_allowlist.csv", "comment\nx\n"),
+        ],
+    );
+    let (info, body) = scp(&app, &[], BODY);
+    assert_eq!(
+        info,
+        r#"{"inspector":{"messages":[["WARN","dynamicdns: dynamic_dns_providers_local.csv: line 3: \"not a zone\" is not a DNS name of two or more labels (ignored)"],["WARN","dynamicdns: dynamic_dns_allowlist.csv: line 1: no `host` (or `zone`) column in the header (ignored)"]]},"type":"streaming"}"#
+    );
+    assert!(body.contains("x.corp-ddns.example,True,Corp,corp-ddns.example,,\n"), "{body}");
+    assert!(body.contains("vpn.ours.duckdns.org,True,DuckDNS"), "{body}");
+}
+
+#[test]
+fn tier_core_drops_the_extended_tail_but_keeps_local_zones() {
+    let extended = {
+        // The first extended-tier zone of the shipped list, if it has tiers.
+        let mut rdr = csv::Reader::from_path(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/lookups/dynamic_dns_providers.csv"
+        ))
+        .unwrap();
+        let h = rdr.headers().unwrap().clone();
+        let tier = h.iter().position(|c| c == "tier");
+        tier.and_then(|t| {
+            rdr.records()
+                .map(Result::unwrap)
+                .find(|r| &r[t] == "extended")
+                .map(|r| r[0].to_string())
+        })
+    };
+    let app = app(
+        "tier",
+        &[(
+            "dynamic_dns_providers_local.csv",
+            "zone,provider,tier\ncorp-ddns.example,Corp,extended\n",
+        )],
+    );
+    let mut body = String::from(BODY);
+    if let Some(z) = &extended {
+        body.push_str(&format!("h.{z}\n"));
+    }
+    let (_, all) = scp(&app, &["tier=all"], &body);
+    let (_, core) = scp(&app, &["tier=core"], &body);
+    assert!(core.contains("foo.duckdns.org,True,DuckDNS"), "{core}");
+    assert!(core.contains("x.corp-ddns.example,True,Corp"), "{core}");
+    if let Some(z) = extended {
+        assert!(all.contains(&format!("h.{z},True,")), "{all}");
+        assert!(core.contains(&format!("h.{z},False,")), "{core}");
+    }
+}
+
+#[test]
+fn cli_reads_the_same_files() {
+    let app = app("cli", &[("dynamic_dns_allowlist.csv", "host\nours.duckdns.org\n")]);
+    let out = output(Command::new(app.join("bin/x86_64/dynamicdns")).args([
+        "check",
+        "vpn.ours.duckdns.org",
+        "foo.duckdns.org",
+    ]));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "value,isDynDNS,provider,dyndns_zone\nvpn.ours.duckdns.org,False,,\nfoo.duckdns.org,True,DuckDNS,duckdns.org\n"
+    );
+    let out = output(Command::new(app.join("bin/x86_64/dynamicdns")).args([
+        "check",
+        "--no-local",
+        "vpn.ours.duckdns.org",
+    ]));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("vpn.ours.duckdns.org,True,DuckDNS"));
+}
