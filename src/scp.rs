@@ -137,8 +137,9 @@ fn session<R: Read, W: Write>(
         }
         zones = local.apply(zones);
     }
-    let mut enricher =
-        Enricher::new(&zones, &options, true).map_err(|e| SessionError::Options(e.to_string()))?;
+    // Built at the first execute request: getinfo must be answered fast
+    // (probe processes only ask getinfo), and text mode builds an automaton.
+    let mut enricher: Option<Enricher> = None;
     let reply = serde_json::to_vec(&getinfo_reply).map_err(|e| protocol(1, e.to_string()))?;
     frame::write_chunk(output, &reply, b"").map_err(SessionError::Write)?;
 
@@ -162,6 +163,13 @@ fn session<R: Read, W: Write>(
             }
         };
         out.clear();
+        let enricher = match &mut enricher {
+            Some(e) => e,
+            None => enricher.insert(
+                Enricher::new(&zones, &options, true)
+                    .map_err(|e| protocol(chunk, e.to_string()))?,
+            ),
+        };
         let counts =
             enricher.process_body(&rdr.body, &mut out).map_err(|e| SessionError::Body {
                 chunk,
