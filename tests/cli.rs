@@ -31,12 +31,31 @@ fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
 
-fn tmp(name: &str, content: &[u8]) -> std::path::PathBuf {
+/// A file in a per-test scratch folder, removed when dropped.
+struct TempFile(std::path::PathBuf);
+
+impl std::ops::Deref for TempFile {
+    type Target = std::path::Path;
+    fn deref(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir(dir); // only once empty
+        }
+    }
+}
+
+fn tmp(name: &str, content: &[u8]) -> TempFile {
     let dir = std::env::temp_dir().join(format!("dynamicdns-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let p = dir.join(name);
     std::fs::write(&p, content).unwrap();
-    p
+    TempFile(p)
 }
 
 #[test]

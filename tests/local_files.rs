@@ -8,11 +8,28 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
 /// A scratch `$SPLUNK_HOME/etc/apps/dynamicdns` with the binary in
-/// `bin/x86_64/` and the given lookup files.
-fn app(name: &str, files: &[(&str, &str)]) -> PathBuf {
-    let root = std::env::temp_dir()
-        .join(format!("dynamicdns-app-{}-{name}", std::process::id()))
-        .join("etc/apps/dynamicdns");
+/// `bin/x86_64/` and the given lookup files; removed when dropped.
+struct App {
+    home: PathBuf,
+    root: PathBuf,
+}
+
+impl std::ops::Deref for App {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.root
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.home);
+    }
+}
+
+fn app(name: &str, files: &[(&str, &str)]) -> App {
+    let home = std::env::temp_dir().join(format!("dynamicdns-app-{}-{name}", std::process::id()));
+    let root = home.join("etc/apps/dynamicdns");
     let _ = std::fs::remove_dir_all(&root);
     std::fs::create_dir_all(root.join("bin/x86_64")).unwrap();
     std::fs::create_dir_all(root.join("lookups")).unwrap();
@@ -20,7 +37,7 @@ fn app(name: &str, files: &[(&str, &str)]) -> PathBuf {
     for (f, content) in files {
         std::fs::write(root.join("lookups").join(f), content).unwrap();
     }
-    root
+    App { home, root }
 }
 
 /// Spawns, retrying while another test thread's fork still holds the
