@@ -34,8 +34,23 @@ Speaks Splunk's custom search command protocol v2 (chunked) on stdin and
 stdout; commands.conf runs it. SPL: | dynamicdns [field=<f>[,<f>...]] [mode=host|text]
 ";
 
-const CHECK_HELP: &str = "\
-Usage: dynamicdns check [--text] [--zones FILE] [VALUE...]
+/// The options `check` and `enrich` share, in both help texts.
+macro_rules! common_options {
+    () => {
+        "  --tier T       all (default) or core: core uses only zones with provider-owned or
+                 curated evidence, all adds the extended long tail (FreeDNS registry)
+  --zones FILE   use this zone CSV (columns zone[,provider][,tier]) instead of the built-in list
+  --lookups DIR  folder with dynamic_dns_providers_local.csv and dynamic_dns_allowlist.csv
+                 (default: the app's lookups/ folder next to the binary, if any)
+  --no-local     ignore those local files
+  -h, --help     this help
+"
+    };
+}
+
+const CHECK_HELP: &str = concat!(
+    "\
+Usage: dynamicdns check [OPTIONS] [VALUE...]
 
 Judges each VALUE (a host name, URL, host:port …), or each line of stdin when
 no VALUE is given, and writes CSV: value,isDynDNS,provider,dyndns_zone — one
@@ -43,17 +58,13 @@ row per value, in input order.
 
 Options:
   --text         search each value as free text for embedded host names
-  --tier T       all (default) or core: core uses only zones with provider-owned or
-                 curated evidence, all adds the extended long tail (FreeDNS registry)
-  --zones FILE   use this zone CSV (columns zone[,provider][,tier]) instead of the built-in list
-  --lookups DIR  folder with dynamic_dns_providers_local.csv and dynamic_dns_allowlist.csv
-                 (default: the app's lookups/ folder next to the binary, if any)
-  --no-local     ignore those local files
-  -h, --help     this help
-";
+",
+    common_options!()
+);
 
-const ENRICH_HELP: &str = "\
-Usage: dynamicdns enrich [--field F]... [--text] [--zones FILE] [FILE|-]
+const ENRICH_HELP: &str = concat!(
+    "\
+Usage: dynamicdns enrich [--field F]... [OPTIONS] [FILE|-]
 
 Reads a CSV with a header row (FILE, or stdin when FILE is - or absent) and
 writes it to stdout with isDynDNS, provider and dyndns_zone added. Every input
@@ -62,14 +73,9 @@ row comes out, in order, byte for byte, with the new fields appended.
 Options:
   --field F      field to judge (repeatable, or F1,F2); default: query
   --text         search the fields as free text for embedded host names
-  --tier T       all (default) or core: core uses only zones with provider-owned or
-                 curated evidence, all adds the extended long tail (FreeDNS registry)
-  --zones FILE   use this zone CSV (columns zone[,provider][,tier]) instead of the built-in list
-  --lookups DIR  folder with dynamic_dns_providers_local.csv and dynamic_dns_allowlist.csv
-                 (default: the app's lookups/ folder next to the binary, if any)
-  --no-local     ignore those local files
-  -h, --help     this help
-";
+",
+    common_options!()
+);
 
 const ZONES_HELP: &str = "\
 Usage:
