@@ -82,7 +82,9 @@ Usage:
   dynamicdns zones build [--data DIR] [--out FILE]
       Rebuilds the shipped zone list from the vendored sources in DIR (default:
       data) and writes it to FILE (default: lookups/dynamic_dns_providers.csv;
-      - for stdout). The result is byte-for-byte reproducible.
+      - for stdout), the excluded zones with their reasons beside it
+      (dynamic_dns_excluded.csv) and DIR/suspicious_resolution.csv. The result
+      is byte-for-byte reproducible.
   dynamicdns zones validate FILE...
       Checks local files (dynamic_dns_providers_local.csv: zone[,provider][,tier];
       dynamic_dns_allowlist.csv: host[,comment]); prints every bad row with its
@@ -480,15 +482,25 @@ fn zones_build(args: &[String]) -> Result<(), Failure> {
             }
         }
     }
-    let bytes = crate::zonebuild::build_lookup(&data).map_err(|e| Failure::data(e.to_string()))?;
+    let built = crate::zonebuild::build(&data).map_err(|e| Failure::data(e.to_string()))?;
     if out.as_os_str() == "-" {
-        return write_stdout(io::stdout().lock().write_all(&bytes));
+        return write_stdout(io::stdout().lock().write_all(&built.lookup));
     }
-    std::fs::write(&out, &bytes).map_err(|e| Failure::data(format!("{}: {e}", out.display())))?;
+    let excluded = out.with_file_name(crate::zonebuild::EXCLUDED_FILE_NAME);
+    let resolution = data.join(crate::zonebuild::RESOLUTION_FILE_NAME);
+    for (path, bytes) in
+        [(&out, &built.lookup), (&excluded, &built.excluded), (&resolution, &built.resolution)]
+    {
+        std::fs::write(path, bytes)
+            .map_err(|e| Failure::data(format!("{}: {e}", path.display())))?;
+    }
     eprintln!(
-        "dynamicdns: wrote {} ({} zones)",
+        "dynamicdns: wrote {} ({} zones), {} ({} excluded) and {}",
         out.display(),
-        bytes.iter().filter(|&&b| b == b'\n').count().saturating_sub(1)
+        built.lookup.iter().filter(|&&b| b == b'\n').count().saturating_sub(1),
+        excluded.display(),
+        built.excluded.iter().filter(|&&b| b == b'\n').count().saturating_sub(1),
+        resolution.display()
     );
     Ok(())
 }

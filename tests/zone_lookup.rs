@@ -1,9 +1,16 @@
-//! The committed zone list, `lookups/dynamic_dns_providers.csv`, is exactly
-//! what `zonebuild` makes of the vendored sources in `data/`.
+//! The committed zone list (`lookups/dynamic_dns_providers.csv`) and its two
+//! reports (`lookups/dynamic_dns_excluded.csv`, `data/suspicious_resolution.csv`)
+//! are exactly what `zonebuild` makes of the vendored sources in `data/`;
+//! and the build's rules (precedence, tiers, suspicious-zone resolution,
+//! bad rows) on small data directories.
 
+use std::collections::BTreeSet;
+use std::fs;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
-use dynamicdns::zonebuild::build_lookup;
+use dynamicdns::zonebuild::{build, build_lookup, Built, SOURCES};
 
 const REGENERATE: &str = "run `cargo run --release -- zones build` to regenerate it from data/";
 
@@ -11,86 +18,835 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn committed() -> Vec<u8> {
-    let path = root().join("lookups").join("dynamic_dns_providers.csv");
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+/// The build of the vendored data (once per test binary).
+fn built() -> &'static Built {
+    static BUILT: OnceLock<Built> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let data = root().join("data");
+        build(&data).unwrap_or_else(|e| panic!("building from {}: {e}", data.display()))
+    })
 }
 
-fn built() -> Vec<u8> {
-    let data = root().join("data");
-    build_lookup(&data).unwrap_or_else(|e| panic!("building from {}: {e}", data.display()))
+fn read(rel: &str) -> Vec<u8> {
+    let path = root().join(rel);
+    fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}; {REGENERATE}", path.display()))
+}
+
+/// Parsed CSV: header and rows.
+fn parse(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut reader = csv::Reader::from_reader(bytes);
+    let header = reader.headers().expect("header").iter().map(str::to_string).collect();
+    let rows = reader
+        .records()
+        .map(|r| r.expect("CSV row").iter().map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+fn assert_same(rel: &str, built: &[u8], committed: &[u8]) {
+    if built == committed {
+        return;
+    }
+    let (b, c) = (String::from_utf8_lossy(built), String::from_utf8_lossy(committed));
+    let first = b.lines().zip(c.lines()).position(|(x, y)| x != y);
+    let detail = match first {
+        Some(i) => format!(
+            "first difference on line {}:\n  built:     {}\n  committed: {}",
+            i + 1,
+            b.lines().nth(i).unwrap_or(""),
+            c.lines().nth(i).unwrap_or("")
+        ),
+        None => format!(
+            "built has {} lines, committed has {} (or line endings differ)",
+            b.lines().count(),
+            c.lines().count()
+        ),
+    };
+    panic!("{rel} is out of date; {REGENERATE}.\n{detail}");
 }
 
 #[test]
-fn committed_lookup_matches_vendored_sources() {
-    let (built, committed) = (built(), committed());
-    if built != committed {
-        let (b, c) = (String::from_utf8_lossy(&built), String::from_utf8_lossy(&committed));
-        let first = b.lines().zip(c.lines()).position(|(x, y)| x != y);
-        let detail = match first {
-            Some(i) => format!(
-                "first difference on line {}:\n  built:     {}\n  committed: {}",
-                i + 1,
-                b.lines().nth(i).unwrap_or(""),
-                c.lines().nth(i).unwrap_or("")
-            ),
-            None => format!(
-                "built has {} lines, committed has {} (or line endings differ)",
-                b.lines().count(),
-                c.lines().count()
-            ),
-        };
-        panic!("lookups/dynamic_dns_providers.csv is out of date; {REGENERATE}.\n{detail}");
+fn committed_files_match_vendored_sources() {
+    let built = built();
+    for (rel, bytes) in built.files() {
+        assert_same(&rel, bytes, &read(&rel));
     }
+    assert_eq!(build_lookup(&root().join("data")).unwrap(), built.lookup);
 }
 
 #[test]
 fn build_is_deterministic() {
-    assert!(built() == built(), "two builds from the same data/ differ");
+    let again = build(&root().join("data")).unwrap();
+    assert!(&again == built(), "two builds from the same data/ differ");
 }
 
-/// Spot checks of the committed list: precedence, seed fixes, categories.
+/// A row of the committed lookup, by zone.
+fn lookup_row(zone: &str) -> Option<Vec<String>> {
+    static ROWS: OnceLock<Vec<Vec<String>>> = OnceLock::new();
+    let rows = ROWS.get_or_init(|| parse(&read("lookups/dynamic_dns_providers.csv")).1);
+    let i = rows.binary_search_by(|r| r[0].as_bytes().cmp(zone.as_bytes())).ok()?;
+    Some(rows[i].clone())
+}
+
+/// Precedence, the seed fixes, categories and tiers on the committed list.
 #[test]
 fn committed_lookup_spot_checks() {
-    let committed = committed();
-    let mut reader = csv::Reader::from_reader(committed.as_slice());
-    let header = reader.headers().expect("header").clone();
-    assert_eq!(header.iter().collect::<Vec<_>>(), ["zone", "provider", "category", "sources"]);
-    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.expect("CSV row")).collect();
-    let find = |zone: &str| -> Vec<String> {
-        let row = rows.iter().find(|r| &r[0] == zone);
-        let row = row.unwrap_or_else(|| panic!("{zone} missing; {REGENERATE}"));
-        row.iter().map(str::to_string).collect()
-    };
     let expected = [
         // The seed's display names are zone names; the PSL names the provider.
-        ("ddns.net", "No-IP", "ddns", "dyn_dns_list;psl;seed_kql"),
-        ("gotdns.ch", "No-IP", "ddns", "dyn_dns_list;psl;seed_kql"),
-        ("freeddns.org", "Dynu", "ddns", "dyn_dns_list;psl;seed_kql"),
-        ("duckdns.org", "DuckDNS", "ddns", "psl;seed_kql"),
-        ("freedynamicdns.org", "No-IP", "ddns", "dyn_dns_list;seed_kql"),
-        ("publicvm.com", "DNSExit", "ddns", "dyn_dns_list;seed_kql"),
-        // psl beats dyn_dns_list (which says Now-DNS).
-        ("16-b.it", "OpenHost", "ddns", "dyn_dns_list;psl"),
-        ("home.dyndns.org", "Dyn (DynDNS)", "ddns", "dyn_dns_list;psl"),
-        ("synology.me", "Synology", "vendor-ddns", "psl"),
+        ("ddns.net", "No-IP", "ddns", "core"),
+        ("gotdns.ch", "No-IP", "ddns", "core"),
+        ("hopto.org", "No-IP", "ddns", "core"),
+        ("freeddns.org", "Dynu", "ddns", "core"),
+        ("freedynamicdns.org", "No-IP", "ddns", "core"),
+        ("freedynamicdns.net", "No-IP", "ddns", "core"),
+        ("publicvm.com", "DNSExit", "ddns", "core"),
+        // PSL beats ET's reference URL (ChangeIP: an ET data error).
+        ("duckdns.org", "DuckDNS", "ddns", "core"),
+        // PSL beats dyn_dns_list and ET (Now-DNS sells them, OpenHost runs them).
+        ("16-b.it", "OpenHost", "ddns", "core"),
+        // dyn_dns_list beats ET; dyn_dns_list and ET beat maltrail.
+        ("apps.dj", "FreeDNS (afraid.org)", "ddns", "core"),
+        ("dnsget.org", "Now-DNS", "ddns", "core"),
+        ("tftpd.net", "Now-DNS", "ddns", "core"),
+        ("dyndns.org", "Dyn (DynDNS)", "ddns", "core"),
+        ("home.dyndns.org", "Dyn (DynDNS)", "ddns", "core"),
+        ("synology.me", "Synology", "vendor-ddns", "core"),
+        // Named only by sublime, maltrail provider pages, ET.
+        ("dynaccess.de", "DynAccess", "ddns", "core"),
+        ("dnsdynamic.com", "DNSdynamic", "ddns", "core"),
+        ("airdns.org", "AirVPN", "vpn-vendor", "core"),
+        // FreeDNS registry: core only when ET wrote a rule for it.
+        ("0000004.xyz", "FreeDNS (afraid.org)", "ddns", "extended"),
+        // maltrail heuristic sections name no provider.
+        ("vicp.net", "", "ddns", "extended"),
+        // Zones-only sources.
+        ("0-shiny.com", "", "ddns", "extended"),
+        ("boxip.net", "", "ddns", "extended"),
+        // Suspicious zones kept in the extended tier.
+        ("sulsel.go.id", "FreeDNS (afraid.org)", "ddns", "extended"),
+        ("govt.hu", "FreeDNS (afraid.org)", "ddns", "extended"),
+        ("asuscomm.com", "", "ddns", "extended"),
+        ("tplinkdns.com", "", "ddns", "extended"),
+        ("cloudns.net", "", "ddns", "extended"),
+        ("softether.net", "SoftEther", "vpn-vendor", "extended"),
     ];
-    for (zone, provider, category, sources) in expected {
-        assert_eq!(find(zone), [zone, provider, category, sources], "row of {zone}");
+    for (zone, provider, category, tier) in expected {
+        let row = lookup_row(zone).unwrap_or_else(|| panic!("{zone} missing; {REGENERATE}"));
+        assert_eq!(row[..4], [zone, provider, category, tier], "row of {zone}");
     }
-    // Sorted bytewise, no duplicates.
+    let sources = |zone: &str| lookup_row(zone).unwrap()[4].clone();
+    assert_eq!(sources("duckdns.org"), "et_open;maltrail;misp;nolovia;psl;seed_kql;sigma;sublime");
+    assert_eq!(sources("synology.me"), "psl");
+    // Excluded zones are not in the list.
+    for zone in ["nip.io", "portmap.io", "gl.at.ply.gg", "no-ip.com", "noip.com", "surfnet.ca"] {
+        assert_eq!(lookup_row(zone), None, "{zone} should be excluded");
+    }
+}
+
+/// Format and invariants of the committed list.
+#[test]
+fn committed_lookup_is_well_formed() {
+    let (header, rows) = parse(&read("lookups/dynamic_dns_providers.csv"));
+    assert_eq!(header, ["zone", "provider", "category", "tier", "sources"]);
+    assert!(rows.len() > 100_000, "{} rows", rows.len());
     assert!(rows.windows(2).all(|w| w[0][0].as_bytes() < w[1][0].as_bytes()), "not sorted");
-    // Every provider is spelled as in data/providers.csv.
-    let known = std::fs::read(root().join("data").join("providers.csv")).expect("providers.csv");
-    let mut reader = csv::Reader::from_reader(known.as_slice());
-    let known: Vec<String> =
-        reader.records().map(|r| r.expect("CSV row")[0].to_string()).collect();
+    let known = parse(&read("data/providers.csv")).1;
+    let known: BTreeSet<&str> = known.iter().map(|r| r[0].as_str()).collect();
+    let source_names: BTreeSet<&str> = SOURCES.iter().map(|s| s.name).collect();
+    let zones_only = ["misp", "security_content", "sigma", "nolovia"];
+    let (mut core, mut extended) = (0, 0);
     for row in &rows {
-        assert!(
-            row[1].is_empty() || known.iter().any(|k| k == &row[1]),
-            "provider {:?} of {} is not in data/providers.csv",
-            &row[1],
-            &row[0]
-        );
+        let [zone, provider, category, tier, sources] = &row[..] else {
+            panic!("{row:?} has not 5 fields");
+        };
+        assert!(valid_zone(zone), "invalid zone {zone:?}");
+        assert!(provider.is_empty() || known.contains(provider.as_str()), "{zone}: {provider}");
+        assert!(["ddns", "vendor-ddns", "vpn-vendor"].contains(&category.as_str()), "{zone}");
+        let names: Vec<&str> = sources.split(';').collect();
+        assert!(names.windows(2).all(|w| w[0] < w[1]), "{zone}: sources {sources} not sorted");
+        assert!(names.iter().all(|n| source_names.contains(n)), "{zone}: sources {sources}");
+        match tier.as_str() {
+            "core" => core += 1,
+            "extended" => extended += 1,
+            _ => panic!("{zone}: tier {tier:?}"),
+        }
+        // Tier evidence: zones-only sources never make a zone core, nor does
+        // the FreeDNS registry without the PSL or an ET rule.
+        if names.iter().all(|n| zones_only.contains(n)) {
+            assert_eq!(tier, "extended", "{zone}");
+        }
+        if provider == "FreeDNS (afraid.org)" && !names.contains(&"et_open") {
+            assert_eq!(tier, "extended", "{zone}");
+        }
+        if names.contains(&"psl") && !zone.ends_with(".go.id") {
+            assert_eq!(tier, "core", "{zone}");
+        }
     }
+    assert!((1_500..5_000).contains(&core), "{core} core zones");
+    assert!(extended > 100_000, "{extended} extended zones");
+}
+
+/// The runtime's zone rule: lower-case `label(.label)+`, labels
+/// `[a-z0-9_-]{1,63}`, at most 253 bytes, last label not all digits.
+fn valid_zone(zone: &str) -> bool {
+    let labels: Vec<&str> = zone.split('.').collect();
+    zone.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            (1..=63).contains(&l.len())
+                && l.bytes().all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_'))
+        })
+        && !labels.last().unwrap().bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Every suspicious zone is resolved once, and the lookup and the excluded
+/// list agree with the resolution.
+#[test]
+fn committed_resolution_covers_every_suspicious_zone() {
+    let suspicious = parse(&read("data/suspicious.csv")).1;
+    let (header, resolution) = parse(&read("data/suspicious_resolution.csv"));
+    assert_eq!(header, ["zone", "decision", "reason"]);
+    let (header, excluded) = parse(&read("lookups/dynamic_dns_excluded.csv"));
+    assert_eq!(header, ["zone", "reason", "sources"]);
+    let mut want: Vec<&str> = suspicious.iter().map(|r| r[0].as_str()).collect();
+    want.sort_unstable();
+    let got: Vec<&str> = resolution.iter().map(|r| r[0].as_str()).collect();
+    assert_eq!(got, want, "one resolution row per suspicious zone, sorted");
+    let excluded_zones: BTreeSet<&str> = excluded.iter().map(|r| r[0].as_str()).collect();
+    for row in &resolution {
+        let (zone, decision) = (row[0].as_str(), row[1].as_str());
+        assert!(!row[2].is_empty(), "{zone}: no reason");
+        let in_lookup = lookup_row(zone);
+        match decision {
+            "exclude" => {
+                assert!(in_lookup.is_none(), "{zone} excluded but in the lookup");
+                assert!(excluded_zones.contains(zone), "{zone} not in the excluded list");
+            }
+            "extended" => assert_eq!(in_lookup.expect(zone)[3], "extended", "{zone}"),
+            "keep" => assert!(in_lookup.is_some(), "{zone} kept but not in the lookup"),
+            "absent" => {
+                assert!(in_lookup.is_none() && !excluded_zones.contains(zone), "{zone}");
+            }
+            other => panic!("{zone}: decision {other:?}"),
+        }
+    }
+    let excluded_by_resolution =
+        resolution.iter().filter(|r| r[1] == "exclude").map(|r| r[0].as_str());
+    assert!(excluded_by_resolution.eq(excluded_zones.iter().copied()));
+    for row in &excluded {
+        assert!(!row[1].is_empty() && !row[2].is_empty(), "{row:?}");
+    }
+    let decision = |zone: &str| {
+        let row = resolution.iter().find(|r| r[0] == zone).unwrap_or_else(|| panic!("{zone}"));
+        (row[1].clone(), row[2].clone())
+    };
+    // One zone per rule of the issue.
+    let cases = [
+        ("portmap.io", "exclude", "tunnel"),
+        ("gl.at.ply.gg", "exclude", "tunnel"),
+        ("loophole.site", "exclude", "tunnel"),
+        ("nat123.cc", "exclude", "tunnel"),
+        ("nip.io", "exclude", "wildcard DNS"),
+        ("comxa.com", "exclude", "free web hosting"),
+        ("cjb.net", "exclude", "free web hosting"),
+        ("no-ip.com", "exclude", "provider corporate domain"),
+        ("noip.com", "exclude", "provider corporate domain"),
+        ("dyndns.com", "exclude", "provider corporate domain"),
+        ("easydns.com", "exclude", "DNS hosting"),
+        ("surfnet.ca", "exclude", "ISP"),
+        ("eu.org", "exclude", "PSL private suffix"),
+        ("linode.com", "exclude", "unrelated company"),
+        ("sulsel.go.id", "extended", "government/education"),
+        ("asuscomm.com", "extended", "popular site"),
+        ("fortiddns.com", "extended", "popular site"),
+        ("softether.net", "extended", "popular site"),
+        ("afraid.org", "absent", "would be exclude: provider corporate domain"),
+        ("serveo.net", "absent", "would be exclude: tunnel"),
+    ];
+    for (zone, want_decision, want_reason) in cases {
+        let (got_decision, reason) = decision(zone);
+        assert_eq!(got_decision, want_decision, "{zone}: {reason}");
+        assert!(reason.contains(want_reason), "{zone}: {reason}");
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The rules on small data directories.
+
+const CATEGORIES_JSON: &str = r#"{
+ "DuckDNS": "ddns",
+ "Dynu": "ddns",
+ "No-IP": "ddns",
+ "OpenHost": "ddns",
+ "Synology": "vendor-ddns"
+}
+"#;
+
+const PROVIDERS_CSV: &str = "provider,category,zones_in_merged\n\
+                             FreeDNS (afraid.org),ddns,1\n\
+                             Dyn (DynDNS),ddns,1\n\
+                             No-IP,ddns,1\n\
+                             Now-DNS,ddns,1\n\
+                             ChangeIP,ddns,1\n\
+                             DNSExit,ddns,1\n\
+                             DNSdynamic,ddns,1\n\
+                             Synology,vendor-ddns,1\n\
+                             SoftEther,vpn-vendor,1\n";
+
+const HEADER_ROW: &str = "zone,provider,source_ref\n";
+const SUSPICIOUS_HEADER: &str = "zone,reason,provider,sources\n";
+const PAGE: &str = "m [basis: provider page reference]";
+const HEURISTIC: &str = "m [basis: heuristic: passive-DNS/whois/registrant section]";
+const NO_PROVIDER: &str = "m [basis: no provider]";
+
+/// A temporary data directory, removed on drop: every source present and
+/// empty until set.
+struct DataDir(PathBuf);
+
+impl DataDir {
+    fn new() -> DataDir {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let dir = std::env::temp_dir()
+            .join(format!("dynamicdns-zone-lookup-{}-{n}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        fs::create_dir_all(dir.join("sources")).unwrap();
+        let d = DataDir(dir);
+        d.write("psl_provider_category.json", CATEGORIES_JSON);
+        d.write("providers.csv", PROVIDERS_CSV);
+        d.write("suspicious.csv", SUSPICIOUS_HEADER);
+        for source in SOURCES {
+            d.source(source.name, "");
+        }
+        d
+    }
+
+    /// Sets the rows (without header) of one source.
+    fn source(&self, name: &str, rows: &str) -> &DataDir {
+        self.write(&format!("sources/{name}.csv"), &format!("{HEADER_ROW}{rows}"));
+        self
+    }
+
+    /// Sets the rows (without header) of `suspicious.csv`.
+    fn suspicious(&self, rows: &str) -> &DataDir {
+        self.write("suspicious.csv", &format!("{SUSPICIOUS_HEADER}{rows}"));
+        self
+    }
+
+    fn write(&self, rel: &str, text: &str) {
+        fs::write(self.0.join(rel), text).unwrap();
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.0.join(rel)
+    }
+
+    /// The three outputs as text.
+    fn build(&self) -> [String; 3] {
+        let built = build(&self.0).unwrap_or_else(|e| panic!("build failed: {e}"));
+        assert_eq!(build_lookup(&self.0).unwrap(), built.lookup);
+        [built.lookup, built.excluded, built.resolution].map(|b| String::from_utf8(b).unwrap())
+    }
+
+    /// The lookup as text.
+    fn lookup(&self) -> String {
+        let [lookup, _, _] = self.build();
+        lookup
+    }
+
+    /// The error message of a failing build.
+    fn error(&self) -> String {
+        match build(&self.0) {
+            Ok(built) => {
+                panic!("expected an error, got {}", String::from_utf8_lossy(&built.lookup))
+            }
+            Err(e) => e.to_string(),
+        }
+    }
+}
+
+impl Drop for DataDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The output row of `zone` (zone is the first field).
+fn row<'a>(out: &'a str, zone: &str) -> &'a str {
+    out.lines().find(|l| l.split(',').next() == Some(zone)).unwrap_or_else(|| {
+        panic!("no row for {zone} in\n{out}");
+    })
+}
+
+/// A `maltrail` row.
+fn mt(zone: &str, provider: &str, basis: &str) -> String {
+    format!("{zone},{provider},{basis}\n")
+}
+
+#[test]
+fn provider_precedence_follows_the_source_order() {
+    let d = DataDir::new();
+    // Each zone is named by two adjacent sources in precedence order; the
+    // first one wins.
+    d.source("psl", "a.example,OpenHost,r\n")
+        .source("dyn_dns_list", "a.example,Now-DNS,r\nb.example,Now-DNS,r\n")
+        .source("sublime", "b.example,ChangeIP,r\nc.example,ChangeIP,r\n")
+        .source("et_open", "c.example,No-IP,r\nd.example,No-IP,r\n")
+        .source(
+            "maltrail",
+            &[mt("d.example", "DNSdynamic", PAGE), mt("e.example", "DNSdynamic", PAGE)].concat(),
+        )
+        .source("seed_kql", "e.example,No-IP,r\nf.example,No-IP,r\n")
+        .source("misp", "f.example,Dynu,r\ng.example,Dynu,r\n");
+    let out = d.lookup();
+    assert_eq!(row(&out, "a.example"), "a.example,OpenHost,ddns,core,dyn_dns_list;psl");
+    assert_eq!(row(&out, "b.example"), "b.example,Now-DNS,ddns,core,dyn_dns_list;sublime");
+    assert_eq!(row(&out, "c.example"), "c.example,ChangeIP,ddns,core,et_open;sublime");
+    assert_eq!(row(&out, "d.example"), "d.example,No-IP,ddns,core,et_open;maltrail");
+    assert_eq!(row(&out, "e.example"), "e.example,DNSdynamic,ddns,core,maltrail;seed_kql");
+    assert_eq!(row(&out, "f.example"), "f.example,No-IP,ddns,core,misp;seed_kql");
+    // misp never names a provider.
+    assert_eq!(row(&out, "g.example"), "g.example,,ddns,extended,misp");
+}
+
+#[test]
+fn empty_provider_falls_through_and_heuristics_never_name_one() {
+    let d = DataDir::new();
+    d.source("psl", "a.example,,r\n")
+        .source("sublime", "a.example,,r\n")
+        .source("et_open", "a.example,,r\nb.example,,r\n")
+        .source(
+            "maltrail",
+            &[
+                mt("a.example", "Dyn (DynDNS)", PAGE),
+                mt("b.example", "No-IP", HEURISTIC),
+                mt("c.example", "DtDNS", HEURISTIC),
+                mt("d.example", "", NO_PROVIDER),
+            ]
+            .concat(),
+        )
+        .source("security_content", "b.example,,r\nc.example,,r\n")
+        .source("sigma", "d.example,,r\n")
+        .source("nolovia", "e.example,No-IP,r\n");
+    let out = d.lookup();
+    assert_eq!(
+        row(&out, "a.example"),
+        "a.example,Dyn (DynDNS),ddns,core,et_open;maltrail;psl;sublime"
+    );
+    assert_eq!(row(&out, "b.example"), "b.example,,ddns,core,et_open;maltrail;security_content");
+    assert_eq!(row(&out, "c.example"), "c.example,,ddns,extended,maltrail;security_content");
+    assert_eq!(row(&out, "d.example"), "d.example,,ddns,extended,maltrail;sigma");
+    assert_eq!(row(&out, "e.example"), "e.example,,ddns,extended,nolovia");
+}
+
+#[test]
+fn tiers_follow_the_evidence() {
+    let d = DataDir::new();
+    d.source("psl", "psl.example,,r\n")
+        .source(
+            "dyn_dns_list",
+            "ddl-freedns.example,FreeDNS (afraid.org),r\nddl-noip.example,No-IP,r\n\
+             et-freedns.example,FreeDNS (afraid.org),r\n",
+        )
+        .source(
+            "sublime",
+            "sub-freedns.example,freedns.afraid.org,r\nsub-empty.example,,r\n\
+             sub-dynaccess.example,DynAccess,r\n",
+        )
+        .source("et_open", "et-freedns.example,FreeDNS (afraid.org),r\net-none.example,,r\n")
+        .source(
+            "maltrail",
+            &[
+                mt("mt-page.example", "ChangeIP", PAGE),
+                mt("mt-heuristic.example", "ChangeIP", HEURISTIC),
+                mt("mt-none.example", "", NO_PROVIDER),
+            ]
+            .concat(),
+        )
+        .source("seed_kql", "seed.example,No-IP,r\n")
+        .source("misp", "misp.example,,r\nddl-noip.example,,r\n")
+        .source("security_content", "sc.example,,r\n")
+        .source("sigma", "sigma.example,,r\n")
+        .source("nolovia", "nolovia.example,,r\n");
+    let out = d.lookup();
+    let tier = |zone: &str| row(&out, zone).split(',').nth(3).unwrap().to_string();
+    for zone in [
+        "psl.example",
+        "ddl-noip.example",
+        "sub-dynaccess.example",
+        "et-freedns.example",
+        "et-none.example",
+        "mt-page.example",
+        "seed.example",
+    ] {
+        assert_eq!(tier(zone), "core", "{zone}");
+    }
+    for zone in [
+        "ddl-freedns.example",
+        "sub-freedns.example",
+        "sub-empty.example",
+        "mt-heuristic.example",
+        "mt-none.example",
+        "misp.example",
+        "sc.example",
+        "sigma.example",
+        "nolovia.example",
+    ] {
+        assert_eq!(tier(zone), "extended", "{zone}");
+    }
+    assert_eq!(
+        row(&out, "sub-freedns.example"),
+        "sub-freedns.example,FreeDNS (afraid.org),ddns,extended,sublime"
+    );
+}
+
+#[test]
+fn suspicious_zones_are_resolved_by_rule() {
+    let d = DataDir::new();
+    d.source("psl", "dyn.example,Dyn (DynDNS),r\n")
+        .source(
+            "dyn_dns_list",
+            "gov.go.id,FreeDNS (afraid.org),r\nisp.example,FreeDNS (afraid.org),r\n",
+        )
+        .source("et_open", "gov.go.id,FreeDNS (afraid.org),r\nvpn.example,SoftEther,r\n")
+        .source(
+            "maltrail",
+            &[
+                mt("popular.example", "", NO_PROVIDER),
+                mt("corp.example", "No-IP", HEURISTIC),
+                mt("tunnel.example", "", NO_PROVIDER),
+            ]
+            .concat(),
+        )
+        .source("sigma", "tunnel.example,,r\n")
+        .suspicious(
+            "tunnel.example,\"tunnelling service (x); also listed in maltrail \
+             suspicious/port_proxy.txt\",,sigma\n\
+             corp.example,provider corporate domain (No-IP); popular site (Tranco rank 1) \
+             with no provider-owned evidence,No-IP,maltrail\n\
+             gov.go.id,government/education domain,FreeDNS (afraid.org),dyn_dns_list\n\
+             isp.example,ISP domain,,dyn_dns_list\n\
+             popular.example,popular site (Tranco rank 5) with no provider-owned evidence,,x\n\
+             vpn.example,VPN vendor DDNS for X (vendor DDNS; keep or drop by policy),,et_open\n\
+             hagezi-only.example,DNS hosting company domain,,hagezi\n",
+        );
+    let [lookup, excluded, resolution] = d.build();
+    assert_eq!(
+        lookup,
+        "zone,provider,category,tier,sources\n\
+         dyn.example,Dyn (DynDNS),ddns,core,psl\n\
+         gov.go.id,FreeDNS (afraid.org),ddns,extended,dyn_dns_list;et_open\n\
+         popular.example,,ddns,extended,maltrail\n\
+         vpn.example,SoftEther,vpn-vendor,core,et_open\n"
+    );
+    assert_eq!(
+        excluded,
+        "zone,reason,sources\n\
+         corp.example,\"provider corporate domain (site and update API, no user hosts) \
+         (suspicious.csv: provider corporate domain (No-IP); popular site (Tranco rank 1) with \
+         no provider-owned evidence)\",maltrail\n\
+         isp.example,ISP or carrier domain (suspicious.csv: ISP domain),dyn_dns_list\n\
+         tunnel.example,\"tunnel or port-mapping service, not DDNS (suspicious.csv: tunnelling \
+         service (x); also listed in maltrail suspicious/port_proxy.txt)\",maltrail;sigma\n"
+    );
+    assert_eq!(
+        resolution,
+        "zone,decision,reason\n\
+         corp.example,exclude,\"provider corporate domain (site and update API, no user hosts)\"\n\
+         gov.go.id,extended,government/education domain (FreeDNS registry member): extended \
+         only\n\
+         hagezi-only.example,absent,\"named by no vendored source (would be exclude: DNS \
+         hosting company or DNS infrastructure, not DDNS)\"\n\
+         isp.example,exclude,ISP or carrier domain\n\
+         popular.example,extended,popular site without provider-owned evidence: extended only\n\
+         tunnel.example,exclude,\"tunnel or port-mapping service, not DDNS\"\n\
+         vpn.example,keep,VPN vendor DDNS: kept\n"
+    );
+}
+
+#[test]
+fn suspicious_reasons_must_be_known_and_decisive() {
+    let d = DataDir::new();
+    d.suspicious("a.example,government/education domain,,x\nb.example,looks odd,,x\n");
+    let path = d.path("suspicious.csv");
+    assert_eq!(
+        d.error(),
+        format!(
+            "{}: line 3: zone \"b.example\": reason part \"looks odd\" matches no rule; add its \
+             phrase to SUSPICION_RULES in src/zonebuild.rs",
+            path.display()
+        )
+    );
+
+    let d = DataDir::new();
+    d.suspicious("a.example,listed as a free subdomain host (x),,x\n");
+    let message = d.error();
+    assert!(message.contains("suspicious.csv: line 2: zone \"a.example\": reason"), "{message}");
+    assert!(message.contains("no deciding part"), "{message}");
+
+    let d = DataDir::new();
+    d.suspicious("a.example,ISP domain,,x\nA.example,ISP domain,,x\n");
+    assert!(d.error().contains("suspicious.csv: line 3: zone \"A.example\" contains 'A'"));
+
+    let d = DataDir::new();
+    d.suspicious("a.example,ISP domain,,x\na.example,carrier domain,,x\n");
+    assert!(d
+        .error()
+        .ends_with("suspicious.csv: line 3: zone \"a.example\" is already listed on line 2"));
+
+    let d = DataDir::new();
+    d.write("suspicious.csv", "zone,provider\na.example,x\n");
+    assert!(d.error().contains("suspicious.csv: line 1: no `reason` column"));
+}
+
+#[test]
+fn seed_display_names_become_providers() {
+    // Seed only: the zone table alone must give the real providers.
+    let d = DataDir::new();
+    d.source(
+        "seed_kql",
+        "ddns.net,DDNS.net,r\n\
+         freeddns.org,FreeDDNS,r\n\
+         duckdns.org,DuckDNS,r\n\
+         gotdns.ch,GotDNS,r\n\
+         3utilities.com,3utilities,r\n\
+         bounceme.net,BounceMe,r\n\
+         publicvm.com,PublicVM,r\n\
+         freedynamicdns.org,FreeDynamicDNS,r\n\
+         zapto.org,No-IP,r\n\
+         new-seed.example,noip.com,r\n",
+    );
+    assert_eq!(
+        d.lookup(),
+        "zone,provider,category,tier,sources\n\
+         3utilities.com,No-IP,ddns,core,seed_kql\n\
+         bounceme.net,No-IP,ddns,core,seed_kql\n\
+         ddns.net,No-IP,ddns,core,seed_kql\n\
+         duckdns.org,DuckDNS,ddns,core,seed_kql\n\
+         freeddns.org,Dynu,ddns,core,seed_kql\n\
+         freedynamicdns.org,No-IP,ddns,core,seed_kql\n\
+         gotdns.ch,No-IP,ddns,core,seed_kql\n\
+         new-seed.example,No-IP,ddns,core,seed_kql\n\
+         publicvm.com,DNSExit,ddns,core,seed_kql\n\
+         zapto.org,No-IP,ddns,core,seed_kql\n"
+    );
+}
+
+#[test]
+fn provider_names_are_harmonised() {
+    let d = DataDir::new();
+    d.source(
+        "dyn_dns_list",
+        "a.example,noip,r\n\
+         b.example,No-IP.com,r\n\
+         c.example,dyn.com,r\n\
+         d.example,DynDNS Pro,r\n\
+         e.example,now-dns.com,r\n\
+         f.example,DYNU,r\n\
+         g.example,  synology ,r\n\
+         h.example,pubyun.com,r\n\
+         i.example,Unknown  Provider,r\n\
+         j.example,afraid.org,r\n",
+    );
+    let out = d.lookup();
+    let expected = [
+        ("a.example", "No-IP,ddns,core"),
+        ("b.example", "No-IP,ddns,core"),
+        ("c.example", "Dyn (DynDNS),ddns,core"),
+        ("d.example", "Dyn (DynDNS),ddns,core"),
+        ("e.example", "Now-DNS,ddns,core"),
+        ("f.example", "Dynu,ddns,core"),
+        ("g.example", "Synology,vendor-ddns,core"),
+        ("h.example", "Pubyun (3322.org),ddns,core"),
+        ("i.example", "Unknown Provider,ddns,core"),
+        ("j.example", "FreeDNS (afraid.org),ddns,extended"),
+    ];
+    for (zone, rest) in expected {
+        assert_eq!(row(&out, zone), format!("{zone},{rest},dyn_dns_list"));
+    }
+}
+
+#[test]
+fn exact_output_sorting_sources_and_quoting() {
+    let d = DataDir::new();
+    d.source(
+        "psl",
+        "home.dyndns.org,Dyn (DynDNS),r\nsynology.me,Synology,r\na.example,\"Foo, Inc.\",r\n",
+    )
+    .source(
+        "dyn_dns_list",
+        "a_b.example,ChangeIP,r\na0.example,ChangeIP,r\ndyndns.org,Dyn (DynDNS),r\n\
+             a-b.example,ChangeIP,r\nhome.dyndns.org,dyn.com,r\n",
+    )
+    .source("seed_kql", "zapto.org,No-IP,r\n");
+    let out = d.lookup();
+    // Bytewise: '-' < '.' < '0' < '_' < 'a'.
+    assert_eq!(
+        out,
+        "zone,provider,category,tier,sources\n\
+         a-b.example,ChangeIP,ddns,core,dyn_dns_list\n\
+         a.example,\"Foo, Inc.\",ddns,core,psl\n\
+         a0.example,ChangeIP,ddns,core,dyn_dns_list\n\
+         a_b.example,ChangeIP,ddns,core,dyn_dns_list\n\
+         dyndns.org,Dyn (DynDNS),ddns,core,dyn_dns_list\n\
+         home.dyndns.org,Dyn (DynDNS),ddns,core,dyn_dns_list;psl\n\
+         synology.me,Synology,vendor-ddns,core,psl\n\
+         zapto.org,No-IP,ddns,core,seed_kql\n"
+    );
+    // Deterministic, LF only.
+    assert_eq!(d.lookup(), out);
+    assert!(!out.contains('\r'));
+}
+
+#[test]
+fn empty_sources_give_headers_only() {
+    let d = DataDir::new();
+    assert_eq!(
+        d.build(),
+        [
+            "zone,provider,category,tier,sources\n",
+            "zone,reason,sources\n",
+            "zone,decision,reason\n"
+        ]
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Bad rows: the error names the file and the line.
+
+#[test]
+fn bad_zone_names_file_and_line() {
+    let d = DataDir::new();
+    d.source("et_open", "ok.example,Dynu,r\nBad.Example,Dynu,r\n");
+    let path = d.path("sources/et_open.csv");
+    let message = d.error();
+    assert!(
+        message.starts_with(&format!("{}: line 3: zone \"Bad.Example\"", path.display())),
+        "{message}"
+    );
+    assert!(message.contains("'B'"), "{message}");
+}
+
+#[test]
+fn invalid_zones_are_rejected() {
+    let cases = [
+        ("localhost", "single label"),
+        ("1.2.3.4", "numeric label"),
+        ("example.123", "numeric label"),
+        ("a..example", "empty label"),
+        (".example.com", "empty label"),
+        ("example.com.", "empty label"),
+        ("*.example.com", "contains '*'"),
+        (" example.com", "contains ' '"),
+        ("ex%61mple.com", "contains '%'"),
+        ("bücher.example", "contains 'ü'"),
+    ];
+    for (zone, problem) in cases {
+        for source in ["psl", "security_content"] {
+            let d = DataDir::new();
+            d.source(source, &format!("ok.example,,r\n\"{zone}\",,r\n"));
+            let message = d.error();
+            assert!(message.contains(&format!("{source}.csv: line 3: ")), "{zone}: {message}");
+            assert!(message.contains(problem), "{zone}: {message}");
+        }
+    }
+    let d = DataDir::new();
+    d.source("sigma", &format!("{}.com,,r\n", "a".repeat(64)));
+    assert!(d.error().contains("sigma.csv: line 2: zone \"aaaa"));
+    assert!(d.error().contains("longer than 63"));
+    let d = DataDir::new();
+    d.source("nolovia", &format!("{}com,,r\n", "abcdefghi.".repeat(26)));
+    assert!(d.error().contains("at most 253"));
+    let d = DataDir::new();
+    d.source("psl", ",No-IP,r\n");
+    assert!(d.error().ends_with("psl.csv: line 2: empty zone"));
+}
+
+#[test]
+fn duplicate_zone_in_one_source_is_an_error() {
+    let d = DataDir::new();
+    d.source("seed_kql", "ddns.net,DDNS.net,r\nzapto.org,No-IP,r\nddns.net,No-IP,r\n");
+    let message = d.error();
+    assert!(
+        message.ends_with("seed_kql.csv: line 4: zone \"ddns.net\" is already listed on line 2"),
+        "{message}"
+    );
+}
+
+#[test]
+fn maltrail_rows_need_a_consistent_basis() {
+    let d = DataDir::new();
+    d.source(
+        "maltrail",
+        &[mt("a.example", "", NO_PROVIDER), mt("b.example", "No-IP", "m")].concat(),
+    );
+    let message = d.error();
+    assert!(
+        message.contains("maltrail.csv: line 3: source_ref \"m\" does not end in"),
+        "{message}"
+    );
+
+    let d = DataDir::new();
+    d.source("maltrail", &mt("a.example", "No-IP", NO_PROVIDER));
+    let message = d.error();
+    assert!(message.contains("maltrail.csv: line 2: basis NoProvider"), "{message}");
+
+    let d = DataDir::new();
+    d.source("maltrail", &mt("a.example", "", PAGE));
+    assert!(d.error().contains("maltrail.csv: line 2: basis ProviderPage"));
+
+    let d = DataDir::new();
+    d.source("maltrail", "");
+    d.write("sources/maltrail.csv", "zone,provider\na.example,\n");
+    assert!(d.error().contains("maltrail.csv: line 1: no `source_ref` column"));
+}
+
+#[test]
+fn malformed_csv_names_line() {
+    let d = DataDir::new();
+    d.source("sublime", "ddns.net,No-IP,r\nzapto.org,No-IP,r,extra\n");
+    let message = d.error();
+    assert!(message.contains("sublime.csv: line 3: 4 fields, but the header has 3"), "{message}");
+}
+
+#[test]
+fn missing_column_and_file() {
+    let d = DataDir::new();
+    d.write("sources/psl.csv", "domain,provider\nddns.net,No-IP\n");
+    let message = d.error();
+    assert!(message.contains("psl.csv: line 1: no `zone` column"), "{message}");
+
+    for source in SOURCES {
+        let d = DataDir::new();
+        fs::remove_file(d.path(&format!("sources/{}.csv", source.name))).unwrap();
+        let message = d.error();
+        assert!(message.contains(&format!("{}.csv: cannot read", source.name)), "{message}");
+    }
+    let d = DataDir::new();
+    fs::remove_file(d.path("suspicious.csv")).unwrap();
+    assert!(d.error().contains("suspicious.csv: cannot read"));
+}
+
+#[test]
+fn category_files_are_checked() {
+    let d = DataDir::new();
+    d.write("providers.csv", "provider,category\nSynology,ddns\n");
+    let message = d.error();
+    assert!(
+        message.contains("providers.csv: line 2: provider \"Synology\" has category \"ddns\""),
+        "{message}"
+    );
+
+    let d = DataDir::new();
+    d.write("providers.csv", "provider,category\nNo-IP,ddns\nNo-IP,ddns\n");
+    assert!(d.error().contains("providers.csv: line 3: provider \"No-IP\" is already listed"));
+
+    let d = DataDir::new();
+    d.write("providers.csv", "provider,category\nFoo,DDNS\n");
+    assert!(d.error().contains("providers.csv: line 2: provider \"Foo\": category \"DDNS\""));
+
+    let d = DataDir::new();
+    d.write("psl_provider_category.json", "{\n \"No-IP\": \"ddns\",\n \"x\": 1\n}\n");
+    let message = d.error();
+    assert!(message.contains("psl_provider_category.json: line 3: column"), "{message}");
 }
