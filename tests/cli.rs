@@ -27,6 +27,13 @@ fn run(args: &[&str], stdin: &[u8]) -> Output {
     out
 }
 
+/// Asserts a data error: exit 1 and `want` on stderr.
+fn assert_fails_with(o: &Output, want: &str) {
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains(want), "{err}");
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8(o.stdout.clone()).unwrap()
 }
@@ -118,14 +125,12 @@ fn check_with_custom_zone_file() {
 fn bad_zone_file_names_file_and_line() {
     let zones = tmp("bad-zones.csv", b"zone,provider\nok.example,A\nnot a zone,B\n");
     let o = run(&["check", "--zones", zones.to_str().unwrap(), "x"], b"");
-    assert_eq!(o.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.contains(&format!(
+    assert_fails_with(
+        &o,
+        &format!(
             "{}: line 3: \"not a zone\" is not a DNS name of two or more labels",
             zones.display()
-        )),
-        "{err}"
+        ),
     );
 }
 
@@ -188,26 +193,18 @@ fn enrich_stdin_streams_large_input_in_order() {
 fn enrich_errors_name_file_and_line() {
     let f = tmp("ragged.csv", b"query,b\na.duckdns.org,1\n\"x\ny\",2\nc\n");
     let o = run(&["enrich", f.to_str().unwrap()], b"");
-    assert_eq!(o.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.contains(&format!(
-            "{}: line 5: record has 1 fields but the header has 2",
-            f.display()
-        )),
-        "{err}"
+    assert_fails_with(
+        &o,
+        &format!("{}: line 5: record has 1 fields but the header has 2", f.display()),
     );
     let f = tmp("nofield.csv", b"host,b\na.duckdns.org,1\n");
     let o = run(&["enrich", f.to_str().unwrap()], b"");
-    assert_eq!(o.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&o.stderr);
-    assert!(
-        err.contains(&format!("{}: line 1: the header has no field named query", f.display())),
-        "{err}"
+    assert_fails_with(
+        &o,
+        &format!("{}: line 1: the header has no field named query", f.display()),
     );
     let o = run(&["enrich", "/nonexistent/x.csv"], b"");
-    assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("/nonexistent/x.csv: No such file"));
+    assert_fails_with(&o, "/nonexistent/x.csv: No such file");
 }
 
 #[test]
