@@ -116,6 +116,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args: Vec<OsString> = args.into_iter().skip(1).collect();
     let result = match args.first().and_then(|a| a.to_str()) {
         Some("scp") => return run_scp(&args[1..]),
+        Some("lookup") => return crate::lookup::run_external_lookup(&args[1..]),
         Some("check") => check(&args[1..]),
         Some("enrich") => enrich(&args[1..]),
         Some("zones") => zones(&args[1..]),

@@ -23,6 +23,7 @@ pub mod cli;
 pub mod command;
 pub mod frame;
 pub mod host;
+pub mod lookup;
 pub mod record;
 pub mod scp;
 pub mod textscan;

@@ -1,0 +1,399 @@
+//! `dynamicdns lookup`: the same verdict served as a Splunk **external
+//! lookup** (`transforms.conf`: `external_type = executable`), so that
+//! `| lookup dynamicdns query OUTPUT isDynDNS provider` and automatic
+//! lookups work without the search command.
+//!
+//! The contract (Splunk's `external_lookup.py` sample; `splunk-app.md` §2.2):
+//! splunkd writes a CSV to stdin whose header is the stanza's `fields_list`
+//! (`query,isDynDNS,provider,dyndns_zone`), one row per input value with the
+//! input column filled and the output columns empty; the program writes the
+//! same CSV back with the output columns filled. Here:
+//!
+//! - the header is written back unchanged, and every other column of a row
+//!   is copied as it came;
+//! - a row with a non-empty input value gets `isDynDNS` (`True`/`False`),
+//!   `provider` and `dyndns_zone`, whichever of those columns the header has
+//!   (a value that is not a host, an empty value included, is `False`);
+//! - a row whose input is empty but which carries output values is a
+//!   *reverse* request (which hosts have `isDynDNS=True`?), which splunkd
+//!   may send for a search on an automatic lookup's output field. A suffix
+//!   list cannot enumerate hosts, so the answer is the wildcard `*` ("any
+//!   host may"), with the row's output values kept: a base search
+//!   `isDynDNS=True` then becomes `query=*`, and the forward lookup of each
+//!   event decides. (How splunkd uses reverse answers is not documented;
+//!   dropping the row instead would make such a search find nothing.)
+//! - rows shorter than the header are padded with empty values, longer ones
+//!   cut to the header's width.
+//!
+//! It is a streaming loop over the `csv` crate's reader and writer: memory
+//! is bounded by the longest row, whatever the batch size. Diagnostics go to
+//! stderr (splunkd copies them to `search.log`); a bad CSV exits 1, a bad
+//! argument 2, and a closed stdout ends quietly with 0.
+
+use std::ffi::OsString;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::command::{Enricher, Options, IS_DYNDNS, PROVIDER, ZONE};
+use crate::zones::{app_lookups_dir, LocalFiles, ZoneSet};
+
+const HELP: &str = "\
+Usage: dynamicdns lookup [OPTIONS] [INPUT_FIELD]
+
+Splunk external lookup (transforms.conf external_type = executable). Reads a
+CSV with a header row on stdin — the lookup's fields_list, e.g.
+query,isDynDNS,provider,dyndns_zone — and writes the same CSV to stdout with
+isDynDNS (True/False), provider and dyndns_zone filled from INPUT_FIELD's
+value (default: query). Rows that carry only output values (a reverse
+lookup) are answered with INPUT_FIELD=* (any host).
+
+Options:
+  --tier T       all (default) or core
+  --lookups DIR  folder with dynamic_dns_providers_local.csv and dynamic_dns_allowlist.csv
+                 (default: the app's lookups/ folder next to the binary, if any)
+  --no-local     ignore those local files
+  -h, --help     this help
+";
+
+/// Counts of one lookup run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LookupStats {
+    /// Data rows read.
+    pub rows: u64,
+    /// Rows answered (written with the output columns filled).
+    pub answered: u64,
+    /// Of those, rows with `isDynDNS=True`.
+    pub matched: u64,
+    /// Reverse requests (answered with `*`).
+    pub reverse: u64,
+}
+
+/// Why a lookup run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum LookupError {
+    /// The header row has no column of the input field's name.
+    #[error("the input CSV's header has no '{field}' column (header: {header})")]
+    NoInputColumn {
+        /// The input field asked for.
+        field: String,
+        /// The header as read.
+        header: String,
+    },
+    /// The input is not valid CSV.
+    #[error("stdin: {0}")]
+    Csv(String),
+    /// Writing stdout failed.
+    #[error("writing output: {0}")]
+    Write(io::Error),
+}
+
+impl LookupError {
+    fn from_read(e: csv::Error) -> LookupError {
+        let line = e.position().map(|p| format!("line {}: ", p.line())).unwrap_or_default();
+        match e.into_kind() {
+            csv::ErrorKind::Io(io) => LookupError::Csv(format!("{line}{io}")),
+            csv::ErrorKind::Utf8 { err, .. } => LookupError::Csv(format!("{line}{err}")),
+            other => LookupError::Csv(format!("{line}{other:?}")),
+        }
+    }
+
+    fn from_write(e: csv::Error) -> LookupError {
+        match e.into_kind() {
+            csv::ErrorKind::Io(io) => LookupError::Write(io),
+            other => LookupError::Write(io::Error::other(format!("{other:?}"))),
+        }
+    }
+
+    /// True when stdout was closed by the reader (not worth an error).
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, LookupError::Write(e) if e.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// Streams one external-lookup request from `input` to `output`: header
+/// row first, then one answer per row (see the module docs).
+pub fn lookup_stream<R: Read, W: Write>(
+    input: R,
+    output: W,
+    enricher: &mut Enricher<'_>,
+    input_field: &str,
+) -> Result<LookupStats, LookupError> {
+    let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
+    let mut wtr = csv::WriterBuilder::new().flexible(true).from_writer(output);
+    let mut stats = LookupStats::default();
+
+    let mut header = csv::ByteRecord::new();
+    if !rdr.read_byte_record(&mut header).map_err(LookupError::from_read)? {
+        return Ok(stats); // no input at all: nothing to answer
+    }
+    // Column names, trimmed (the csv reader already drops a UTF-8 BOM).
+    let names: Vec<&[u8]> = header.iter().map(<[u8]>::trim_ascii).collect();
+    let find = |name: &str| names.iter().position(|n| *n == name.as_bytes());
+    let input_col = find(input_field).ok_or_else(|| LookupError::NoInputColumn {
+        field: input_field.to_string(),
+        header: String::from_utf8_lossy(&names.join(&b","[..])).into_owned(),
+    })?;
+    let (is_col, prov_col, zone_col) = (find(IS_DYNDNS), find(PROVIDER), find(ZONE));
+    let outputs: Vec<usize> = [is_col, prov_col, zone_col].into_iter().flatten().collect();
+    wtr.write_byte_record(&header).map_err(LookupError::from_write)?;
+
+    let width = header.len();
+    let mut row = csv::ByteRecord::new();
+    let mut out = csv::ByteRecord::new();
+    while rdr.read_byte_record(&mut row).map_err(LookupError::from_read)? {
+        stats.rows += 1;
+        let cell = |i: usize| row.get(i).unwrap_or(b"");
+        let value = cell(input_col);
+        if value.trim_ascii().is_empty() && outputs.iter().any(|&i| !cell(i).is_empty()) {
+            stats.reverse += 1;
+            out.clear();
+            for i in 0..width {
+                out.push_field(if i == input_col { b"*" } else { cell(i) });
+            }
+            wtr.write_byte_record(&out).map_err(LookupError::from_write)?;
+            continue;
+        }
+        let verdict = enricher.verdict(value);
+        if verdict.is_dyndns == "True" {
+            stats.matched += 1;
+        }
+        out.clear();
+        for i in 0..width {
+            let v: &[u8] = if Some(i) == is_col {
+                verdict.is_dyndns.as_bytes()
+            } else if Some(i) == prov_col {
+                verdict.providers
+            } else if Some(i) == zone_col {
+                verdict.zones
+            } else {
+                cell(i)
+            };
+            out.push_field(v);
+        }
+        wtr.write_byte_record(&out).map_err(LookupError::from_write)?;
+        stats.answered += 1;
+    }
+    wtr.flush().map_err(LookupError::Write)?;
+    Ok(stats)
+}
+
+/// `dynamicdns lookup [OPTIONS] [INPUT_FIELD]` (arguments after the
+/// subcommand): runs one external-lookup request over stdin/stdout.
+pub fn run_external_lookup(args: &[OsString]) -> ExitCode {
+    let mut spl_args: Vec<String> = Vec::new();
+    let mut lookups: Option<PathBuf> = None;
+    let mut no_local = false;
+    let mut fields: Vec<String> = Vec::new();
+    let mut it = args.iter();
+    let usage = |msg: String| {
+        eprintln!("dynamicdns lookup: {msg} (see dynamicdns lookup --help)");
+        ExitCode::from(2)
+    };
+    while let Some(arg) = it.next() {
+        let Some(s) = arg.to_str() else {
+            return usage(format!("argument {arg:?} is not valid UTF-8"));
+        };
+        let (flag, inline) = match s.split_once('=') {
+            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
+            _ => (s, None),
+        };
+        let mut value =
+            || inline.clone().or_else(|| it.next().and_then(|v| v.to_str()).map(str::to_string));
+        match flag {
+            "-h" | "--help" => {
+                let _ = io::stdout().lock().write_all(HELP.as_bytes());
+                return ExitCode::SUCCESS;
+            }
+            "--tier" => match value() {
+                Some(v) => spl_args.push(format!("tier={v}")),
+                None => return usage("--tier needs a value".to_string()),
+            },
+            "--lookups" => match value() {
+                Some(v) => lookups = Some(PathBuf::from(v)),
+                None => return usage("--lookups needs a value".to_string()),
+            },
+            "--no-local" => no_local = true,
+            _ if s.starts_with('-') => return usage(format!("unknown option '{s}'")),
+            _ => fields.push(s.to_string()),
+        }
+    }
+    if fields.len() > 1 {
+        return usage(format!("one input field, got {}: {}", fields.len(), fields.join(" ")));
+    }
+    let input_field = fields.pop().unwrap_or_else(|| "query".to_string());
+    let options = match Options::from_args(&spl_args) {
+        Ok(o) => o,
+        Err(e) => return usage(e.to_string()),
+    };
+
+    let mut zones = ZoneSet::embedded().with_tiers(options.tiers);
+    if !no_local {
+        if let Some(dir) = lookups.or_else(app_lookups_dir) {
+            let local = LocalFiles::read(&dir);
+            for p in &local.problems {
+                eprintln!("dynamicdns lookup: warning: {}: {p} (ignored)", dir.display());
+            }
+            zones = local.apply(zones);
+        }
+    }
+    let mut enricher = match Enricher::new(&zones, &options, false) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("dynamicdns lookup: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let stdin = BufReader::with_capacity(1 << 16, io::stdin().lock());
+    let stdout = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    match lookup_stream(stdin, stdout, &mut enricher, &input_field) {
+        Ok(s) => {
+            eprintln!(
+                "dynamicdns lookup: {} rows, {} answered, {} isDynDNS=True, {} reverse requests",
+                s.rows, s.answered, s.matched, s.reverse
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("dynamicdns lookup: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zones() -> ZoneSet {
+        ZoneSet::from_csv(
+            "zone,provider,tier\nduckdns.org,DuckDNS,core\nddns.net,No-IP,core\nshared.example,,extended\n"
+                .as_bytes(),
+            "test.csv",
+        )
+        .unwrap()
+    }
+
+    fn run(input: &[u8], field: &str) -> Result<(String, LookupStats), LookupError> {
+        let zones = zones();
+        let mut e = Enricher::new(&zones, &Options::default(), false).unwrap();
+        let mut out = Vec::new();
+        let stats = lookup_stream(input, &mut out, &mut e, field)?;
+        Ok((String::from_utf8(out).unwrap(), stats))
+    }
+
+    #[test]
+    fn fills_the_output_columns_and_keeps_the_header() {
+        let (out, stats) = run(
+            b"query,isDynDNS,provider,dyndns_zone\nx.duckdns.org,,,\nwww.example.com,,,\nhttps://a.ddns.net:8080/p,,,\nshared.example.x,,,\nb.shared.example,,,\n",
+            "query",
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "query,isDynDNS,provider,dyndns_zone\nx.duckdns.org,True,DuckDNS,duckdns.org\n\
+             www.example.com,False,,\nhttps://a.ddns.net:8080/p,True,No-IP,ddns.net\n\
+             shared.example.x,False,,\nb.shared.example,True,,shared.example\n"
+        );
+        assert_eq!(stats, LookupStats { rows: 5, answered: 5, matched: 3, reverse: 0 });
+    }
+
+    #[test]
+    fn any_column_order_and_a_subset_of_outputs() {
+        let (out, _) = run(b"provider,query\n,x.duckdns.org\n,duckdns.org\n", "query").unwrap();
+        assert_eq!(out, "provider,query\nDuckDNS,x.duckdns.org\n,duckdns.org\n");
+        let (out, _) = run(b"host,isDynDNS\nA.DDNS.NET.,\n", "host").unwrap();
+        assert_eq!(out, "host,isDynDNS\nA.DDNS.NET.,True\n");
+    }
+
+    #[test]
+    fn csv_quoting_survives_both_ways() {
+        let (out, _) = run(
+            b"query,isDynDNS,provider,dyndns_zone,note\r\n\"x.duckdns.org\",,,,\"a, \"\"b\"\"\nc\"\r\n\"with,comma\",,,,\r\n",
+            "query",
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "query,isDynDNS,provider,dyndns_zone,note\nx.duckdns.org,True,DuckDNS,duckdns.org,\"a, \"\"b\"\"\nc\"\n\
+             \"with,comma\",False,,,\n"
+        );
+    }
+
+    #[test]
+    fn reverse_requests_get_a_wildcard_and_empty_inputs_are_false() {
+        let (out, stats) = run(
+            b"query,isDynDNS,provider\n,True,\n,,DuckDNS\n,,\n  ,,\nx.duckdns.org,False,stale\n",
+            "query",
+        )
+        .unwrap();
+        // Only outputs set: "any host" with the outputs kept. Nothing set:
+        // an empty value, not a host. Both set: recomputed from the input.
+        assert_eq!(
+            out,
+            "query,isDynDNS,provider\n*,True,\n*,,DuckDNS\n,False,\n  ,False,\n\
+             x.duckdns.org,True,DuckDNS\n"
+        );
+        assert_eq!(stats, LookupStats { rows: 5, answered: 3, matched: 1, reverse: 2 });
+    }
+
+    #[test]
+    fn ragged_rows_are_padded_or_cut_to_the_header() {
+        let (out, _) =
+            run(b"query,isDynDNS,provider\nx.duckdns.org\ny.ddns.net,,,extra\n", "query").unwrap();
+        assert_eq!(
+            out,
+            "query,isDynDNS,provider\nx.duckdns.org,True,DuckDNS\ny.ddns.net,True,No-IP\n"
+        );
+    }
+
+    #[test]
+    fn empty_and_header_only_inputs() {
+        assert_eq!(run(b"", "query").unwrap().0, "");
+        assert_eq!(run(b"query,isDynDNS\n", "query").unwrap().0, "query,isDynDNS\n");
+        // A byte-order mark before the first name is not part of it.
+        assert_eq!(
+            run(b"\xEF\xBB\xBFquery,isDynDNS\nx.duckdns.org,\n", "query").unwrap().0,
+            "query,isDynDNS\nx.duckdns.org,True\n"
+        );
+    }
+
+    #[test]
+    fn invalid_utf8_passes_through_and_is_not_a_host() {
+        let zones = zones();
+        let mut e = Enricher::new(&zones, &Options::default(), false).unwrap();
+        let mut out = Vec::new();
+        lookup_stream(
+            &b"query,isDynDNS,src\n\xff.duckdns.org,,h\xfe\n"[..],
+            &mut out,
+            &mut e,
+            "query",
+        )
+        .unwrap();
+        assert_eq!(out, b"query,isDynDNS,src\n\xff.duckdns.org,False,h\xfe\n");
+    }
+
+    #[test]
+    fn missing_input_column_is_an_error() {
+        let e = run(b"url,isDynDNS\nx.duckdns.org,\n", "query").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "the input CSV's header has no 'query' column (header: url,isDynDNS)"
+        );
+    }
+
+    #[test]
+    fn many_rows_stream_through() {
+        let mut input = b"query,isDynDNS,provider,dyndns_zone\n".to_vec();
+        for i in 0..20_000 {
+            input.extend_from_slice(
+                format!("h{i}.duckdns.org,,,\nh{i}.example.com,,,\n").as_bytes(),
+            );
+        }
+        let (out, stats) = run(&input, "query").unwrap();
+        assert_eq!(stats.rows, 40_000);
+        assert_eq!(stats.matched, 20_000);
+        assert_eq!(out.lines().count(), 40_001);
+    }
+}
