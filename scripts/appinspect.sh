@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Vets the Splunk app package the way Splunk Cloud does, and checks what
+# AppInspect does not:
+#
+#  1. the tarball: one top folder named like app.conf [package] id, no "./"
+#     paths, no dotfiles, no links, owner 0/0, modes 0755 for directories
+#     and for files under bin/, 0644 for every other file, the launcher and
+#     binaries present (aarch64 too when DYNAMICDNS_REQUIRE_AARCH64=1);
+#  2. Splunk AppInspect (PyPI splunk-appinspect, pinned, installed into a
+#     venv under target/tools by this script):
+#       splunk-appinspect inspect <tgz> --mode precert --included-tags cloud --ci
+#     with --skip-trusted-libraries-update (works offline). Any failure,
+#     warning or future failure fails this script. The JUnit report is
+#     written to target/appinspect/.
+#
+# Usage: scripts/appinspect.sh [--all-tags] [PACKAGE.tgz]
+#   default package: dist/dynamicdns-<version>.tgz
+#   --all-tags   also run every check (no tag filter) and report it (never fails)
+
+# shellcheck source=lib/common.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
+
+all_tags=0
+tgz=
+for arg in "$@"; do
+    case $arg in
+        --all-tags) all_tags=1 ;;
+        -h | --help)
+            sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
+            exit 0
+            ;;
+        -*) die "unknown option '$arg' (see --help)" ;;
+        *) tgz=$arg ;;
+    esac
+done
+tgz=${tgz:-$REPO/dist/$APP_ID-$(crate_version).tgz}
+[ -f "$tgz" ] || die "no package $tgz (run scripts/package.sh first)"
+
+# --- 1. Tarball layout and modes.
+python3 - "$tgz" "$APP_ID" "${DYNAMICDNS_REQUIRE_AARCH64:-}" <<'EOF'
+import sys, tarfile
+
+path, app_id, require_arm = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+problems = []
+names = set()
+mtimes = set()
+with tarfile.open(path, "r:gz") as tar:
+    members = tar.getmembers()
+    for m in members:
+        name = m.name
+        names.add(name)
+        mtimes.add(m.mtime)
+        parts = name.split("/")
+        if name.startswith("./") or name.startswith("/") or ".." in parts:
+            problems.append(f"{name}: path must be relative to the app folder, without ./ or ..")
+        if parts[0] != app_id:
+            problems.append(f"{name}: outside the top folder {app_id}/")
+        if any(p.startswith(".") for p in parts):
+            problems.append(f"{name}: dotfile")
+        if m.uid != 0 or m.gid != 0:
+            problems.append(f"{name}: owner {m.uid}:{m.gid}, expected 0:0")
+        if not (m.isdir() or m.isfile()):
+            problems.append(f"{name}: not a plain file or directory")
+        mode = m.mode & 0o7777
+        in_bin = len(parts) > 2 and parts[1] == "bin"
+        want = 0o755 if (m.isdir() or in_bin) else 0o644
+        if mode != want:
+            problems.append(f"{name}: mode {mode:04o}, expected {want:04o}")
+    listed = [m.name for m in members]
+    if listed != sorted(listed, key=lambda n: n.split("/")):
+        problems.append("members are not in sorted order")
+for required in ["default/app.conf", "bin/dynamicdns.sh", "bin/x86_64/dynamicdns",
+                 "metadata/default.meta", "README.md", "LICENSE", "app.manifest"]:
+    if f"{app_id}/{required}" not in names:
+        problems.append(f"{app_id}/{required}: missing")
+if f"{app_id}/bin/aarch64/dynamicdns" not in names:
+    (problems.append if require_arm else print)(f"{app_id}/bin/aarch64/dynamicdns: missing")
+for p in ("local", "metadata/local.meta"):
+    if f"{app_id}/{p}" in names:
+        problems.append(f"{app_id}/{p}: must not be shipped")
+if len(mtimes) != 1:
+    problems.append(f"members have {len(mtimes)} different mtimes (not reproducible)")
+for p in problems:
+    print(f"tarball: {p}", file=sys.stderr)
+if problems:
+    sys.exit(1)
+files = sum(1 for m in members if m.isfile())
+print(f"tarball: {path.rsplit('/', 1)[-1]}: {files} files under {app_id}/, modes, owner, order and paths ok")
+EOF
+
+# --- 2. Splunk AppInspect.
+bin=$(ensure_venv appinspect "splunk-appinspect==$APPINSPECT_VERSION")
+out=$REPO/target/appinspect
+mkdir -p "$out"
+skip=()
+if "$bin/splunk-appinspect" inspect --help | grep -q -- '--skip-trusted-libraries-update'; then
+    skip=(--skip-trusted-libraries-update)
+fi
+
+summarise() { # junit-file
+    python3 - "$1" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+
+root = ET.parse(sys.argv[1]).getroot()
+suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
+counts = {k: sum(int(s.get(k, 0) or 0) for s in suites)
+          for k in ("tests", "failures", "errors", "skipped", "warnings")}
+bad = 0
+for case in root.iter("testcase"):
+    for el in case:
+        # AppInspect writes <failure>/<error> elements, and warnings as
+        # <success type="WARNING" message=...> (future failures likewise).
+        kind = (el.get("type") or "").upper()
+        if el.tag in ("failure", "error", "warning") or kind not in ("", "SUCCESS"):
+            bad += 1
+            text = (el.get("message", "") + " " + (el.text or "")).strip().replace("\n", " ")
+            print(f"  {kind or el.tag.upper()}: {case.get('name')}: {text[:600]}")
+print("  " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+EOF
+}
+
+ver=$("$bin/splunk-appinspect" --version 2>/dev/null || echo "$APPINSPECT_VERSION")
+log "splunk-appinspect $ver: inspect ${tgz#"$REPO"/} --mode precert --included-tags cloud --ci ${skip[*]}"
+set +e
+"$bin/splunk-appinspect" inspect "$tgz" --mode precert --included-tags cloud --ci "${skip[@]}" \
+    --data-format junitxml --output-file "$out/appinspect-cloud.xml" --max-messages all \
+    >"$out/appinspect-cloud.log" 2>&1
+rc=$?
+set -e
+if [ ! -s "$out/appinspect-cloud.xml" ]; then
+    cat "$out/appinspect-cloud.log" >&2
+    die "AppInspect wrote no report (exit $rc)"
+fi
+echo "AppInspect (cloud tag):"
+summarise "$out/appinspect-cloud.xml"
+
+if [ "$all_tags" = 1 ]; then
+    set +e
+    "$bin/splunk-appinspect" inspect "$tgz" --mode precert --ci "${skip[@]}" \
+        --data-format junitxml --output-file "$out/appinspect-all.xml" --max-messages all \
+        >"$out/appinspect-all.log" 2>&1
+    rc_all=$?
+    set -e
+    echo "AppInspect (all checks, informational, exit $rc_all):"
+    summarise "$out/appinspect-all.xml"
+fi
+
+case $rc in
+    0) echo "AppInspect: cloud checks passed: 0 failures, 0 warnings (exit 0)" ;;
+    101) die "AppInspect: failures (exit 101); report: ${out#"$REPO"/}/appinspect-cloud.xml" ;;
+    103) die "AppInspect: warnings (exit 103); report: ${out#"$REPO"/}/appinspect-cloud.xml" ;;
+    104) die "AppInspect: future failures (exit 104); report: ${out#"$REPO"/}/appinspect-cloud.xml" ;;
+    *)
+        tail -20 "$out/appinspect-cloud.log" >&2
+        die "AppInspect could not inspect the package (exit $rc)"
+        ;;
+esac

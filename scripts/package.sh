@@ -1,0 +1,158 @@
+#!/usr/bin/env bash
+# Builds the Splunk app package dist/dynamicdns-<version>.tgz:
+#
+#   dynamicdns/                    top folder = app.conf [package] id
+#     app.manifest README.md LICENSE LICENSES/...
+#     bin/dynamicdns.sh            launcher (commands.conf, transforms.conf)
+#     bin/x86_64/dynamicdns        glibc >= 2.17 (cargo zigbuild)
+#     bin/aarch64/dynamicdns       glibc >= 2.17 (cargo zigbuild, Debian rustc-web)
+#     default/*.conf lookups/*.csv metadata/default.meta
+#
+# The archive is reproducible: sorted names, numeric owner 0/0, mtime
+# SOURCE_DATE_EPOCH (default: the last commit's time), modes 0755 for
+# directories and files under bin/, 0644 for everything else, gzip -n.
+#
+# Usage: scripts/package.sh [--no-build]
+#   --no-build   package the binaries already built (target/...), if present
+# Environment:
+#   DYNAMICDNS_AARCH64_BIN=FILE   use this prebuilt aarch64 binary instead of building one
+#   DYNAMICDNS_AARCH64=skip       package without an aarch64 binary (not for Splunk Cloud)
+#   DYNAMICDNS_REQUIRE_AARCH64=1  fail if no aarch64 binary can be built or found (CI)
+#   DYNAMICDNS_TOOLS=DIR          where build tools are installed (default target/tools)
+#   SOURCE_DATE_EPOCH             archive timestamps
+
+# shellcheck source=lib/common.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
+
+build=1
+for arg in "$@"; do
+    case $arg in
+        --no-build) build=0 ;;
+        -h | --help)
+            sed -n '2,/^$/s/^# \{0,1\}//p' "$0"
+            exit 0
+            ;;
+        *) die "unknown argument '$arg' (see --help)" ;;
+    esac
+done
+
+cd "$REPO" || exit 1
+version=$(crate_version)
+[ -n "$version" ] || die "no version in Cargo.toml"
+epoch=$(source_date_epoch)
+
+# --- Versions must agree: Cargo.toml, app.conf ([id], [launcher]), app.manifest.
+conf_versions=$(awk -F' *= *' '/^\[/{s=$0} (s=="[id]"||s=="[launcher]")&&$1=="version"{print $2}' default/app.conf | sort -u)
+manifest_version=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["info"]["id"]["version"])' app/app.manifest)
+[ "$conf_versions" = "$version" ] || die "default/app.conf version(s) '$conf_versions' != Cargo.toml $version"
+[ "$manifest_version" = "$version" ] || die "app/app.manifest info.id.version $manifest_version != Cargo.toml $version"
+package_id=$(awk -F' *= *' '/^\[/{s=$0} s=="[package]"&&$1=="id"{print $2}' default/app.conf)
+[ "$package_id" = "$APP_ID" ] || die "default/app.conf [package] id '$package_id' != $APP_ID"
+
+# --- Binaries
+x86_bin=$REPO/target/$X86_TARGET/release/dynamicdns
+arm_dir=$REPO/target/aarch64-debian
+arm_bin=$arm_dir/$ARM_TARGET/release/dynamicdns
+# Paths in panic messages must not depend on where the repo or cargo's
+# registry is, so that the binaries are the same from any checkout.
+remap="--remap-path-prefix=$REPO=/dynamicdns --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"
+
+if [ "$build" = 1 ]; then
+    ensure_zigbuild
+    log "building $X86_TARGET (glibc $GLIBC_FLOOR) with cargo zigbuild"
+    RUSTFLAGS="$remap" cargo zigbuild --quiet --release --locked --bin dynamicdns \
+        --target "$X86_TARGET.$GLIBC_FLOOR"
+fi
+[ -x "$x86_bin" ] || die "no x86_64 binary at ${x86_bin#"$REPO"/} (run without --no-build)"
+
+if [ -n "${DYNAMICDNS_AARCH64_BIN:-}" ]; then
+    arm_bin=$DYNAMICDNS_AARCH64_BIN
+    log "using the prebuilt aarch64 binary $arm_bin"
+elif [ "${DYNAMICDNS_AARCH64:-}" = skip ]; then
+    arm_bin=
+elif [ "$build" = 1 ]; then
+    if rustc_arm=$(ensure_aarch64_rustc); then
+        log "building $ARM_TARGET (glibc $GLIBC_FLOOR) with cargo zigbuild and $("$rustc_arm" --version)"
+        RUSTC=$rustc_arm RUSTFLAGS="$remap" CARGO_TARGET_DIR=$arm_dir \
+            cargo zigbuild --quiet --release --locked --bin dynamicdns --target "$ARM_TARGET.$GLIBC_FLOOR"
+    else
+        log "warning: no Rust compiler with the aarch64 standard library could be set up"
+        arm_bin=
+    fi
+fi
+if [ -n "$arm_bin" ] && [ ! -f "$arm_bin" ]; then
+    arm_bin=
+fi
+if [ -z "$arm_bin" ]; then
+    [ "${DYNAMICDNS_REQUIRE_AARCH64:-}" != 1 ] || die "no aarch64 binary (DYNAMICDNS_REQUIRE_AARCH64=1)"
+    log "WARNING: packaging WITHOUT an aarch64 binary: ARM hosts (Splunk Cloud indexers) cannot run the command"
+fi
+
+# --- Checks on the binaries: architecture, glibc floor, version, lookup mode.
+file -b "$x86_bin" | grep -q 'ELF 64-bit.*x86-64' || die "${x86_bin#"$REPO"/} is not an x86-64 ELF: $(file -b "$x86_bin")"
+check_glibc_floor "$x86_bin"
+got=$("$x86_bin" --version)
+[ "$got" = "dynamicdns $version" ] || die "x86_64 binary reports '$got', expected 'dynamicdns $version'"
+if ! printf 'query,isDynDNS\na.duckdns.org,\n' | "$x86_bin" lookup query --no-local 2>/dev/null | grep -q '^a.duckdns.org,True$'; then
+    die "the binary has no working 'lookup' subcommand (external lookup): src/cli.rs must dispatch \"lookup\" to crate::lookup::run_external_lookup"
+fi
+if [ -n "$arm_bin" ]; then
+    file -b "$arm_bin" | grep -q 'ELF 64-bit.*ARM aarch64' || die "$arm_bin is not an aarch64 ELF: $(file -b "$arm_bin")"
+    check_glibc_floor "$arm_bin"
+    if qemu=$(ensure_qemu_aarch64 2>/dev/null); then
+        got=$("$qemu" "$arm_bin" --version)
+        [ "$got" = "dynamicdns $version" ] || die "aarch64 binary (under qemu) reports '$got', expected 'dynamicdns $version'"
+        log "aarch64 binary runs under qemu: $got"
+    fi
+fi
+
+# --- Stage the app.
+stage=$REPO/target/package
+app=$stage/$APP_ID
+rm -rf "$stage"
+mkdir -p "$app"/{bin/x86_64,default,lookups,metadata,LICENSES}
+cp app/app.manifest "$app/"
+cp app/README.md "$app/README.md"
+cp data/licenses/Apache-2.0.txt "$app/LICENSE"
+cp default/*.conf "$app/default/"
+cp lookups/*.csv "$app/lookups/"
+cp app/metadata/default.meta "$app/metadata/"
+if [ -d app/static ] && [ -n "$(ls -A app/static)" ]; then
+    mkdir -p "$app/static" && cp app/static/* "$app/static/"
+fi
+cp bin/dynamicdns.sh "$app/bin/"
+cp "$x86_bin" "$app/bin/x86_64/dynamicdns"
+if [ -n "$arm_bin" ]; then
+    mkdir -p "$app/bin/aarch64" && cp "$arm_bin" "$app/bin/aarch64/dynamicdns"
+fi
+# Third-party notices: the zone data's sources and licences, and the Rust
+# crates in the binary.
+cp data/licenses/* "$app/LICENSES/"
+cp data/README.md "$app/LICENSES/ZONE-DATA-SOURCES.md"
+{
+    echo "Rust crates compiled into (or used to compile) bin/*/dynamicdns, with their licences."
+    echo "The Rust standard library is MIT OR Apache-2.0. Texts: LICENSES/ and each crate's"
+    echo "repository (crates.io). Generated by scripts/package.sh from Cargo.lock."
+    echo
+    cargo tree --locked --offline -e normal --target "$X86_TARGET" --prefix none -f '{p}|{l}' |
+        sed -e 's/ (\*)$//' -e 's/ (proc-macro)//' -e 's/ ([^)]*)|/|/' | sort -u |
+        awk -F'|' '{printf "%-40s %s\n", $1, $2}'
+} >"$app/LICENSES/THIRD-PARTY-CRATES.txt"
+
+# No dotfiles, no local/ or local.meta (AppInspect fails those).
+if [ -n "$(find "$app" -name '.*' -o -name local -o -name local.meta)" ]; then
+    die "staged app has dotfiles or local config: $(find "$app" -name '.*' -o -name local -o -name local.meta)"
+fi
+find "$app" -type d -exec chmod 0755 {} +
+find "$app" -type f -exec chmod 0644 {} +
+find "$app/bin" -type f -exec chmod 0755 {} +
+find "$app" -exec touch -h -d "@$epoch" {} +
+
+# --- Archive.
+mkdir -p dist
+tgz=$REPO/dist/$APP_ID-$version.tgz
+tar --sort=name --format=gnu --owner=0 --group=0 --numeric-owner --mtime="@$epoch" \
+    -C "$stage" -cf - "$APP_ID" | gzip -n -9 >"$tgz.tmp"
+mv "$tgz.tmp" "$tgz"
+(cd dist && sha256sum "${tgz##*/}" >"${tgz##*/}.sha256")
+log "wrote ${tgz#"$REPO"/} ($(du -k "$tgz" | cut -f1) KiB, sha256 $(cut -c1-16 "$tgz.sha256")…): $(tar -tzf "$tgz" | grep -c '[^/]$') files; aarch64: $([ -n "$arm_bin" ] && echo yes || echo NO)"
