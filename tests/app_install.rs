@@ -31,6 +31,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
+mod common;
+
 const APP: &str = "dynamicdns";
 const TIMEOUT: Duration = Duration::from_secs(60);
 
@@ -562,6 +564,44 @@ fn the_command_runs_as_commands_conf_declares_it() {
         scp_session(&home, &argv, &["field=CommandLine", "mode=text", "tier=core"], &[text]);
     let flags: Vec<&str> = replies[0].iter().map(|r| r["isDynDNS"].as_str()).collect();
     assert_eq!(flags, ["True", "False"]);
+}
+
+/// Real splunkd bytes through the installed launcher: the countmatches
+/// recording (text with 48 embedded newlines, unicode) and sum.map (50,000
+/// records), each reply checked field by field as in tests/recordings.rs.
+#[test]
+fn the_installed_command_replays_real_splunkd_recordings() {
+    let Some(tgz) = package() else { return };
+    let home = SplunkHome::install(&tgz, "recordings");
+    let argv = home.command_argv();
+    let spawn = || {
+        let mut cmd = Command::new(&argv[0]);
+        cmd.args(&argv[1..])
+            .current_dir(home.dispatch_dir())
+            .env("SPLUNK_HOME", &home.home)
+            .env("LD_LIBRARY_PATH", home.home.join("lib"));
+        common::Driver::spawn_command(cmd, TIMEOUT)
+    };
+    let chunks = common::split_chunks(&common::recording("countmatches.input.gz"));
+    let ex = common::replay_through(
+        spawn(),
+        "countmatches (installed)",
+        &chunks,
+        &["field=text", "mode=text"],
+        &["text"],
+        None,
+    );
+    assert_eq!(ex.len(), 1);
+    let chunks = common::split_chunks(&common::recording("sum.map.input.gz"));
+    let ex = common::replay_through(
+        spawn(),
+        "sum.map (installed)",
+        &chunks,
+        &["field=host"],
+        &["host"],
+        Some(common::Oracle::shared()),
+    );
+    assert_eq!(ex[0].output.spans.len(), 50_001);
 }
 
 #[test]

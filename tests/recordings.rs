@@ -15,44 +15,12 @@
 
 mod common;
 
-use std::io::Read;
-
 use common::*;
-use serde_json::{json, Value};
 
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/recordings/scpv2/Splunk-6.3");
 const TEST_INTERNALS: &str =
     "TestInternals.test_record_writer_with_recordings.1443154424.42.output";
 
-fn read(name: &str) -> Vec<u8> {
-    let path = format!("{DIR}/{name}");
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-fn gunzip(name: &str) -> Vec<u8> {
-    let mut out = Vec::new();
-    flate2::read::GzDecoder::new(&read(name)[..]).read_to_end(&mut out).unwrap();
-    out
-}
-
-/// The recording's getinfo metadata with our command's options.
-fn with_args(getinfo_meta: &[u8], args: &[&str]) -> Vec<u8> {
-    let mut v: Value = serde_json::from_slice(getinfo_meta).unwrap();
-    assert_eq!(v["action"], "getinfo");
-    assert!(v["searchinfo"].is_object(), "no searchinfo: {v}");
-    v["searchinfo"]["args"] = json!(args);
-    v["searchinfo"]["raw_args"] = json!(args);
-    serde_json::to_vec(&v).unwrap()
-}
-
-/// One checked execute exchange.
-struct Exchange {
-    input: Csv,
-    output: Csv,
-}
-
-/// Replays `chunks` (a getinfo, then execute requests): the getinfo with
-/// `args`, each execute request unchanged. Returns the checked exchanges.
+/// Replays `chunks` through `dynamicdns scp` (see [`replay_through`]).
 fn replay(
     name: &str,
     chunks: &[(Vec<u8>, Vec<u8>)],
@@ -60,25 +28,7 @@ fn replay(
     fields: &[&str],
     oracle: Option<&Oracle>,
 ) -> Vec<Exchange> {
-    let (meta, body) = &chunks[0];
-    assert!(body.is_empty(), "{name}: getinfo has a body");
-    let mut d = Driver::spawn();
-    let reply = d.request(&chunk(&with_args(meta, args), b""));
-    assert_eq!(reply.metadata_raw, GETINFO_REPLY, "{name}: getinfo reply");
-    assert!(reply.body.is_empty(), "{name}: getinfo reply body");
-    let mut out = Vec::new();
-    for (i, (meta, body)) in chunks[1..].iter().enumerate() {
-        let m: Value = serde_json::from_slice(meta).unwrap();
-        assert_eq!(m["action"], "execute", "{name}: chunk {}", i + 2);
-        let finished = m["finished"].as_bool().expect("finished");
-        let reply = d.request(&chunk(meta, body));
-        let what = format!("{name}: execute request {}", i + 1);
-        let (input, output) = check_execute_reply(&what, body, finished, &reply, fields, oracle);
-        out.push(Exchange { input, output });
-    }
-    let fin = d.finish();
-    assert_eq!(fin.status.code(), Some(0), "{name}: exit status, stderr {:?}", fin.stderr);
-    out
+    replay_through(Driver::spawn(), name, chunks, args, fields, oracle)
 }
 
 /// Re-splits one execute body into requests of `per` records each (header
@@ -105,7 +55,7 @@ fn count_newlines(values: &[&[u8]]) -> usize {
 
 #[test]
 fn countmatches_text_mode() {
-    let chunks = split_chunks(&gunzip("countmatches.input.gz"));
+    let chunks = split_chunks(&recording("countmatches.input.gz"));
     assert_eq!(chunks.len(), 2);
     let body = &chunks[1].1;
     // The recording's point: lengths are bytes, not characters.
@@ -128,7 +78,7 @@ fn countmatches_text_mode() {
 
 #[test]
 fn countmatches_resplit_into_7_record_requests() {
-    let chunks = split_chunks(&gunzip("countmatches.input.gz"));
+    let chunks = split_chunks(&recording("countmatches.input.gz"));
     let mut split = vec![chunks[0].clone()];
     split.extend(resplit(&chunks[1].1, 7));
     assert_eq!(split.len(), 1 + 72);
@@ -145,7 +95,7 @@ fn countmatches_resplit_into_7_record_requests() {
 
 #[test]
 fn sum_map_50000_records() {
-    let chunks = split_chunks(&gunzip("sum.map.input.gz"));
+    let chunks = split_chunks(&recording("sum.map.input.gz"));
     assert_eq!(chunks.len(), 2);
     assert_eq!(chunks[1].1.len(), 16_109_782);
     let ex = replay("sum.map", &chunks, &["field=host"], &["host"], Some(Oracle::shared()));
@@ -158,7 +108,7 @@ fn sum_map_50000_records() {
 
 #[test]
 fn sum_reduce_one_record() {
-    let chunks = split_chunks(&gunzip("sum.reduce.input.gz"));
+    let chunks = split_chunks(&recording("sum.reduce.input.gz"));
     assert_eq!(chunks.len(), 2);
     let ex = replay("sum.reduce", &chunks, &["field=total"], &["total"], Some(Oracle::shared()));
     let Exchange { input, output } = &ex[0];
@@ -171,7 +121,7 @@ fn sum_reduce_one_record() {
 fn generatehello_repaired() {
     // The execute header announces a 150-byte body that is not in the file:
     // announce the 0 bytes that are there.
-    let mut stream = gunzip("generatehello.input.gz");
+    let mut stream = recording("generatehello.input.gz");
     let bad = b"chunked 1.0,43,150\n";
     let at = stream.windows(bad.len()).position(|w| w == bad).expect("the damaged header");
     assert_eq!(stream.len() - at - bad.len(), 43, "only the metadata follows the damaged header");
@@ -188,7 +138,7 @@ fn generatehello_repaired() {
 #[test]
 fn pypygeneratetext_repaired() {
     // Drop the stray trailing LF and add the missing execute request.
-    let mut stream = gunzip("pypygeneratetext.input.gz");
+    let mut stream = recording("pypygeneratetext.input.gz");
     assert_eq!(stream.pop(), Some(b'\n'));
     stream.extend_from_slice(&execute(true, b""));
     let chunks = split_chunks(&stream);
@@ -199,7 +149,7 @@ fn pypygeneratetext_repaired() {
 
 #[test]
 fn test_internals_body_with_multivalues_invalid_utf8_and_crlf() {
-    let chunks = split_chunks(&read(TEST_INTERNALS));
+    let chunks = split_chunks(&recording(TEST_INTERNALS));
     assert_eq!(chunks.len(), 1);
     let body = &chunks[0].1;
     assert_eq!(body.len(), 762_288);

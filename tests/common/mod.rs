@@ -502,6 +502,77 @@ pub fn run_session(requests: &[Vec<u8>]) -> (Vec<Reply>, Finished) {
 }
 
 // ---------------------------------------------------------------------------
+// Recordings
+
+/// The folder of the vendored splunkd recordings.
+pub const RECORDINGS: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/recordings/scpv2/Splunk-6.3");
+
+/// A recording's bytes, gunzipped when its name ends in `.gz`.
+pub fn recording(name: &str) -> Vec<u8> {
+    let path = format!("{RECORDINGS}/{name}");
+    let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    if !name.ends_with(".gz") {
+        return raw;
+    }
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(&raw[..])
+        .read_to_end(&mut out)
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+    out
+}
+
+/// The recording's getinfo metadata with our command's options.
+pub fn with_args(getinfo_meta: &[u8], args: &[&str]) -> Vec<u8> {
+    let mut v: Value = serde_json::from_slice(getinfo_meta).unwrap();
+    assert_eq!(v["action"], "getinfo");
+    assert!(v["searchinfo"].is_object(), "no searchinfo: {v}");
+    v["searchinfo"]["args"] = json!(args);
+    v["searchinfo"]["raw_args"] = json!(args);
+    serde_json::to_vec(&v).unwrap()
+}
+
+/// One checked execute exchange.
+pub struct Exchange {
+    /// The request body, parsed.
+    pub input: Csv,
+    /// The reply body, parsed.
+    pub output: Csv,
+}
+
+/// Replays `chunks` (a getinfo, then execute requests) through the driven
+/// process `d`: the getinfo with `args`, each execute request unchanged.
+/// Checks every reply with [`check_execute_reply`] and a clean exit 0, and
+/// returns the exchanges.
+pub fn replay_through(
+    mut d: Driver,
+    name: &str,
+    chunks: &[(Vec<u8>, Vec<u8>)],
+    args: &[&str],
+    fields: &[&str],
+    oracle: Option<&Oracle>,
+) -> Vec<Exchange> {
+    let (meta, body) = &chunks[0];
+    assert!(body.is_empty(), "{name}: getinfo has a body");
+    let reply = d.request(&chunk(&with_args(meta, args), b""));
+    assert_eq!(reply.metadata_raw, GETINFO_REPLY, "{name}: getinfo reply");
+    assert!(reply.body.is_empty(), "{name}: getinfo reply body");
+    let mut out = Vec::new();
+    for (i, (meta, body)) in chunks[1..].iter().enumerate() {
+        let m: Value = serde_json::from_slice(meta).unwrap();
+        assert_eq!(m["action"], "execute", "{name}: chunk {}", i + 2);
+        let finished = m["finished"].as_bool().expect("finished");
+        let reply = d.request(&chunk(meta, body));
+        let what = format!("{name}: execute request {}", i + 1);
+        let (input, output) = check_execute_reply(&what, body, finished, &reply, fields, oracle);
+        out.push(Exchange { input, output });
+    }
+    let fin = d.finish();
+    assert_eq!(fin.status.code(), Some(0), "{name}: exit status, stderr {:?}", fin.stderr);
+    out
+}
+
+// ---------------------------------------------------------------------------
 // splunkd-style CSV
 
 /// The values of one cell: none (empty), one, or several (multivalue).
