@@ -23,10 +23,9 @@
 //! `DYNAMICDNS_REQUIRE_AARCH64=1` also requires the aarch64 binary.
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
@@ -280,14 +279,25 @@ impl SplunkHome {
         (argv, fields)
     }
 
-    /// A process started as splunkd starts search commands: in the dispatch
-    /// folder, with SPLUNK_HOME set and Splunk's library path.
-    fn spawn(&self, argv: &[String]) -> Child {
-        Command::new(&argv[0])
-            .args(&argv[1..])
+    /// `argv` as splunkd starts search commands: in the dispatch folder,
+    /// with SPLUNK_HOME set and Splunk's library path.
+    fn command(&self, argv: &[String]) -> Command {
+        let mut cmd = Command::new(&argv[0]);
+        cmd.args(&argv[1..])
             .current_dir(self.dispatch_dir())
             .env("SPLUNK_HOME", &self.home)
-            .env("LD_LIBRARY_PATH", self.home.join("lib"))
+            .env("LD_LIBRARY_PATH", self.home.join("lib"));
+        cmd
+    }
+
+    /// The shared lock-step SCP driver over `argv`, started by [`Self::command`].
+    fn driver(&self, argv: &[String]) -> common::Driver {
+        common::Driver::spawn_command(self.command(argv), TIMEOUT)
+    }
+
+    /// A process started by [`Self::command`] with piped stdio.
+    fn spawn(&self, argv: &[String]) -> Child {
+        self.command(argv)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -330,88 +340,13 @@ fn parse_conf(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
 }
 
 // ---------------------------------------------------------------------------
-// SCP v2, lock-step, as splunkd speaks it
+// SCP v2, lock-step, as splunkd speaks it (the shared driver of tests/common)
 
-fn chunk(metadata: &Value, body: &[u8]) -> Vec<u8> {
-    let meta = serde_json::to_vec(metadata).unwrap();
-    let mut v = format!("chunked 1.0,{},{}\n", meta.len(), body.len()).into_bytes();
-    v.extend_from_slice(&meta);
-    v.extend_from_slice(body);
-    v
-}
-
+/// A getinfo request for `| dynamicdns <args>` run from `dispatch_dir`.
 fn getinfo(args: &[&str], dispatch_dir: &Path) -> Vec<u8> {
-    chunk(
-        &json!({
-            "action": "getinfo",
-            "preview": false,
-            "streaming_command_will_restart": false,
-            "searchinfo": {
-                "args": args,
-                "raw_args": args,
-                "dispatch_dir": dispatch_dir.display().to_string(),
-                "sid": "1700000000.7",
-                "app": "search",
-                "owner": "admin",
-                "username": "admin",
-                "session_key": "test-session-key",
-                "splunkd_uri": "https://127.0.0.1:8089",
-                "splunk_version": "9.2.1",
-                "search": "search%20index%3Ddns%20%7C%20dynamicdns",
-                "earliest_time": "0",
-                "latest_time": "0",
-                "command": "dynamicdns",
-                "maxresultrows": 50000
-            }
-        }),
-        b"",
-    )
-}
-
-/// Reads chunks from the command's stdout on a thread.
-fn chunk_reader(stdout: impl Read + Send + 'static) -> Receiver<Result<(Value, Vec<u8>), String>> {
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let mut r = BufReader::new(stdout);
-        loop {
-            let mut header = Vec::new();
-            match r.read_until(b'\n', &mut header) {
-                Ok(0) => return,
-                Ok(_) => {}
-                Err(e) => {
-                    let _ = tx.send(Err(e.to_string()));
-                    return;
-                }
-            }
-            let text = String::from_utf8_lossy(&header).to_string();
-            let sizes = text
-                .strip_prefix("chunked 1.0,")
-                .and_then(|s| s.strip_suffix('\n'))
-                .and_then(|s| s.split_once(','))
-                .and_then(|(m, b)| Some((m.parse::<usize>().ok()?, b.parse::<usize>().ok()?)));
-            let Some((m, b)) = sizes else {
-                let _ = tx.send(Err(format!("bad chunk header {text:?}")));
-                return;
-            };
-            let mut meta = vec![0; m];
-            let mut body = vec![0; b];
-            if let Err(e) = r.read_exact(&mut meta).and_then(|_| r.read_exact(&mut body)) {
-                let _ = tx.send(Err(format!("truncated chunk: {e}")));
-                return;
-            }
-            let meta: Value = match serde_json::from_slice(&meta) {
-                Ok(v) => v,
-                Err(e) => {
-                    let _ = tx.send(Err(format!("metadata is not JSON: {e}")));
-                    return;
-                }
-            };
-            if tx.send(Ok((meta, body))).is_err() {
-                return;
-            }
-        }
-    });
-    rx
+    let mut meta = common::getinfo_metadata(args);
+    meta["searchinfo"]["dispatch_dir"] = json!(dispatch_dir.display().to_string());
+    common::chunk_json(&meta, b"")
 }
 
 fn wait(child: &mut Child) -> ExitStatus {
@@ -446,37 +381,20 @@ fn scp_session(
     args: &[&str],
     bodies: &[&[u8]],
 ) -> Vec<Vec<BTreeMap<String, String>>> {
-    let mut child = home.spawn(argv);
-    let mut stdin = child.stdin.take().unwrap();
-    let replies = chunk_reader(child.stdout.take().unwrap());
-    let next = |what: &str| match replies.recv_timeout(TIMEOUT) {
-        Ok(Ok(reply)) => reply,
-        Ok(Err(e)) => panic!("{what}: {e}"),
-        Err(_) => panic!("{what}: no reply within {TIMEOUT:?}"),
-    };
-    stdin.write_all(&getinfo(args, &home.dispatch_dir())).unwrap();
-    stdin.flush().unwrap();
-    let (meta, body) = next("getinfo reply");
-    assert_eq!(meta.get("type"), Some(&json!("streaming")), "getinfo reply {meta}");
-    assert!(meta.get("error").is_none(), "getinfo reply {meta}");
-    assert!(body.is_empty());
+    let mut d = home.driver(argv);
+    let reply = d.request(&getinfo(args, &home.dispatch_dir()));
+    assert_eq!(reply.metadata_raw, common::GETINFO_REPLY, "getinfo reply");
+    assert!(reply.body.is_empty());
     let mut out = Vec::new();
     for (i, body) in bodies.iter().enumerate() {
         let finished = i + 1 == bodies.len();
-        stdin
-            .write_all(&chunk(&json!({"action": "execute", "finished": finished}), body))
-            .unwrap();
-        stdin.flush().unwrap();
-        let (meta, reply) = next("execute reply");
-        assert_eq!(meta.get("finished"), Some(&json!(finished)), "execute reply {meta}");
-        assert!(meta.get("error").is_none(), "execute reply {meta}");
-        out.push(parse_csv(&reply));
+        let reply = d.request(&common::execute(finished, body));
+        assert_eq!(reply.metadata.get("finished"), Some(&json!(finished)), "execute reply");
+        assert!(reply.metadata.get("error").is_none(), "execute reply {:?}", reply.metadata);
+        out.push(parse_csv(&reply.body));
     }
-    drop(stdin);
-    let status = wait(&mut child);
-    let stderr = stderr_of(&mut child);
-    assert!(status.success(), "exit {status}; stderr: {stderr}");
-    assert!(replies.recv_timeout(Duration::from_secs(5)).is_err(), "nothing after the last reply");
+    let fin = d.finish();
+    assert!(fin.status.success(), "exit {}; stderr: {}", fin.status, fin.stderr);
     out
 }
 
@@ -574,14 +492,7 @@ fn the_installed_command_replays_real_splunkd_recordings() {
     let Some(tgz) = package() else { return };
     let home = SplunkHome::install(&tgz, "recordings");
     let argv = home.command_argv();
-    let spawn = || {
-        let mut cmd = Command::new(&argv[0]);
-        cmd.args(&argv[1..])
-            .current_dir(home.dispatch_dir())
-            .env("SPLUNK_HOME", &home.home)
-            .env("LD_LIBRARY_PATH", home.home.join("lib"));
-        common::Driver::spawn_command(cmd, TIMEOUT)
-    };
+    let spawn = || home.driver(&argv);
     let chunks = common::split_chunks(&common::recording("countmatches.input.gz"));
     let ex = common::replay_through(
         spawn(),
@@ -691,22 +602,17 @@ fn the_launcher_reports_a_missing_platform_binary() {
         let _ = std::fs::remove_dir_all(home.app().join("bin").join(arch));
     }
     let argv = home.command_argv();
-    let mut child = home.spawn(&argv);
-    let mut stdin = child.stdin.take().unwrap();
-    let replies = chunk_reader(child.stdout.take().unwrap());
-    stdin.write_all(&getinfo(&[], &home.dispatch_dir())).unwrap();
-    stdin.flush().unwrap();
-    let (meta, body) =
-        replies.recv_timeout(TIMEOUT).expect("a reply").expect("a well-formed chunk");
-    drop(stdin);
-    assert!(body.is_empty());
+    let mut d = home.driver(&argv);
+    let reply = d.request(&getinfo(&[], &home.dispatch_dir()));
+    assert!(reply.body.is_empty());
+    let meta = Value::Object(reply.metadata);
     let error = meta["error"].as_str().expect("error reply");
     assert!(error.contains("no binary for this platform"), "{error}");
     assert_eq!(meta["finished"], json!(true));
     assert_eq!(meta["inspector"]["messages"][0][0], json!("ERROR"));
-    let status = wait(&mut child);
-    assert_eq!(status.code(), Some(1));
-    assert!(stderr_of(&mut child).contains("no binary for this platform"));
+    let fin = d.finish();
+    assert_eq!(fin.status.code(), Some(1));
+    assert!(fin.stderr.contains("no binary for this platform"));
 
     // The external lookup fails with the message on stderr.
     let (argv, _) = home.lookup_argv("dynamicdns");
