@@ -20,6 +20,8 @@ Usage:
                                       judge host names / URLs (arguments, or one per stdin line)
   dynamicdns enrich [OPTIONS] [FILE|-]
                                       add isDynDNS, provider, dyndns_zone to a CSV
+  dynamicdns lookup [OPTIONS] [FIELD]
+                                      Splunk external lookup (CSV on stdin/stdout)
   dynamicdns zones build [--data DIR] [--out FILE]
                                       rebuild lookups/dynamic_dns_providers.csv from data/
   dynamicdns --version
@@ -77,6 +79,22 @@ Options:
     common_options!()
 );
 
+const LOOKUP_HELP: &str = concat!(
+    "\
+Usage: dynamicdns lookup [OPTIONS] [FIELD]
+
+Splunk external lookup (transforms.conf external_type = executable). Reads a
+CSV with a header row on stdin (the lookup's fields_list, e.g.
+query,isDynDNS,provider,dyndns_zone) and writes the same CSV to stdout with
+isDynDNS (True/False), provider and dyndns_zone filled from FIELD's value
+(default: query). Rows that carry only output values (a reverse lookup) are
+answered with FIELD=* (any host).
+
+Options:
+",
+    common_options!()
+);
+
 const ZONES_HELP: &str = "\
 Usage:
   dynamicdns zones build [--data DIR] [--out FILE]
@@ -116,7 +134,7 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let args: Vec<OsString> = args.into_iter().skip(1).collect();
     let result = match args.first().and_then(|a| a.to_str()) {
         Some("scp") => return run_scp(&args[1..]),
-        Some("lookup") => return crate::lookup::run_external_lookup(&args[1..]),
+        Some("lookup") => lookup(&args[1..]),
         Some("check") => check(&args[1..]),
         Some("enrich") => enrich(&args[1..]),
         Some("zones") => zones(&args[1..]),
@@ -445,6 +463,38 @@ fn enrich_stream(
     output
         .flush()
         .map_err(|e| Failure { message: format!("writing output: {e}"), code: pipe_code(&e) })
+}
+
+/// `dynamicdns lookup`: one external-lookup request over stdin/stdout.
+fn lookup(args: &[OsString]) -> Result<(), Failure> {
+    let common = parse_common(args, false)?;
+    if common.help {
+        return print(LOOKUP_HELP);
+    }
+    if common.positional.len() > 1 {
+        return Err(Failure::usage("lookup takes one input FIELD (see --help)"));
+    }
+    let field = match common.positional.first() {
+        None => "query",
+        Some(f) => f.to_str().ok_or_else(|| Failure::usage("FIELD: not valid UTF-8"))?,
+    };
+    let zones = load_zones(&common)?;
+    let mut enricher =
+        Enricher::new(&zones, &common.options, false).map_err(|e| Failure::data(e.to_string()))?;
+    let stdin = io::BufReader::with_capacity(1 << 16, io::stdin().lock());
+    let stdout = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    match crate::lookup::lookup_stream(stdin, stdout, &mut enricher, field) {
+        Ok(s) => {
+            // splunkd copies stderr to search.log.
+            eprintln!(
+                "dynamicdns lookup: {} rows, {} answered, {} isDynDNS=True, {} reverse requests",
+                s.rows, s.answered, s.matched, s.reverse
+            );
+            Ok(())
+        }
+        Err(e) if e.is_broken_pipe() => Ok(()),
+        Err(e) => Err(Failure::data(format!("lookup: {e}"))),
+    }
 }
 
 fn zones(args: &[OsString]) -> Result<(), Failure> {

@@ -27,34 +27,13 @@
 //!
 //! It is a streaming loop over the `csv` crate's reader and writer: memory
 //! is bounded by the longest row, whatever the batch size. Diagnostics go to
-//! stderr (splunkd copies them to `search.log`); a bad CSV exits 1, a bad
-//! argument 2, and a closed stdout ends quietly with 0.
+//! stderr (splunkd copies them to `search.log`); the CLI (`dynamicdns
+//! lookup`, in `cli`) exits 1 on a bad CSV, 2 on a bad argument, and 0
+//! quietly when stdout is closed.
 
-use std::ffi::OsString;
-use std::io::{self, BufReader, BufWriter, Read, Write};
-use std::path::PathBuf;
-use std::process::ExitCode;
+use std::io::{self, Read, Write};
 
-use crate::command::{Enricher, Options, IS_DYNDNS, PROVIDER, ZONE};
-use crate::zones::{app_lookups_dir, LocalFiles, ZoneSet};
-
-const HELP: &str = "\
-Usage: dynamicdns lookup [OPTIONS] [INPUT_FIELD]
-
-Splunk external lookup (transforms.conf external_type = executable). Reads a
-CSV with a header row on stdin — the lookup's fields_list, e.g.
-query,isDynDNS,provider,dyndns_zone — and writes the same CSV to stdout with
-isDynDNS (True/False), provider and dyndns_zone filled from INPUT_FIELD's
-value (default: query). Rows that carry only output values (a reverse
-lookup) are answered with INPUT_FIELD=* (any host).
-
-Options:
-  --tier T       all (default) or core
-  --lookups DIR  folder with dynamic_dns_providers_local.csv and dynamic_dns_allowlist.csv
-                 (default: the app's lookups/ folder next to the binary, if any)
-  --no-local     ignore those local files
-  -h, --help     this help
-";
+use crate::command::{Enricher, IS_DYNDNS, PROVIDER, ZONE};
 
 /// Counts of one lookup run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -178,93 +157,11 @@ pub fn lookup_stream<R: Read, W: Write>(
     Ok(stats)
 }
 
-/// `dynamicdns lookup [OPTIONS] [INPUT_FIELD]` (arguments after the
-/// subcommand): runs one external-lookup request over stdin/stdout.
-pub fn run_external_lookup(args: &[OsString]) -> ExitCode {
-    let mut spl_args: Vec<String> = Vec::new();
-    let mut lookups: Option<PathBuf> = None;
-    let mut no_local = false;
-    let mut fields: Vec<String> = Vec::new();
-    let mut it = args.iter();
-    let usage = |msg: String| {
-        eprintln!("dynamicdns lookup: {msg} (see dynamicdns lookup --help)");
-        ExitCode::from(2)
-    };
-    while let Some(arg) = it.next() {
-        let Some(s) = arg.to_str() else {
-            return usage(format!("argument {arg:?} is not valid UTF-8"));
-        };
-        let (flag, inline) = match s.split_once('=') {
-            Some((f, v)) if f.starts_with("--") => (f, Some(v.to_string())),
-            _ => (s, None),
-        };
-        let mut value =
-            || inline.clone().or_else(|| it.next().and_then(|v| v.to_str()).map(str::to_string));
-        match flag {
-            "-h" | "--help" => {
-                let _ = io::stdout().lock().write_all(HELP.as_bytes());
-                return ExitCode::SUCCESS;
-            }
-            "--tier" => match value() {
-                Some(v) => spl_args.push(format!("tier={v}")),
-                None => return usage("--tier needs a value".to_string()),
-            },
-            "--lookups" => match value() {
-                Some(v) => lookups = Some(PathBuf::from(v)),
-                None => return usage("--lookups needs a value".to_string()),
-            },
-            "--no-local" => no_local = true,
-            _ if s.starts_with('-') => return usage(format!("unknown option '{s}'")),
-            _ => fields.push(s.to_string()),
-        }
-    }
-    if fields.len() > 1 {
-        return usage(format!("one input field, got {}: {}", fields.len(), fields.join(" ")));
-    }
-    let input_field = fields.pop().unwrap_or_else(|| "query".to_string());
-    let options = match Options::from_args(&spl_args) {
-        Ok(o) => o,
-        Err(e) => return usage(e.to_string()),
-    };
-
-    let mut zones = ZoneSet::embedded().with_tiers(options.tiers);
-    if !no_local {
-        if let Some(dir) = lookups.or_else(app_lookups_dir) {
-            let local = LocalFiles::read(&dir);
-            for p in &local.problems {
-                eprintln!("dynamicdns lookup: warning: {}: {p} (ignored)", dir.display());
-            }
-            zones = local.apply(zones);
-        }
-    }
-    let mut enricher = match Enricher::new(&zones, &options, false) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("dynamicdns lookup: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let stdin = BufReader::with_capacity(1 << 16, io::stdin().lock());
-    let stdout = BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    match lookup_stream(stdin, stdout, &mut enricher, &input_field) {
-        Ok(s) => {
-            eprintln!(
-                "dynamicdns lookup: {} rows, {} answered, {} isDynDNS=True, {} reverse requests",
-                s.rows, s.answered, s.matched, s.reverse
-            );
-            ExitCode::SUCCESS
-        }
-        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("dynamicdns lookup: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::command::Options;
+    use crate::zones::ZoneSet;
 
     fn zones() -> ZoneSet {
         ZoneSet::from_csv(

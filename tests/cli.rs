@@ -208,10 +208,48 @@ fn enrich_errors_name_file_and_line() {
 }
 
 #[test]
+fn lookup_answers_the_external_lookup_protocol() {
+    // Header = transforms.conf fields_list, in any order, with another
+    // column kept as it came; a reverse request answered with `*`.
+    let o = run(
+        &["lookup", "--no-local", "dest"],
+        b"isDynDNS,dest,provider,other,dyndns_zone\n\
+          ,x.duckdns.org,,\"a,b\",\n\
+          ,https://u@y.ddns.net:8443/p,,,\n\
+          ,duckdns.org,,,\n\
+          ,10.0.0.1,,,\n\
+          True,,,,\n",
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        stdout(&o),
+        "isDynDNS,dest,provider,other,dyndns_zone\n\
+         True,x.duckdns.org,DuckDNS,\"a,b\",duckdns.org\n\
+         True,https://u@y.ddns.net:8443/p,No-IP,,ddns.net\n\
+         False,duckdns.org,,,\n\
+         False,10.0.0.1,,,\n\
+         True,*,,,\n"
+    );
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("5 rows, 4 answered, 2 isDynDNS=True, 1 reverse requests"), "{err}");
+    // No input column (exit 1), or no input at all (nothing to answer).
+    assert_fails_with(&run(&["lookup"], b"host,isDynDNS\nx,\n"), "header has no 'query' column");
+    let o = run(&["lookup"], b"");
+    assert!(o.status.success() && o.stdout.is_empty());
+}
+
+#[test]
 fn usage_errors_exit_2() {
-    for args in
-        [&["bogus"][..], &[], &["check", "--nope"], &["enrich", "a", "b"], &["enrich", "--field"]]
-    {
+    for args in [
+        &["bogus"][..],
+        &[],
+        &["check", "--nope"],
+        &["enrich", "a", "b"],
+        &["enrich", "--field"],
+        &["lookup", "a", "b"],
+        &["lookup", "--field=x"],
+        &["lookup", "--tier", "most"],
+    ] {
         let o = run(args, b"");
         assert_eq!(o.status.code(), Some(2), "{args:?}");
         assert!(o.stdout.is_empty());
@@ -226,6 +264,7 @@ fn every_subcommand_has_help() {
         &["enrich", "--help"],
         &["zones", "--help"],
         &["scp", "--help"],
+        &["lookup", "--help"],
     ] {
         let o = run(args, b"");
         assert!(o.status.success(), "{args:?}");
