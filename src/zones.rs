@@ -16,7 +16,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::zonetable::{self, AddError, Entry, TableBuilder, ZoneTable};
+use crate::zonetable::{self, AddError, Entry, SuffixHasher, TableBuilder, ZoneTable};
 
 mod embedded {
     use super::Entry;
@@ -30,6 +30,7 @@ mod embedded {
             slots: Cow::Borrowed(SLOTS),
             providers: Cow::Borrowed(PROVIDERS),
             max_len: MAX_LEN,
+            index_bits: INDEX_BITS,
         }
     }
 }
@@ -280,16 +281,40 @@ impl ZoneSet {
     /// not match.
     #[inline]
     pub fn longest_match(&self, host: &[u8]) -> Option<ZoneMatch<'_>> {
-        // Walk the label boundaries left to right: the first suffix found is
-        // the longest zone, and the whole host (the apex case) is skipped.
-        let mut rest = host;
-        while let Some(dot) = memchr::memchr(b'.', rest) {
-            rest = &rest[dot + 1..];
-            if let Some(m) = self.get(rest) {
-                return if self.is_allowed(host) { None } else { Some(m) };
+        // One right-to-left pass hashes every suffix that starts after a
+        // dot and probes it; the last hit is the longest zone. The suffix
+        // after the last dot is a single label, which no zone is, and
+        // suffixes longer than the longest zone cannot match, so neither is
+        // probed.
+        let max_len = self.local.as_ref().map_or(0, |t| t.max_len).max(self.base.max_len);
+        let mut best = None;
+        let mut labels = 0;
+        let mut hasher = SuffixHasher::new();
+        for i in (host.len().saturating_sub(max_len + 1)..host.len()).rev() {
+            let b = host[i];
+            if b == b'.' {
+                labels += 1;
+                if labels > 1 {
+                    if let Some(m) = self.get_hashed(&host[i + 1..], hasher.value()) {
+                        best = Some(m);
+                    }
+                }
+            }
+            hasher.feed(b);
+        }
+        match best {
+            Some(_) if self.is_allowed(host) => None,
+            best => best,
+        }
+    }
+
+    fn get_hashed(&self, zone: &[u8], h: u64) -> Option<ZoneMatch<'_>> {
+        if let Some(t) = &self.local {
+            if let Some(e) = t.get_hashed(zone, h) {
+                return Some(to_match(t, e));
             }
         }
-        None
+        self.base.get_hashed(zone, h).filter(|&e| self.tier_ok(e)).map(|e| to_match(&self.base, e))
     }
 
     /// Whether the allowlist covers `host`: it or a name above it is listed.
