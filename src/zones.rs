@@ -16,7 +16,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::zonetable::{self, AddError, Entry, SuffixHasher, TableBuilder, ZoneTable};
+use crate::zonetable::{self, AddError, Entry, TableBuilder, ZoneTable};
 
 mod embedded {
     use super::Entry;
@@ -281,27 +281,14 @@ impl ZoneSet {
     /// not match.
     #[inline]
     pub fn longest_match(&self, host: &[u8]) -> Option<ZoneMatch<'_>> {
-        // One right-to-left pass hashes every suffix that starts after a
-        // dot and probes it; the last hit is the longest zone. The suffix
-        // after the last dot is a single label, which no zone is, and
-        // suffixes longer than the longest zone cannot match, so neither is
-        // probed.
+        // Suffixes come shortest first, so the last hit is the longest zone.
         let max_len = self.local.as_ref().map_or(0, |t| t.max_len).max(self.base.max_len);
         let mut best = None;
-        let mut labels = 0;
-        let mut hasher = SuffixHasher::new();
-        for i in (host.len().saturating_sub(max_len + 1)..host.len()).rev() {
-            let b = host[i];
-            if b == b'.' {
-                labels += 1;
-                if labels > 1 {
-                    if let Some(m) = self.get_hashed(&host[i + 1..], hasher.value()) {
-                        best = Some(m);
-                    }
-                }
+        zonetable::for_each_suffix(host, max_len, |start, h| {
+            if let Some(m) = self.get_hashed(&host[start..], h) {
+                best = Some(m);
             }
-            hasher.feed(b);
-        }
+        });
         match best {
             Some(_) if self.is_allowed(host) => None,
             best => best,
