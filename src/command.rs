@@ -189,6 +189,9 @@ struct Layout {
     /// Per input column: the output column that replaces it, if any.
     replace: Vec<Option<OutCol>>,
     any_replace: bool,
+    /// Leading columns whose spans a data record needs: through the last
+    /// column read, or all when a column is replaced in place.
+    keep: usize,
     /// Output columns appended after the input's.
     append: Vec<OutCol>,
     /// Appended bytes for a record with no match (the common case).
@@ -305,28 +308,28 @@ impl<'z> Enricher<'z> {
     ) -> Result<(usize, Counts), RecordError> {
         let mut counts = Counts::default();
         loop {
-            let rec = match record::scan_record(buf, pos, at_eof, &mut self.spans) {
-                Ok(Scan::Record(rec)) => rec,
-                Ok(Scan::NeedMore | Scan::End) => return Ok((pos, counts)),
-                Err(e) => {
-                    return Err(RecordError {
-                        kind: e.into(),
-                        offset: pos,
-                        record: self.records + u64::from(self.header_done),
-                    })
-                }
-            };
+            // Data records keep only the columns the command reads.
+            let keep = if self.header_done { self.layout.keep } else { usize::MAX };
+            let (rec, nfields) =
+                match record::scan_record_keep(buf, pos, at_eof, &mut self.spans, keep) {
+                    Ok((Scan::Record(rec), n)) => (rec, n),
+                    Ok((Scan::NeedMore | Scan::End, _)) => return Ok((pos, counts)),
+                    Err(e) => {
+                        return Err(RecordError {
+                            kind: e.into(),
+                            offset: pos,
+                            record: self.records + u64::from(self.header_done),
+                        })
+                    }
+                };
             if !self.header_done {
                 self.read_header(buf, rec, out);
                 self.header_done = true;
             } else {
                 self.records += 1;
-                if self.spans.len() != self.layout.ncols {
+                if nfields != self.layout.ncols {
                     return Err(RecordError {
-                        kind: RecordErrorKind::Ragged {
-                            got: self.spans.len(),
-                            want: self.layout.ncols,
-                        },
+                        kind: RecordErrorKind::Ragged { got: nfields, want: self.layout.ncols },
                         offset: rec.start,
                         record: self.records,
                     });
@@ -372,6 +375,11 @@ impl<'z> Enricher<'z> {
                 None => {}
             }
         }
+        layout.keep = if layout.any_replace {
+            usize::MAX
+        } else {
+            layout.targets.iter().map(|&(c, mv)| c.max(mv.unwrap_or(0)) + 1).max().unwrap_or(0)
+        };
         for &oc in &layout.append {
             layout.no_hit_suffix.push(b',');
             if oc == OutCol::IsDynDns {

@@ -64,12 +64,46 @@ pub fn scan_record(
     at_eof: bool,
     fields: &mut Vec<Span>,
 ) -> Result<Scan, CsvError> {
+    scan_record_keep(buf, pos, at_eof, fields, usize::MAX).map(|(scan, _)| scan)
+}
+
+/// As [`scan_record`], but only the first `keep` fields' spans are pushed;
+/// the rest of the record is only delimited and its fields counted, which
+/// is cheaper (the command reads a few leading columns of wide events).
+/// Returns the scan and the record's number of fields.
+pub fn scan_record_keep(
+    buf: &[u8],
+    pos: usize,
+    at_eof: bool,
+    fields: &mut Vec<Span>,
+    keep: usize,
+) -> Result<(Scan, usize), CsvError> {
     fields.clear();
     if pos >= buf.len() {
-        return Ok(Scan::End);
+        return Ok((Scan::End, 0));
     }
     let mut i = pos;
+    let mut count = 0;
     loop {
+        if count == keep {
+            if let Some((content_end, n)) = plain_tail(buf, i) {
+                return match content_end {
+                    Some(e) => Ok((
+                        Scan::Record(RecordSpan { start: pos, content_end: e, end: e + 1 }),
+                        count + n,
+                    )),
+                    None if at_eof => Ok((
+                        Scan::Record(RecordSpan {
+                            start: pos,
+                            content_end: buf.len(),
+                            end: buf.len(),
+                        }),
+                        count + n,
+                    )),
+                    None => Ok((Scan::NeedMore, 0)),
+                };
+            }
+        }
         let start = i;
         if buf.get(i) == Some(&b'"') {
             // Quoted: find the closing quote, skipping doubled ones.
@@ -80,7 +114,7 @@ pub fn scan_record(
                         return if at_eof {
                             Err(CsvError::UnclosedQuote { at: start })
                         } else {
-                            Ok(Scan::NeedMore)
+                            Ok((Scan::NeedMore, 0))
                         };
                     }
                     Some(k) => {
@@ -91,7 +125,7 @@ pub fn scan_record(
                         }
                         if q + 1 == buf.len() && !at_eof {
                             // The next byte may be another quote.
-                            return Ok(Scan::NeedMore);
+                            return Ok((Scan::NeedMore, 0));
                         }
                         i = q + 1;
                         break;
@@ -103,29 +137,84 @@ pub fn scan_record(
                 Some(&byte) => return Err(CsvError::AfterQuote { at: i, byte }),
             }
         } else {
-            i += memchr::memchr3(b',', b'\n', b'\r', &buf[i..]).unwrap_or(buf.len() - i);
+            i = unquoted_end(buf, i);
         }
-        fields.push((start, i));
+        if count < keep {
+            fields.push((start, i));
+        }
+        count += 1;
         match buf.get(i) {
             Some(b',') => i += 1,
             Some(b'\n') => {
-                return Ok(Scan::Record(RecordSpan { start: pos, content_end: i, end: i + 1 }))
+                return Ok((
+                    Scan::Record(RecordSpan { start: pos, content_end: i, end: i + 1 }),
+                    count,
+                ))
             }
             Some(b'\r') => {
                 if i + 1 == buf.len() && !at_eof {
                     // A CRLF may be split across reads.
-                    return Ok(Scan::NeedMore);
+                    return Ok((Scan::NeedMore, 0));
                 }
                 let end = if buf.get(i + 1) == Some(&b'\n') { i + 2 } else { i + 1 };
-                return Ok(Scan::Record(RecordSpan { start: pos, content_end: i, end }));
+                return Ok((Scan::Record(RecordSpan { start: pos, content_end: i, end }), count));
             }
             Some(_) => unreachable!("fields end at a separator or the end"),
             None if at_eof => {
-                return Ok(Scan::Record(RecordSpan { start: pos, content_end: i, end: i }))
+                return Ok((
+                    Scan::Record(RecordSpan { start: pos, content_end: i, end: i }),
+                    count,
+                ))
             }
-            None => return Ok(Scan::NeedMore),
+            None => return Ok((Scan::NeedMore, 0)),
         }
     }
+}
+
+/// The rest of a record from `i` (a field start) when it holds no quote and
+/// no CR, the common case: the LF that ends it (None: none in `buf`) and
+/// its number of fields. None when the slow path must decide.
+#[inline]
+fn plain_tail(buf: &[u8], i: usize) -> Option<(Option<usize>, usize)> {
+    let rest = &buf[i..];
+    let lf = memchr::memchr(b'\n', rest);
+    let seg = &rest[..lf.unwrap_or(rest.len())];
+    if memchr::memchr2(b'"', b'\r', seg).is_some() {
+        return None;
+    }
+    Some((lf.map(|l| i + l), 1 + memchr::memchr_iter(b',', seg).count()))
+}
+
+/// The end of an unquoted field starting at `i`: the next `,`, LF or CR,
+/// or the end of `buf`.
+#[inline]
+fn unquoted_end(buf: &[u8], mut i: usize) -> usize {
+    // Splunk's fields are mostly a few bytes long, where memchr3's set-up
+    // costs more than the search: test 8 bytes at a time in a register
+    // first, and leave long fields to memchr3.
+    for _ in 0..2 {
+        let Some(bytes) = buf.get(i..i + 8) else { break };
+        let mut w = [0; 8];
+        w.copy_from_slice(bytes);
+        let w = u64::from_le_bytes(w);
+        let hits = zero_bytes(w ^ (ONES * u64::from(b',')))
+            | zero_bytes(w ^ (ONES * u64::from(b'\n')))
+            | zero_bytes(w ^ (ONES * u64::from(b'\r')));
+        if hits != 0 {
+            return i + (hits.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + memchr::memchr3(b',', b'\n', b'\r', &buf[i..]).unwrap_or(buf.len() - i)
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of each zero byte of `x`, and no other bit.
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    let low7 = ONES * 0x7f;
+    !(((x & low7) + low7) | x | low7)
 }
 
 /// The value of a raw field: quotes removed and `""` undoubled. Borrows
@@ -250,6 +339,29 @@ mod tests {
                 vec![b"x\ny".to_vec(), b"".to_vec(), b"z".to_vec()],
                 vec![b"1".to_vec(), b"2".to_vec(), b"3".to_vec()],
             ]
+        );
+    }
+
+    #[test]
+    fn keep_limits_spans_but_counts_every_field() {
+        let mut f = Vec::new();
+        for (body, n) in [
+            (&b"a,b,c,d,e\n"[..], 5),
+            (b"a,b,\"c\nx\",d\n", 4),
+            (b"a,b,c,d\r\n", 4),
+            (b"a,b,,,\n", 5),
+            (b"a,b", 2),
+        ] {
+            let (full, all) = scan_record_keep(body, 0, true, &mut f, usize::MAX).unwrap();
+            let spans = f.clone();
+            let (scan, count) = scan_record_keep(body, 0, true, &mut f, 2).unwrap();
+            assert_eq!((scan, count, all), (full, n, n), "{body:?}");
+            assert_eq!(f, spans[..2], "{body:?}");
+        }
+        assert_eq!(scan_record_keep(b"a,b,c", 0, false, &mut f, 1), Ok((Scan::NeedMore, 0)));
+        assert_eq!(
+            scan_record_keep(b"a,b,\"c\"x\n", 0, true, &mut f, 1),
+            Err(CsvError::AfterQuote { at: 7, byte: b'x' })
         );
     }
 
