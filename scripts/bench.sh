@@ -140,30 +140,7 @@ fi
 
 # 3. zones.csv in ESCU format; rewritten only when its content changes, so the
 #    stream stamp below stays valid.
-"$PY" - "$ZONES_SRC" "$ZONES.tmp" <<'EOF'
-import csv, sys
-src, out = sys.argv[1], sys.argv[2]
-with open(src, newline="", encoding="utf-8") as f:
-    rows = [r for r in csv.reader(f) if r and r[0].strip() and not r[0].lstrip().startswith("#")]
-col = 0
-if rows and "zone" in [c.strip().lower() for c in rows[0]]:
-    col = [c.strip().lower() for c in rows[0]].index("zone")
-    rows = rows[1:]
-seen, zones = set(), []
-for r in rows:
-    z = r[col].strip().strip(".").lower() if col < len(r) else ""
-    if z.startswith("*.") and z.endswith("*"):  # already ESCU style
-        z = z[2:-1]
-    if z and z not in seen:
-        seen.add(z)
-        zones.append(z)
-if not zones:
-    sys.exit("no zones in %s" % src)
-with open(out, "w", encoding="utf-8") as f:
-    for z in zones:
-        f.write("*.%s*, True\n" % z)
-print("%d zones" % len(zones), file=sys.stderr)
-EOF
+"$PY" "$ROOT/scripts/lib/escu_zones.py" "$ZONES_SRC" "$ZONES.tmp"
 if [[ -f $ZONES ]] && cmp -s "$ZONES" "$ZONES.tmp"; then
   rm -f "$ZONES.tmp"
   say "zones: $ZONES unchanged ($(wc -l <"$ZONES") zones from $ZONES_SRC)"
