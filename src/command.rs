@@ -416,7 +416,15 @@ impl<'z> Enricher<'z> {
                 // the value, or several joined by newlines.
                 let (s, e) = self.spans[col];
                 let cell = record::unquote(&buf[s..e], &mut self.scratch);
-                for v in cell.split(|&b| b == b'\n') {
+                // memchr splits; a byte-by-byte split costs more than the
+                // match on a typical single value.
+                let mut rest = Some(cell);
+                while let Some(c) = rest {
+                    let (v, tail) = match memchr::memchr(b'\n', c) {
+                        Some(nl) => (&c[..nl], Some(&c[nl + 1..])),
+                        None => (c, None),
+                    };
+                    rest = tail;
                     judge(
                         self.zones,
                         self.mode,

@@ -197,11 +197,22 @@ fn unquoted_end(buf: &[u8], mut i: usize) -> usize {
         let mut w = [0; 8];
         w.copy_from_slice(bytes);
         let w = u64::from_le_bytes(w);
-        let hits = zero_bytes(w ^ (ONES * u64::from(b',')))
-            | zero_bytes(w ^ (ONES * u64::from(b'\n')))
-            | zero_bytes(w ^ (ONES * u64::from(b'\r')));
-        if hits != 0 {
-            return i + (hits.trailing_zeros() / 8) as usize;
+        // The three separators are the only bytes below 0x2d that can end
+        // an unquoted field, and most field bytes are above it: find the
+        // first byte below 0x2d (exact for the lowest one), and only when
+        // it is not a separator test the word exactly.
+        let below = w.wrapping_sub(ONES * 0x2d) & !w & (ONES * 0x80);
+        if below != 0 {
+            let at = (below.trailing_zeros() / 8) as usize;
+            if matches!(bytes[at], b',' | b'\n' | b'\r') {
+                return i + at;
+            }
+            let hits = zero_bytes(w ^ (ONES * u64::from(b',')))
+                | zero_bytes(w ^ (ONES * u64::from(b'\n')))
+                | zero_bytes(w ^ (ONES * u64::from(b'\r')));
+            if hits != 0 {
+                return i + (hits.trailing_zeros() / 8) as usize;
+            }
         }
         i += 8;
     }
