@@ -377,6 +377,31 @@ mod tests {
     }
 
     #[test]
+    fn unquoted_end_agrees_with_a_byte_loop() {
+        use proptest::prelude::*;
+        let byte = prop_oneof![
+            Just(b'a'),
+            Just(b' '),
+            Just(b'$'),
+            Just(b'+'),
+            Just(b'-'),
+            Just(b','),
+            Just(b'\n'),
+            Just(b'\r'),
+            Just(0xc3u8),
+            Just(0u8),
+        ];
+        proptest!(|(buf in proptest::collection::vec(byte, 0..40), start in 0usize..40)| {
+            let start = start.min(buf.len());
+            let naive = buf[start..]
+                .iter()
+                .position(|b| matches!(b, b',' | b'\n' | b'\r'))
+                .map_or(buf.len(), |p| start + p);
+            prop_assert_eq!(unquoted_end(&buf, start), naive);
+        });
+    }
+
+    #[test]
     fn single_empty_column_lines_are_records() {
         assert_eq!(scan_all(b"q\n\nx\n").len(), 3);
     }
