@@ -53,6 +53,9 @@
 #                   "target/release/dynamicdns scp"; when set, this crate is not
 #                   built (e.g. DYNAMICDNS_CMD="target/bench/baseline-target/release/scp-baseline csv"
 #                   as a stand-in)
+#   BENCH_EXTRA_PEER one more peer for the same interleaved run, as LABEL=COMMAND
+#                   (e.g. "before=target/before/dynamicdns scp" for a before/after
+#                   table in one run); it is timed, not checked
 #   PYTHON          interpreter for the kit's scripts and the venv (default python3)
 #   BENCH_SETTLE    seconds to wait, before timing, for the 1-minute load average
 #                   to drop below 1.5 (default 60; 0 to skip)
@@ -195,6 +198,10 @@ PEERS=(
 )
 if [[ $WITH_PEER == 1 ]]; then
   PEERS+=("splunklib=$(q "$VENV/bin/python") $(q "$KIT/peer_splunklib.py")")
+fi
+if [[ -n ${BENCH_EXTRA_PEER:-} ]]; then
+  [[ $BENCH_EXTRA_PEER == *=* ]] || die "BENCH_EXTRA_PEER must be LABEL=COMMAND"
+  PEERS+=("$BENCH_EXTRA_PEER")
 fi
 
 # 7a. Answers must agree (always): one untimed run per answering peer, its
