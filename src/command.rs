@@ -164,6 +164,18 @@ pub struct RecordError {
     pub record: u64,
 }
 
+impl RecordError {
+    /// The same error with its offsets moved by `by`, for a buffer that
+    /// starts `by` bytes into the body.
+    pub fn shifted(mut self, by: usize) -> RecordError {
+        self.offset += by;
+        if let RecordErrorKind::Csv(e) = &mut self.kind {
+            *e = e.shifted(by);
+        }
+        self
+    }
+}
+
 /// What is wrong with a CSV body.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RecordErrorKind {

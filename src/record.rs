@@ -54,6 +54,17 @@ pub enum CsvError {
     },
 }
 
+impl CsvError {
+    /// The same error with its byte offset moved by `by`, for input that was
+    /// scanned from a buffer starting `by` bytes into the whole.
+    pub fn shifted(self, by: usize) -> CsvError {
+        match self {
+            CsvError::UnclosedQuote { at } => CsvError::UnclosedQuote { at: at + by },
+            CsvError::AfterQuote { at, byte } => CsvError::AfterQuote { at: at + by, byte },
+        }
+    }
+}
+
 /// Scans one record starting at `pos`, pushing each field's span into
 /// `fields` (cleared first). With `at_eof` false, a record that reaches the
 /// end of `buf` without a terminator is [`Scan::NeedMore`]; with `at_eof`
