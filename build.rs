@@ -65,5 +65,6 @@ fn main() {
         writeln!(src, "Cow::Borrowed({:?}),", p.as_ref()).unwrap();
     }
     writeln!(src, "];\nconst MAX_LEN: usize = {};", table.max_len).unwrap();
+    writeln!(src, "const INDEX_BITS: u32 = {};", table.index_bits).unwrap();
     std::fs::write(out.join("zones_table.rs"), src).expect("write zones_table.rs");
 }

@@ -11,8 +11,9 @@
 #   --rounds R   interleaved rounds for bench.py (default 5)
 #   --no-peer    leave out the splunklib peer (about 30 s per round at 1M events)
 #                and skip setting up its venv
-#   --check      before timing, run `drive.py --check` once per peer and print
-#                its exit code, record count, match count and digest
+#   --check      also run `drive.py --check` (lock-step, as splunkd) once per
+#                peer before timing and print its exit code, record count,
+#                match count and digest
 #
 # What it does, all under target/bench/ (gitignored through /target):
 #   1. finds the kit at ${BENCH_KIT:-../shared/bench}; the kit is only read
@@ -31,11 +32,18 @@
 #      conditions) is printed and saved to result-<N>.md, the JSON lines
 #      to result-<N>.jsonl, bench.py's raw output to bench-<N>.out/.err.
 #      Exits 1 if any peer exited non-zero or died.
-#   7. with --check, first runs each peer once untimed through drive.py --check
-#      (JSON in check-<N>.jsonl); stops before timing if a peer fails or does
-#      not return every record.  Digests of dynamicdns and splunklib differ even
-#      when they agree, since one reports provider names and the other zones:
-#      compare the match counts.
+#   7. always, before timing: runs dynamicdns (and splunklib) once untimed
+#      on the stream (reply-<label>-<N>.scp) and checks the answers with
+#      scripts/lib/check_stream.py: every record's (query, isDynDNS, zone)
+#      must equal an independent Python oracle's (the peer's rule), hence
+#      each other's, and dynamicdns must pass every input field through
+#      unchanged. Any disagreement stops the script (exit 1) before timing,
+#      so a fast wrong answer cannot produce a table.  With --check, each
+#      peer also runs once through drive.py --check (JSON in
+#      check-<N>.jsonl); its digests use `provider`, which holds provider
+#      names for dynamicdns and zones for splunklib, so compare match counts.
+#   8. prints the summary against the issue's targets (wall ratio to csv,
+#      speed-up over splunklib, start-up, peak RSS).
 #
 # Environment overrides:
 #   BENCH_KIT       benchmark kit directory (default ../shared/bench, from the repo root)
@@ -45,6 +53,9 @@
 #                   "target/release/dynamicdns scp"; when set, this crate is not
 #                   built (e.g. DYNAMICDNS_CMD="target/bench/baseline-target/release/scp-baseline csv"
 #                   as a stand-in)
+#   BENCH_EXTRA_PEER one more peer for the same interleaved run, as LABEL=COMMAND
+#                   (e.g. "before=target/before/dynamicdns scp" for a before/after
+#                   table in one run); it is timed, not checked
 #   PYTHON          interpreter for the kit's scripts and the venv (default python3)
 #   BENCH_SETTLE    seconds to wait, before timing, for the 1-minute load average
 #                   to drop below 1.5 (default 60; 0 to skip)
@@ -140,30 +151,7 @@ fi
 
 # 3. zones.csv in ESCU format; rewritten only when its content changes, so the
 #    stream stamp below stays valid.
-"$PY" - "$ZONES_SRC" "$ZONES.tmp" <<'EOF'
-import csv, sys
-src, out = sys.argv[1], sys.argv[2]
-with open(src, newline="", encoding="utf-8") as f:
-    rows = [r for r in csv.reader(f) if r and r[0].strip() and not r[0].lstrip().startswith("#")]
-col = 0
-if rows and "zone" in [c.strip().lower() for c in rows[0]]:
-    col = [c.strip().lower() for c in rows[0]].index("zone")
-    rows = rows[1:]
-seen, zones = set(), []
-for r in rows:
-    z = r[col].strip().strip(".").lower() if col < len(r) else ""
-    if z.startswith("*.") and z.endswith("*"):  # already ESCU style
-        z = z[2:-1]
-    if z and z not in seen:
-        seen.add(z)
-        zones.append(z)
-if not zones:
-    sys.exit("no zones in %s" % src)
-with open(out, "w", encoding="utf-8") as f:
-    for z in zones:
-        f.write("*.%s*, True\n" % z)
-print("%d zones" % len(zones), file=sys.stderr)
-EOF
+"$PY" "$ROOT/scripts/lib/escu_zones.py" "$ZONES_SRC" "$ZONES.tmp"
 if [[ -f $ZONES ]] && cmp -s "$ZONES" "$ZONES.tmp"; then
   rm -f "$ZONES.tmp"
   say "zones: $ZONES unchanged ($(wc -l <"$ZONES") zones from $ZONES_SRC)"
@@ -211,8 +199,30 @@ PEERS=(
 if [[ $WITH_PEER == 1 ]]; then
   PEERS+=("splunklib=$(q "$VENV/bin/python") $(q "$KIT/peer_splunklib.py")")
 fi
+if [[ -n ${BENCH_EXTRA_PEER:-} ]]; then
+  [[ $BENCH_EXTRA_PEER == *=* ]] || die "BENCH_EXTRA_PEER must be LABEL=COMMAND"
+  PEERS+=("$BENCH_EXTRA_PEER")
+fi
 
-# 7. Agreement check: one untimed --check run per peer.
+# 7a. Answers must agree (always): one untimed run per answering peer, its
+#     whole stdout kept, checked against the oracle and each other.
+say "check: answers of dynamicdns$([[ $WITH_PEER == 1 ]] && echo ' and splunklib') against the oracle"
+replies=()
+for p in "${PEERS[@]}"; do
+  label=${p%%=*}
+  [[ $label == dynamicdns || $label == splunklib ]] || continue
+  mapfile -t words < <("$PY" -c 'import shlex, sys; print("\n".join(shlex.split(sys.argv[1])))' "${p#*=}")
+  reply=$WORK/reply-$label-$EVENTS.scp
+  "${words[@]}" <"$STREAM" >"$reply" 2>"$WORK/reply-$label-$EVENTS.err" ||
+    die "$label exited non-zero on the stream (see $WORK/reply-$label-$EVENTS.err)"
+  replies+=(--reply "$label=$reply")
+done
+"$PY" "$ROOT/scripts/lib/check_stream.py" --stream "$STREAM" --zones "$ZONES" "${replies[@]}" \
+  >"$WORK/agreement-$EVENTS.md" || { cat "$WORK/agreement-$EVENTS.md"; die "answers disagree (see above); not timing"; }
+cat "$WORK/agreement-$EVENTS.md" >&2
+rm -f "$WORK"/reply-*-"$EVENTS".scp
+
+# 7b. With --check: one lock-step drive.py --check run per peer.
 if [[ $CHECK == 1 ]]; then
   say "check: drive.py --check once per peer"
   check_log=$WORK/check-$EVENTS.jsonl
@@ -294,6 +304,24 @@ failures=$(grep -E ' exited |command died|reply [0-9]+ metadata' "$raw_err" || t
   echo
   grep '^|' "$raw_out"
 } >"$RESULT"
+
+"$PY" - "$RESULT_JSON" <<'EOF' >>"$RESULT"
+import json, sys
+rows = {r["label"]: r for r in map(json.loads, open(sys.argv[1])) if r.get("label") != "floors"}
+d = rows.get("dynamicdns")
+if d:
+    print("\n| dynamicdns against the targets | figure | target | met |")
+    print("|---|---:|---:|---|")
+    def line(what, fig, target, ok):
+        print("| %s | %s | %s | %s |" % (what, fig, target, "yes" if ok else "NO"))
+    line("wall ÷ csv pass-through (median of per-round ratios)", "%.2f×" % d["wall_ratio_to_base"], "≤ 1.0×", d["wall_ratio_to_base"] <= 1.0)
+    if "splunklib" in rows:
+        x = rows["splunklib"]["wall_median_s"] / d["wall_median_s"]
+        line("speed-up over splunklib (ratio of median walls)", "%.1f×" % x, "≥ 40×", x >= 40)
+    line("start-up, spawn to getinfo reply", "%.1f ms" % (d["startup_getinfo_s"] * 1000), "≤ 5 ms", d["startup_getinfo_s"] <= 0.005)
+    line("peak RSS (VmHWM)", "%.1f MiB" % d["maxrss_mib"], "≤ 24 MiB", d["maxrss_mib"] <= 24)
+EOF
+{ echo; cat "$WORK/agreement-$EVENTS.md"; } >>"$RESULT"
 
 echo
 cat "$RESULT"

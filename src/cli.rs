@@ -425,6 +425,8 @@ fn enrich_stream(
     let mut buf: Vec<u8> = Vec::with_capacity(BLOCK * 2);
     let mut out: Vec<u8> = Vec::with_capacity(BLOCK * 2);
     let mut lines_before = 0usize;
+    // Offset of buf[0] in the input, so error offsets are the file's.
+    let mut base = 0usize;
     let mut at_eof = false;
     let mut header_checked = false;
     while !at_eof {
@@ -442,7 +444,7 @@ fn enrich_stream(
         out.clear();
         let (used, _) = enricher.process(&buf, 0, at_eof, &mut out).map_err(|e| {
             let line = lines_before + crate::record::line_of(&buf, e.offset);
-            Failure::data(format!("{name}: line {line}: {e}"))
+            Failure::data(format!("{name}: line {line}: {}", e.shifted(base)))
         })?;
         if !header_checked && (used > 0 || at_eof) {
             header_checked = true;
@@ -458,6 +460,7 @@ fn enrich_stream(
             code: pipe_code(&e),
         })?;
         lines_before += memchr::memchr_iter(b'\n', &buf[..used]).count();
+        base += used;
         buf.drain(..used);
     }
     output

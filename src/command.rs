@@ -164,6 +164,18 @@ pub struct RecordError {
     pub record: u64,
 }
 
+impl RecordError {
+    /// The same error with its offsets moved by `by`, for a buffer that
+    /// starts `by` bytes into the body.
+    pub fn shifted(mut self, by: usize) -> RecordError {
+        self.offset += by;
+        if let RecordErrorKind::Csv(e) = &mut self.kind {
+            *e = e.shifted(by);
+        }
+        self
+    }
+}
+
 /// What is wrong with a CSV body.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum RecordErrorKind {
@@ -189,6 +201,9 @@ struct Layout {
     /// Per input column: the output column that replaces it, if any.
     replace: Vec<Option<OutCol>>,
     any_replace: bool,
+    /// Leading columns whose spans a data record needs: through the last
+    /// column read, or all when a column is replaced in place.
+    keep: usize,
     /// Output columns appended after the input's.
     append: Vec<OutCol>,
     /// Appended bytes for a record with no match (the common case).
@@ -305,28 +320,28 @@ impl<'z> Enricher<'z> {
     ) -> Result<(usize, Counts), RecordError> {
         let mut counts = Counts::default();
         loop {
-            let rec = match record::scan_record(buf, pos, at_eof, &mut self.spans) {
-                Ok(Scan::Record(rec)) => rec,
-                Ok(Scan::NeedMore | Scan::End) => return Ok((pos, counts)),
-                Err(e) => {
-                    return Err(RecordError {
-                        kind: e.into(),
-                        offset: pos,
-                        record: self.records + u64::from(self.header_done),
-                    })
-                }
-            };
+            // Data records keep only the columns the command reads.
+            let keep = if self.header_done { self.layout.keep } else { usize::MAX };
+            let (rec, nfields) =
+                match record::scan_record_keep(buf, pos, at_eof, &mut self.spans, keep) {
+                    Ok((Scan::Record(rec), n)) => (rec, n),
+                    Ok((Scan::NeedMore | Scan::End, _)) => return Ok((pos, counts)),
+                    Err(e) => {
+                        return Err(RecordError {
+                            kind: e.into(),
+                            offset: pos,
+                            record: self.records + u64::from(self.header_done),
+                        })
+                    }
+                };
             if !self.header_done {
                 self.read_header(buf, rec, out);
                 self.header_done = true;
             } else {
                 self.records += 1;
-                if self.spans.len() != self.layout.ncols {
+                if nfields != self.layout.ncols {
                     return Err(RecordError {
-                        kind: RecordErrorKind::Ragged {
-                            got: self.spans.len(),
-                            want: self.layout.ncols,
-                        },
+                        kind: RecordErrorKind::Ragged { got: nfields, want: self.layout.ncols },
                         offset: rec.start,
                         record: self.records,
                     });
@@ -372,6 +387,11 @@ impl<'z> Enricher<'z> {
                 None => {}
             }
         }
+        layout.keep = if layout.any_replace {
+            usize::MAX
+        } else {
+            layout.targets.iter().map(|&(c, mv)| c.max(mv.unwrap_or(0)) + 1).max().unwrap_or(0)
+        };
         for &oc in &layout.append {
             layout.no_hit_suffix.push(b',');
             if oc == OutCol::IsDynDns {
@@ -408,7 +428,15 @@ impl<'z> Enricher<'z> {
                 // the value, or several joined by newlines.
                 let (s, e) = self.spans[col];
                 let cell = record::unquote(&buf[s..e], &mut self.scratch);
-                for v in cell.split(|&b| b == b'\n') {
+                // memchr splits; a byte-by-byte split costs more than the
+                // match on a typical single value.
+                let mut rest = Some(cell);
+                while let Some(c) = rest {
+                    let (v, tail) = match memchr::memchr(b'\n', c) {
+                        Some(nl) => (&c[..nl], Some(&c[nl + 1..])),
+                        None => (c, None),
+                    };
+                    rest = tail;
                     judge(
                         self.zones,
                         self.mode,

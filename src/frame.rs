@@ -73,6 +73,10 @@ pub struct ChunkReader<R> {
     /// Body bytes of the last chunk read.
     pub body: Vec<u8>,
     count: u64,
+    /// Length of the current chunk's body, and how much of it is unread
+    /// (see [`read_head`](Self::read_head)).
+    body_len: u64,
+    body_left: u64,
 }
 
 impl<R: Read> ChunkReader<R> {
@@ -84,6 +88,8 @@ impl<R: Read> ChunkReader<R> {
             metadata: Vec::new(),
             body: Vec::new(),
             count: 0,
+            body_len: 0,
+            body_left: 0,
         }
     }
 
@@ -95,10 +101,33 @@ impl<R: Read> ChunkReader<R> {
     /// Reads the next chunk into [`metadata`](Self::metadata) and
     /// [`body`](Self::body). `Ok(false)` on a clean EOF before a header.
     pub fn read_chunk(&mut self) -> Result<bool, FrameError> {
+        if self.read_head()?.is_none() {
+            return Ok(false);
+        }
+        self.body.clear();
+        let mut body = std::mem::take(&mut self.body);
+        let read = self.read_body_part(&mut body, usize::MAX);
+        self.body = body;
+        read.map(|_| true)
+    }
+
+    /// Reads the next chunk's header and [`metadata`](Self::metadata) and
+    /// returns its body length, leaving the body to
+    /// [`read_body_part`](Self::read_body_part), so a caller can work on it
+    /// as it arrives instead of holding it whole. `Ok(None)` on a clean EOF
+    /// before a header. An unread rest of the previous body is skipped.
+    pub fn read_head(&mut self) -> Result<Option<u64>, FrameError> {
+        if self.body_left > 0 {
+            let mut sink = Vec::new();
+            while self.body_left > 0 {
+                sink.clear();
+                self.read_body_part(&mut sink, 1 << 16)?;
+            }
+        }
         let chunk = self.count + 1;
         let io_err = |source| FrameError::Io { chunk, source };
         if !self.read_header_line().map_err(io_err)? {
-            return Ok(false);
+            return Ok(None);
         }
         self.count = chunk;
         let (meta_len, body_len) = parse_header(&self.header)
@@ -122,10 +151,39 @@ impl<R: Read> ChunkReader<R> {
         read_exact_into(&mut self.rdr, meta_len, &mut self.metadata).map_err(io_err)?.map_err(
             |got| FrameError::Truncated { chunk, what: "metadata", expected: meta_len, got },
         )?;
-        read_exact_into(&mut self.rdr, body_len, &mut self.body).map_err(io_err)?.map_err(
-            |got| FrameError::Truncated { chunk, what: "body", expected: body_len, got },
-        )?;
-        Ok(true)
+        self.body_len = body_len;
+        self.body_left = body_len;
+        Ok(Some(body_len))
+    }
+
+    /// Appends up to `max` more bytes of the current body to `buf` and
+    /// returns how many; 0 once the body is read. Input that ends inside
+    /// the body is an error.
+    pub fn read_body_part(&mut self, buf: &mut Vec<u8>, max: usize) -> Result<usize, FrameError> {
+        let chunk = self.count;
+        let want = self.body_left.min(max as u64);
+        let start = buf.len();
+        // Grows only as bytes arrive, so a bogus length cannot allocate.
+        let got = (&mut self.rdr)
+            .take(want)
+            .read_to_end(buf)
+            .map_err(|source| FrameError::Io { chunk, source })? as u64;
+        debug_assert_eq!(buf.len() - start, got as usize);
+        self.body_left -= got;
+        if got < want {
+            return Err(FrameError::Truncated {
+                chunk,
+                what: "body",
+                expected: self.body_len,
+                got: self.body_len - self.body_left,
+            });
+        }
+        Ok(got as usize)
+    }
+
+    /// Bytes of the current body not read yet.
+    pub fn body_remaining(&self) -> u64 {
+        self.body_left
     }
 
     /// Reads up to and including the header's LF. Ok(false) at a clean EOF;

@@ -32,11 +32,30 @@ impl HostExtractor {
 
     /// The normalised host in `value`, or `None` when the value is not a
     /// host (empty, `-`, an IP literal, garbage …).
-    pub fn host(&mut self, value: &[u8]) -> Option<&[u8]> {
+    pub fn host<'a>(&'a mut self, value: &'a [u8]) -> Option<&'a [u8]> {
         let value = value.trim_ascii();
         if value.is_empty() {
             return None;
         }
+        match plain_host(value) {
+            Plain::Valid { lower: true } => {
+                return Some(value.strip_suffix(b".").unwrap_or(value))
+            }
+            Plain::Valid { lower: false } => {
+                self.buf.clear();
+                let name = value.strip_suffix(b".").unwrap_or(value);
+                self.buf.extend(name.iter().map(u8::to_ascii_lowercase));
+                return Some(&self.buf);
+            }
+            Plain::Invalid => return None,
+            Plain::Other => {}
+        }
+        self.general(value)
+    }
+
+    /// Any value: debug-log names, URLs, `host:port`, percent-encoding,
+    /// Unicode. `value` is trimmed and not empty.
+    fn general(&mut self, value: &[u8]) -> Option<&[u8]> {
         if value[0] == b'(' {
             return if decode_debug_name(value, &mut self.buf) {
                 finish(&mut self.buf)
@@ -62,6 +81,77 @@ impl HostExtractor {
             }
         }
         finish(&mut self.buf)
+    }
+}
+
+/// What [`plain_host`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Plain {
+    /// Only name bytes, and a valid host once lower-cased (and one trailing
+    /// dot dropped); `lower` when it already is lower-case.
+    Valid { lower: bool },
+    /// Only name bytes, but not a valid host.
+    Invalid,
+    /// Some other byte: the general path decides.
+    Other,
+}
+
+/// Byte classes for the plain-name fast path.
+const OTHER: u8 = 0;
+const NAME: u8 = 1;
+const UPPER: u8 = 2;
+const DOT: u8 = 3;
+static CLASS: [u8; 256] = {
+    let mut t = [OTHER; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_' {
+            NAME
+        } else if c.is_ascii_uppercase() {
+            UPPER
+        } else if c == b'.' {
+            DOT
+        } else {
+            OTHER
+        };
+        b += 1;
+    }
+    t
+};
+
+/// The common case in one pass: a value made only of name bytes
+/// (`[A-Za-z0-9_.-]`) is its own host, so URL parsing, copying and a
+/// separate validation pass are skipped. Same verdict as the general path
+/// ([`authority_host`] then [`finish`]) for such values.
+#[inline]
+fn plain_host(value: &[u8]) -> Plain {
+    let name = value.strip_suffix(b".").unwrap_or(value);
+    let mut upper = false;
+    let mut label_start = 0;
+    let mut labels = 1;
+    let mut labels_ok = true;
+    for (i, &b) in name.iter().enumerate() {
+        match CLASS[usize::from(b)] {
+            NAME => {}
+            UPPER => upper = true,
+            DOT => {
+                labels_ok &= (1..=63).contains(&(i - label_start));
+                label_start = i + 1;
+                labels += 1;
+            }
+            _ => return Plain::Other,
+        }
+    }
+    let last = &name[label_start..];
+    let valid = labels_ok
+        && (1..=63).contains(&last.len())
+        && labels >= 2
+        && name.len() <= 253
+        && !last.iter().all(u8::is_ascii_digit);
+    match valid {
+        true => Plain::Valid { lower: !upper },
+        false => Plain::Invalid,
     }
 }
 
@@ -202,6 +292,40 @@ mod tests {
         for (input, want) in cases {
             assert_eq!(h(input).as_deref(), *want, "input {input:?}");
         }
+    }
+
+    #[test]
+    fn plain_fast_path_agrees_with_general_path() {
+        use proptest::prelude::*;
+        let name = proptest::collection::vec(
+            prop_oneof![
+                Just(b'a'),
+                Just(b'Z'),
+                Just(b'7'),
+                Just(b'-'),
+                Just(b'_'),
+                Just(b'.'),
+                Just(b'.'),
+            ],
+            1..80,
+        );
+        let long = (1usize..70, 1usize..6).prop_map(|(n, k)| {
+            let label = vec![b'x'; n];
+            let mut v = label.clone();
+            for _ in 0..k {
+                v.push(b'.');
+                v.extend_from_slice(&label);
+            }
+            v.extend_from_slice(b".org");
+            v
+        });
+        proptest!(|(v in prop_oneof![name, long])| {
+            let mut x = HostExtractor::new();
+            let fast = x.host(&v).map(<[u8]>::to_vec);
+            let mut y = HostExtractor::new();
+            let general = y.general(&v).map(<[u8]>::to_vec);
+            prop_assert_eq!(fast, general, "{:?}", String::from_utf8_lossy(&v));
+        });
     }
 
     #[test]

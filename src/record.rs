@@ -54,6 +54,17 @@ pub enum CsvError {
     },
 }
 
+impl CsvError {
+    /// The same error with its byte offset moved by `by`, for input that was
+    /// scanned from a buffer starting `by` bytes into the whole.
+    pub fn shifted(self, by: usize) -> CsvError {
+        match self {
+            CsvError::UnclosedQuote { at } => CsvError::UnclosedQuote { at: at + by },
+            CsvError::AfterQuote { at, byte } => CsvError::AfterQuote { at: at + by, byte },
+        }
+    }
+}
+
 /// Scans one record starting at `pos`, pushing each field's span into
 /// `fields` (cleared first). With `at_eof` false, a record that reaches the
 /// end of `buf` without a terminator is [`Scan::NeedMore`]; with `at_eof`
@@ -64,12 +75,46 @@ pub fn scan_record(
     at_eof: bool,
     fields: &mut Vec<Span>,
 ) -> Result<Scan, CsvError> {
+    scan_record_keep(buf, pos, at_eof, fields, usize::MAX).map(|(scan, _)| scan)
+}
+
+/// As [`scan_record`], but only the first `keep` fields' spans are pushed;
+/// the rest of the record is only delimited and its fields counted, which
+/// is cheaper (the command reads a few leading columns of wide events).
+/// Returns the scan and the record's number of fields.
+pub fn scan_record_keep(
+    buf: &[u8],
+    pos: usize,
+    at_eof: bool,
+    fields: &mut Vec<Span>,
+    keep: usize,
+) -> Result<(Scan, usize), CsvError> {
     fields.clear();
     if pos >= buf.len() {
-        return Ok(Scan::End);
+        return Ok((Scan::End, 0));
     }
     let mut i = pos;
+    let mut count = 0;
     loop {
+        if count == keep {
+            if let Some((content_end, n)) = plain_tail(buf, i) {
+                return match content_end {
+                    Some(e) => Ok((
+                        Scan::Record(RecordSpan { start: pos, content_end: e, end: e + 1 }),
+                        count + n,
+                    )),
+                    None if at_eof => Ok((
+                        Scan::Record(RecordSpan {
+                            start: pos,
+                            content_end: buf.len(),
+                            end: buf.len(),
+                        }),
+                        count + n,
+                    )),
+                    None => Ok((Scan::NeedMore, 0)),
+                };
+            }
+        }
         let start = i;
         if buf.get(i) == Some(&b'"') {
             // Quoted: find the closing quote, skipping doubled ones.
@@ -80,7 +125,7 @@ pub fn scan_record(
                         return if at_eof {
                             Err(CsvError::UnclosedQuote { at: start })
                         } else {
-                            Ok(Scan::NeedMore)
+                            Ok((Scan::NeedMore, 0))
                         };
                     }
                     Some(k) => {
@@ -91,7 +136,7 @@ pub fn scan_record(
                         }
                         if q + 1 == buf.len() && !at_eof {
                             // The next byte may be another quote.
-                            return Ok(Scan::NeedMore);
+                            return Ok((Scan::NeedMore, 0));
                         }
                         i = q + 1;
                         break;
@@ -103,29 +148,95 @@ pub fn scan_record(
                 Some(&byte) => return Err(CsvError::AfterQuote { at: i, byte }),
             }
         } else {
-            i += memchr::memchr3(b',', b'\n', b'\r', &buf[i..]).unwrap_or(buf.len() - i);
+            i = unquoted_end(buf, i);
         }
-        fields.push((start, i));
+        if count < keep {
+            fields.push((start, i));
+        }
+        count += 1;
         match buf.get(i) {
             Some(b',') => i += 1,
             Some(b'\n') => {
-                return Ok(Scan::Record(RecordSpan { start: pos, content_end: i, end: i + 1 }))
+                return Ok((
+                    Scan::Record(RecordSpan { start: pos, content_end: i, end: i + 1 }),
+                    count,
+                ))
             }
             Some(b'\r') => {
                 if i + 1 == buf.len() && !at_eof {
                     // A CRLF may be split across reads.
-                    return Ok(Scan::NeedMore);
+                    return Ok((Scan::NeedMore, 0));
                 }
                 let end = if buf.get(i + 1) == Some(&b'\n') { i + 2 } else { i + 1 };
-                return Ok(Scan::Record(RecordSpan { start: pos, content_end: i, end }));
+                return Ok((Scan::Record(RecordSpan { start: pos, content_end: i, end }), count));
             }
             Some(_) => unreachable!("fields end at a separator or the end"),
             None if at_eof => {
-                return Ok(Scan::Record(RecordSpan { start: pos, content_end: i, end: i }))
+                return Ok((
+                    Scan::Record(RecordSpan { start: pos, content_end: i, end: i }),
+                    count,
+                ))
             }
-            None => return Ok(Scan::NeedMore),
+            None => return Ok((Scan::NeedMore, 0)),
         }
     }
+}
+
+/// The rest of a record from `i` (a field start) when it holds no quote and
+/// no CR, the common case: the LF that ends it (None: none in `buf`) and
+/// its number of fields. None when the slow path must decide.
+#[inline]
+fn plain_tail(buf: &[u8], i: usize) -> Option<(Option<usize>, usize)> {
+    let rest = &buf[i..];
+    let lf = memchr::memchr(b'\n', rest);
+    let seg = &rest[..lf.unwrap_or(rest.len())];
+    if memchr::memchr2(b'"', b'\r', seg).is_some() {
+        return None;
+    }
+    Some((lf.map(|l| i + l), 1 + memchr::memchr_iter(b',', seg).count()))
+}
+
+/// The end of an unquoted field starting at `i`: the next `,`, LF or CR,
+/// or the end of `buf`.
+#[inline]
+fn unquoted_end(buf: &[u8], mut i: usize) -> usize {
+    // Splunk's fields are mostly a few bytes long, where memchr3's set-up
+    // costs more than the search: test 8 bytes at a time in a register
+    // first, and leave long fields to memchr3.
+    for _ in 0..2 {
+        let Some(bytes) = buf.get(i..i + 8) else { break };
+        let mut w = [0; 8];
+        w.copy_from_slice(bytes);
+        let w = u64::from_le_bytes(w);
+        // The three separators are the only bytes below 0x2d that can end
+        // an unquoted field, and most field bytes are above it: find the
+        // first byte below 0x2d (exact for the lowest one), and only when
+        // it is not a separator test the word exactly.
+        let below = w.wrapping_sub(ONES * 0x2d) & !w & (ONES * 0x80);
+        if below != 0 {
+            let at = (below.trailing_zeros() / 8) as usize;
+            if matches!(bytes[at], b',' | b'\n' | b'\r') {
+                return i + at;
+            }
+            let hits = zero_bytes(w ^ (ONES * u64::from(b',')))
+                | zero_bytes(w ^ (ONES * u64::from(b'\n')))
+                | zero_bytes(w ^ (ONES * u64::from(b'\r')));
+            if hits != 0 {
+                return i + (hits.trailing_zeros() / 8) as usize;
+            }
+        }
+        i += 8;
+    }
+    i + memchr::memchr3(b',', b'\n', b'\r', &buf[i..]).unwrap_or(buf.len() - i)
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+
+/// The high bit of each zero byte of `x`, and no other bit.
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    let low7 = ONES * 0x7f;
+    !(((x & low7) + low7) | x | low7)
 }
 
 /// The value of a raw field: quotes removed and `""` undoubled. Borrows
@@ -251,6 +362,54 @@ mod tests {
                 vec![b"1".to_vec(), b"2".to_vec(), b"3".to_vec()],
             ]
         );
+    }
+
+    #[test]
+    fn keep_limits_spans_but_counts_every_field() {
+        let mut f = Vec::new();
+        for (body, n) in [
+            (&b"a,b,c,d,e\n"[..], 5),
+            (b"a,b,\"c\nx\",d\n", 4),
+            (b"a,b,c,d\r\n", 4),
+            (b"a,b,,,\n", 5),
+            (b"a,b", 2),
+        ] {
+            let (full, all) = scan_record_keep(body, 0, true, &mut f, usize::MAX).unwrap();
+            let spans = f.clone();
+            let (scan, count) = scan_record_keep(body, 0, true, &mut f, 2).unwrap();
+            assert_eq!((scan, count, all), (full, n, n), "{body:?}");
+            assert_eq!(f, spans[..2], "{body:?}");
+        }
+        assert_eq!(scan_record_keep(b"a,b,c", 0, false, &mut f, 1), Ok((Scan::NeedMore, 0)));
+        assert_eq!(
+            scan_record_keep(b"a,b,\"c\"x\n", 0, true, &mut f, 1),
+            Err(CsvError::AfterQuote { at: 7, byte: b'x' })
+        );
+    }
+
+    #[test]
+    fn unquoted_end_agrees_with_a_byte_loop() {
+        use proptest::prelude::*;
+        let byte = prop_oneof![
+            Just(b'a'),
+            Just(b' '),
+            Just(b'$'),
+            Just(b'+'),
+            Just(b'-'),
+            Just(b','),
+            Just(b'\n'),
+            Just(b'\r'),
+            Just(0xc3u8),
+            Just(0u8),
+        ];
+        proptest!(|(buf in proptest::collection::vec(byte, 0..40), start in 0usize..40)| {
+            let start = start.min(buf.len());
+            let naive = buf[start..]
+                .iter()
+                .position(|b| matches!(b, b',' | b'\n' | b'\r'))
+                .map_or(buf.len(), |p| start + p);
+            prop_assert_eq!(unquoted_end(&buf, start), naive);
+        });
     }
 
     #[test]

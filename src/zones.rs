@@ -30,6 +30,7 @@ mod embedded {
             slots: Cow::Borrowed(SLOTS),
             providers: Cow::Borrowed(PROVIDERS),
             max_len: MAX_LEN,
+            index_bits: INDEX_BITS,
         }
     }
 }
@@ -280,16 +281,27 @@ impl ZoneSet {
     /// not match.
     #[inline]
     pub fn longest_match(&self, host: &[u8]) -> Option<ZoneMatch<'_>> {
-        // Walk the label boundaries left to right: the first suffix found is
-        // the longest zone, and the whole host (the apex case) is skipped.
-        let mut rest = host;
-        while let Some(dot) = memchr::memchr(b'.', rest) {
-            rest = &rest[dot + 1..];
-            if let Some(m) = self.get(rest) {
-                return if self.is_allowed(host) { None } else { Some(m) };
+        // Suffixes come shortest first, so the last hit is the longest zone.
+        let max_len = self.local.as_ref().map_or(0, |t| t.max_len).max(self.base.max_len);
+        let mut best = None;
+        zonetable::for_each_suffix(host, max_len, |start, h| {
+            if let Some(m) = self.get_hashed(&host[start..], h) {
+                best = Some(m);
+            }
+        });
+        match best {
+            Some(_) if self.is_allowed(host) => None,
+            best => best,
+        }
+    }
+
+    fn get_hashed(&self, zone: &[u8], h: u64) -> Option<ZoneMatch<'_>> {
+        if let Some(t) = &self.local {
+            if let Some(e) = t.get_hashed(zone, h) {
+                return Some(to_match(t, e));
             }
         }
-        None
+        self.base.get_hashed(zone, h).filter(|&e| self.tier_ok(e)).map(|e| to_match(&self.base, e))
     }
 
     /// Whether the allowlist covers `host`: it or a name above it is listed.

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# scripts/perf-guard.sh: CI regression guard on instruction counts, not wall
+# time (wall time on a shared 2-core machine is only good to about 10 %).
+#
+# Usage (from anywhere; the script cd's to the repo root):
+#
+#   scripts/perf-guard.sh            check against scripts/perf-budget.txt
+#   scripts/perf-guard.sh --update   measure and write the budget file
+#
+# It builds `dynamicdns` (cargo build --release --locked), generates a fixed
+# stream with the benchmark kit (../shared/bench/gen_stream.py, seed 1,
+# 100,000 events in chunks of 50,000, zones from
+# lookups/dynamic_dns_providers.csv), and runs `dynamicdns scp` under
+# `valgrind --tool=callgrind` with the stream replayed from a file on stdin
+# (no driver process, so nothing but the command is counted; start-up and
+# the zone table are included). It prints the total and per-event
+# instruction counts and fails (exit 1) when the total exceeds the budget by
+# more than PERF_GUARD_TOLERANCE percent (default 3). A change that really
+# costs more updates the budget in the same commit, with the reason.
+#
+# Needs valgrind (installed with apt-get when missing and run as root),
+# python3 and the kit at ${BENCH_KIT:-../shared/bench}. No network once
+# valgrind and the crates are on the machine. About 2 minutes on 2 cores,
+# most of it the release build; the files go to target/perf-guard/.
+
+set -euo pipefail
+
+die() { echo "perf-guard.sh: $*" >&2; exit 1; }
+say() { echo "perf-guard.sh: $*" >&2; }
+
+UPDATE=0
+case "${1:-}" in
+  "") ;;
+  --update) UPDATE=1 ;;
+  -h|--help) sed -n '2,/^$/{s/^# \{0,1\}//;p}' "${BASH_SOURCE[0]}"; exit 0 ;;
+  *) die "unknown argument: $1" ;;
+esac
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+KIT=${BENCH_KIT:-$ROOT/../shared/bench}
+[[ -f $KIT/gen_stream.py ]] || die "benchmark kit not found at $KIT (set BENCH_KIT)"
+PY=${PYTHON:-python3}
+BUDGET_FILE=$ROOT/scripts/perf-budget.txt
+TOLERANCE=${PERF_GUARD_TOLERANCE:-3}
+EVENTS=100000
+WORK=$ROOT/target/perf-guard
+mkdir -p "$WORK"
+
+if ! command -v valgrind >/dev/null; then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    say "installing valgrind"
+    apt-get install -y -qq valgrind >/dev/null 2>&1 ||
+      { apt-get update -qq >/dev/null && apt-get install -y -qq valgrind >/dev/null; }
+  fi
+  command -v valgrind >/dev/null || die "valgrind is needed (apt-get install valgrind)"
+fi
+
+start=$SECONDS
+say "building release"
+cargo build --release --locked --quiet
+BIN=${CARGO_TARGET_DIR:-target}/release/dynamicdns
+[[ $BIN == /* ]] || BIN=$ROOT/$BIN
+
+ZONES=$WORK/zones.csv
+STREAM=$WORK/dns_$EVENTS.scp
+"$PY" "$ROOT/scripts/lib/escu_zones.py" lookups/dynamic_dns_providers.csv "$ZONES" 2>/dev/null
+stamp=$( { sha256sum "$ZONES" "$KIT/gen_stream.py" | cut -d' ' -f1; echo "seed=1 chunk=50000 events=$EVENTS"; } | sha256sum | cut -d' ' -f1)
+if [[ ! -f $STREAM || ! -f $STREAM.stamp || $(cat "$STREAM.stamp") != "$stamp" ]]; then
+  say "generating $EVENTS-event stream"
+  "$PY" "$KIT/gen_stream.py" --zones "$ZONES" --events "$EVENTS" --chunk 50000 --seed 1 --out "$STREAM.tmp"
+  mv "$STREAM.tmp" "$STREAM"
+  echo "$stamp" >"$STREAM.stamp"
+fi
+
+say "running dynamicdns scp under callgrind"
+log=$WORK/callgrind.log
+valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind.out" "$BIN" scp \
+  <"$STREAM" >"$WORK/reply.scp" 2>"$log" || { tail -20 "$log" >&2; die "dynamicdns scp failed under valgrind"; }
+grep -q "^dynamicdns: 3 execute requests, $EVENTS events" "$log" ||
+  { cat "$log" >&2; die "dynamicdns did not process all $EVENTS events"; }
+total=$(sed -n 's/^==[0-9]*== Collected : \([0-9]*\)$/\1/p' "$log")
+[[ $total =~ ^[0-9]+$ ]] || die "no instruction count in $log"
+per_event=$(( total / EVENTS ))
+
+if [[ $UPDATE == 1 ]]; then
+  {
+    echo "# Instruction budget of scripts/perf-guard.sh: total instructions of"
+    echo "# 'dynamicdns scp' under callgrind on the fixed $EVENTS-event stream"
+    echo "# (gen_stream.py seed 1, chunks of 50000), start-up included."
+    echo "# Measured $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD 2>/dev/null || echo '?'): $per_event per event."
+    echo "$total"
+  } >"$BUDGET_FILE"
+  say "wrote $BUDGET_FILE"
+fi
+[[ -f $BUDGET_FILE ]] || die "no budget file $BUDGET_FILE (run with --update)"
+budget=$(grep -v '^#' "$BUDGET_FILE" | tr -d '[:space:]')
+[[ $budget =~ ^[0-9]+$ ]] || die "$BUDGET_FILE holds no number"
+limit=$(( budget + budget * TOLERANCE / 100 ))
+change=$(awk -v t="$total" -v b="$budget" 'BEGIN { printf "%+.2f", (t - b) * 100 / b }')
+printf 'perf-guard: %s instructions (%s per event) for %s events; budget %s, limit %s (+%s %%): %s %%; %s s\n' \
+  "$total" "$per_event" "$EVENTS" "$budget" "$limit" "$TOLERANCE" "$change" $(( SECONDS - start ))
+if (( total > limit )); then
+  die "over budget: $total > $limit instructions. If the cost is intended, run scripts/perf-guard.sh --update and say why in the commit."
+fi
+echo "perf-guard: ok"
