@@ -8,7 +8,9 @@
 #   scripts/perf-guard.sh --update   measure and write the budget file
 #
 # It builds `dynamicdns` (cargo build --release --locked), generates a fixed
-# stream with the benchmark kit (../shared/bench/gen_stream.py, seed 1,
+# stream with the benchmark kit's generator (scripts/lib/gen_stream.py, a
+# byte copy of ../shared/bench/gen_stream.py vendored so that CI needs
+# nothing outside the repo; seed 1,
 # 100,000 events in chunks of 50,000, zones from
 # lookups/dynamic_dns_providers.csv), and runs `dynamicdns scp` under
 # `valgrind --tool=callgrind` with the stream replayed from a file on stdin
@@ -19,7 +21,7 @@
 # costs more updates the budget in the same commit, with the reason.
 #
 # Needs valgrind (installed with apt-get when missing and run as root),
-# python3 and the kit at ${BENCH_KIT:-../shared/bench}. No network once
+# python3 (BENCH_KIT=DIR uses DIR/gen_stream.py instead). No network once
 # valgrind and the crates are on the machine. About 2 minutes on 2 cores,
 # most of it the release build; the files go to target/perf-guard/.
 
@@ -38,8 +40,8 @@ esac
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
-KIT=${BENCH_KIT:-$ROOT/../shared/bench}
-[[ -f $KIT/gen_stream.py ]] || die "benchmark kit not found at $KIT (set BENCH_KIT)"
+KIT=${BENCH_KIT:-$ROOT/scripts/lib}
+[[ -f $KIT/gen_stream.py ]] || die "stream generator not found at $KIT/gen_stream.py"
 PY=${PYTHON:-python3}
 BUDGET_FILE=$ROOT/scripts/perf-budget.txt
 TOLERANCE=${PERF_GUARD_TOLERANCE:-3}

@@ -7,6 +7,8 @@
 #   3. cargo test --locked: every test, the app install tests included
 #      (they unpack the package into a scratch $SPLUNK_HOME and run it)
 #   4. scripts/appinspect.sh: tarball modes and Splunk AppInspect (cloud tag)
+#   5. scripts/perf-guard.sh: callgrind instruction count of a fixed 100k-event
+#      SCP stream against scripts/perf-budget.txt (+3 %)
 #
 # With CI=true (or DYNAMICDNS_REQUIRE_AARCH64=1) a missing aarch64 build is
 # a failure; elsewhere the package is built without it when this machine
@@ -55,3 +57,5 @@ step "cargo test --locked (with the package)"
 DYNAMICDNS_REQUIRE_PACKAGE=1 cargo test --locked
 step "scripts/appinspect.sh"
 scripts/appinspect.sh
+step "scripts/perf-guard.sh"
+scripts/perf-guard.sh
