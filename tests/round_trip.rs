@@ -126,7 +126,7 @@ fn session(max_fields: usize, max_rows: usize) -> impl Strategy<Value = Session>
             for n in names {
                 // Distinct names, none an added column, none an `__mv_`
                 // twin (splunkd writes those itself), `query` only once.
-                let taken = fields.iter().any(|f| *f == n)
+                let taken = fields.contains(&n)
                     || ADDED.contains(&n.as_str())
                     || n.starts_with("__mv_")
                     || n == "query";
