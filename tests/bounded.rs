@@ -53,8 +53,12 @@ fn assert_linear(
     n: usize,
     make: impl Fn(usize) -> Vec<u8>,
 ) {
-    let (_, small) = enrich(zones, args, &make(n));
-    let (_, large) = enrich(zones, args, &make(4 * n));
+    // One measurement at a time: the tests of this file run in parallel.
+    static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let (small_body, large_body) = (make(n), make(4 * n));
+    let _serial = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let (_, small) = enrich(zones, args, &small_body);
+    let (_, large) = enrich(zones, args, &large_body);
     assert!(
         large <= small * 10 + Duration::from_millis(100),
         "{what}: n={n} took {small:?}, 4n took {large:?} (quadratic?)"
