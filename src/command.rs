@@ -9,6 +9,8 @@
 //! older lookup's output), that column's value is replaced in place instead,
 //! so the output never holds two columns of one name.
 
+use std::collections::HashSet;
+
 use crate::host::HostExtractor;
 use crate::record::{self, RecordSpan, Scan, Span};
 use crate::textscan::{ScannerBuildError, TextScanner};
@@ -228,6 +230,10 @@ pub struct Enricher<'z> {
     value_scratch: Vec<u8>,
     hits: Vec<ZoneMatch<'z>>,
     providers: Vec<&'z str>,
+    /// Zones and providers already in `hits`/`providers`, once those are
+    /// too long to scan (see [`push_distinct`]).
+    hit_set: HashSet<&'z str>,
+    provider_set: HashSet<&'z str>,
 }
 
 /// One value's verdict, borrowed from the [`Enricher`].
@@ -280,6 +286,8 @@ impl<'z> Enricher<'z> {
             value_scratch: Vec::new(),
             hits: Vec::new(),
             providers: Vec::new(),
+            hit_set: HashSet::new(),
+            provider_set: HashSet::new(),
         })
     }
 
@@ -419,7 +427,14 @@ impl<'z> Enricher<'z> {
             if let Some(cell) = mv_cell.filter(|c| !c.is_empty()) {
                 let mut hits = std::mem::take(&mut self.hits);
                 done = record::for_each_mv_value(cell, &mut self.value_scratch, |v| {
-                    judge(self.zones, self.mode, &mut self.hosts, &mut self.scanner, v, &mut hits)
+                    judge(
+                        self.zones,
+                        self.mode,
+                        &mut self.hosts,
+                        &mut self.scanner,
+                        v,
+                        (&mut hits, &mut self.hit_set),
+                    )
                 });
                 self.hits = hits;
             }
@@ -443,7 +458,7 @@ impl<'z> Enricher<'z> {
                         &mut self.hosts,
                         &mut self.scanner,
                         v,
-                        &mut self.hits,
+                        (&mut self.hits, &mut self.hit_set),
                     );
                 }
             }
@@ -484,7 +499,14 @@ impl<'z> Enricher<'z> {
     /// or zones (possible in text mode) are joined by newlines.
     pub fn verdict(&mut self, value: &[u8]) -> Verdict<'_> {
         self.hits.clear();
-        judge(self.zones, self.mode, &mut self.hosts, &mut self.scanner, value, &mut self.hits);
+        judge(
+            self.zones,
+            self.mode,
+            &mut self.hosts,
+            &mut self.scanner,
+            value,
+            (&mut self.hits, &mut self.hit_set),
+        );
         self.collect_providers();
         self.scratch.clear();
         self.mv_scratch.clear();
@@ -501,8 +523,8 @@ impl<'z> Enricher<'z> {
     fn collect_providers(&mut self) {
         self.providers.clear();
         for h in &self.hits {
-            if !h.provider.is_empty() && !self.providers.contains(&h.provider) {
-                self.providers.push(h.provider);
+            if !h.provider.is_empty() {
+                push_distinct(&mut self.providers, &mut self.provider_set, h.provider, |p| p);
             }
         }
     }
@@ -548,6 +570,33 @@ fn join_lines<'a>(values: impl Iterator<Item = &'a [u8]>, out: &mut Vec<u8>) {
     }
 }
 
+/// Up to this many items, [`push_distinct`] scans the list.
+const SCAN_MAX: usize = 16;
+
+/// Appends `item` to `list` unless an item of the same key is there. The
+/// usual handful is scanned; past [`SCAN_MAX`] the keys go into `seen`, so a
+/// record naming thousands of zones costs linear, not quadratic, time.
+/// `seen` is only read once `list` is that long, and is refilled each time
+/// a list grows past the limit, so it never needs clearing.
+fn push_distinct<'z, T: Copy>(
+    list: &mut Vec<T>,
+    seen: &mut HashSet<&'z str>,
+    item: T,
+    key: impl Fn(T) -> &'z str,
+) {
+    if list.len() < SCAN_MAX {
+        if !list.iter().any(|&x| key(x) == key(item)) {
+            list.push(item);
+            if list.len() == SCAN_MAX {
+                seen.clear();
+                seen.extend(list.iter().map(|&x| key(x)));
+            }
+        }
+    } else if seen.insert(key(item)) {
+        list.push(item);
+    }
+}
+
 /// Judges one value and records its zone (once) in `hits`.
 fn judge<'z>(
     zones: &'z ZoneSet,
@@ -555,13 +604,9 @@ fn judge<'z>(
     hosts: &mut HostExtractor,
     scanner: &mut Option<TextScanner>,
     value: &[u8],
-    hits: &mut Vec<ZoneMatch<'z>>,
+    (hits, seen): (&mut Vec<ZoneMatch<'z>>, &mut HashSet<&'z str>),
 ) {
-    let mut add = |m: ZoneMatch<'z>| {
-        if !hits.iter().any(|h| h.zone == m.zone) {
-            hits.push(m);
-        }
-    };
+    let mut add = |m: ZoneMatch<'z>| push_distinct(hits, seen, m, |h: ZoneMatch<'z>| h.zone);
     match (mode, scanner) {
         (Mode::Text, Some(s)) => s.scan(zones, value, add),
         _ => {

@@ -23,33 +23,26 @@ fn execute(finished: bool, body: &[u8]) -> Vec<u8> {
 
 /// Runs `dynamicdns scp` on `input`; returns (stdout, stderr, exit code).
 fn run(input: Vec<u8>) -> (Vec<u8>, String, i32) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_dynamicdns"))
-        .arg("scp")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dynamicdns"));
+    cmd.arg("scp");
+    run_with(&mut cmd, input)
+}
+
+/// Runs `cmd` on `input`; returns (stdout, stderr, exit code).
+fn run_with(cmd: &mut Command, input: Vec<u8>) -> (Vec<u8>, String, i32) {
+    let mut child =
+        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let mut stdin = child.stdin.take().unwrap();
     // The command may stop reading early; a failed write is then expected.
     let writer = std::thread::spawn(move || {
         let _ = stdin.write_all(&input);
     });
     let mut out = Vec::new();
-    let mut err = String::new();
     child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "command did not exit");
-        std::thread::sleep(Duration::from_millis(5));
-    };
+    let (code, err) = wait(child);
     writer.join().unwrap();
     assert!(!err.contains("panicked"), "panic: {err}");
-    (out, err, status.code().unwrap_or(-1))
+    (out, err, code)
 }
 
 /// The exact error chunk for `msg`.
@@ -248,4 +241,279 @@ fn scp_takes_no_arguments() {
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("scp takes no arguments"));
+}
+
+// ---------------------------------------------------------------------------
+// The rest of the bad-input matrix (issue #7).
+
+const BAD_HEADER_TAIL: &str = r#" (expected "chunked 1.0,<metadata length>,<body length>")"#;
+
+#[test]
+fn header_matrix() {
+    // (input, the header as the message shows it)
+    let cases: &[(&[u8], &str)] = &[
+        (b"chunked 1.0,-1,0\n", r#""chunked 1.0,-1,0\\n""#),
+        (b"chunked 1.0,+1,0\n", r#""chunked 1.0,+1,0\\n""#),
+        (b"chunked 1.0,1,-0\n", r#""chunked 1.0,1,-0\\n""#),
+        // One past u64::MAX: not a length at all.
+        (b"chunked 1.0,18446744073709551616,0\n", r#""chunked 1.0,18446744073709551616,0\\n""#),
+        (b"chunked 1.0,1e3,0\n", r#""chunked 1.0,1e3,0\\n""#),
+        (b"chunked 1.0,,0\n", r#""chunked 1.0,,0\\n""#),
+        (b"chunked 1.0,1\n", r#""chunked 1.0,1\\n""#),
+        (b"chunked 1.0,1,2,3\n", r#""chunked 1.0,1,2,3\\n""#),
+        (b"CHUNKED 1.0,0,0\n", r#""CHUNKED 1.0,0,0\\n""#),
+        (b"chunked 1.0 ,0,0\n", r#""chunked 1.0 ,0,0\\n""#),
+        (b"chunk\0ed 1.0,2,0\n{}", r#""chunk\\x00ed 1.0,2,0\\n""#),
+        // EOF inside the header line.
+        (b"chunked 1.0,2", r#""chunked 1.0,2""#),
+        // No newline within 64 bytes: refused without reading on.
+        (&[b'9'; 100], r#""9999999999999999999999999999999999999999...""#),
+    ];
+    for (input, shown) in cases {
+        assert_error(
+            input.to_vec(),
+            b"",
+            &format!("chunk 1: malformed transport header {shown}{BAD_HEADER_TAIL}"),
+        );
+    }
+}
+
+#[test]
+fn crlf_header_and_leading_zeros_are_accepted() {
+    let meta = r#"{"action":"getinfo"}"#;
+    let input = format!("chunked 1.0,{},0\r\n{meta}", meta.len()).into_bytes();
+    let (out, _, code) = run(input);
+    assert_eq!((out, code), (INFO_REPLY.to_vec(), 0));
+    let input = format!("chunked 1.0,000{},00\n{meta}", meta.len()).into_bytes();
+    let (out, _, code) = run(input);
+    assert_eq!((out, code), (INFO_REPLY.to_vec(), 0));
+}
+
+#[test]
+fn lengths_over_the_caps_are_refused_up_front() {
+    assert_error(
+        b"chunked 1.0,16777217,0\n{".to_vec(),
+        b"",
+        "chunk 1: metadata length 16777217 exceeds the limit of 16777216 bytes",
+    );
+    let mut input = getinfo(&[]);
+    input.extend_from_slice(
+        b"chunked 1.0,36,1073741825\n{\"action\":\"execute\",\"finished\":true}",
+    );
+    assert_error(
+        input,
+        INFO_REPLY,
+        "chunk 2: body length 1073741825 exceeds the limit of 1073741824 bytes",
+    );
+    let mut input = getinfo(&[]);
+    input.extend_from_slice(b"chunked 1.0,0,18446744073709551615\n");
+    assert_error(
+        input,
+        INFO_REPLY,
+        "chunk 2: body length 18446744073709551615 exceeds the limit of 1073741824 bytes",
+    );
+}
+
+/// Lengths at the caps, announced but not sent, end in a "truncated" error
+/// at EOF and are never allocated up front: the command runs with its
+/// address space limited to 256 MiB (a 1 GiB allocation would abort it).
+#[test]
+fn announced_lengths_are_not_allocated() {
+    let mut input = getinfo(&[]);
+    input.extend_from_slice(
+        b"chunked 1.0,36,1073741824\n{\"action\":\"execute\",\"finished\":true}query\n",
+    );
+    let (out, err, code) = run_with(
+        Command::new("sh")
+            .args(["-c", "ulimit -v 262144 && exec \"$0\" scp"])
+            .arg(env!("CARGO_BIN_EXE_dynamicdns")),
+        input,
+    );
+    let want = [INFO_REPLY, &error_reply("chunk 2: input ended after 6 of 1073741824 body bytes")]
+        .concat();
+    assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&want), "{err}");
+    assert_eq!(code, 1);
+    let (out, _, code) = run_with(
+        Command::new("sh")
+            .args(["-c", "ulimit -v 262144 && exec \"$0\" scp"])
+            .arg(env!("CARGO_BIN_EXE_dynamicdns")),
+        b"chunked 1.0,16777216,0\n{\"action\"".to_vec(),
+    );
+    assert_eq!(out, error_reply("chunk 1: input ended after 9 of 16777216 metadata bytes"));
+    assert_eq!(code, 1);
+}
+
+#[test]
+fn stdin_closed_early() {
+    // Inside the metadata of the first chunk.
+    assert_error(
+        b"chunked 1.0,40,0\n{\"action\":\"get".to_vec(),
+        b"",
+        "chunk 1: input ended after 14 of 40 metadata bytes",
+    );
+    // Right after a header line.
+    let mut input = getinfo(&[]);
+    input.extend_from_slice(b"chunked 1.0,36,5\n");
+    assert_error(input, INFO_REPLY, "chunk 2: input ended after 0 of 36 metadata bytes");
+    // Inside a header line, after the getinfo.
+    let mut input = getinfo(&[]);
+    input.extend_from_slice(b"chunked 1.");
+    assert_error(
+        input,
+        INFO_REPLY,
+        &format!("chunk 2: malformed transport header \"chunked 1.\"{BAD_HEADER_TAIL}"),
+    );
+}
+
+#[test]
+fn metadata_matrix() {
+    let cases: &[(&str, &str)] = &[
+        ("null", "chunk 1: metadata is not a JSON object"),
+        (r#""getinfo""#, "chunk 1: metadata is not a JSON object"),
+        ("42", "chunk 1: metadata is not a JSON object"),
+        ("", "chunk 1: metadata is not valid JSON: EOF while parsing a value at line 1 column 0"),
+        (
+            "{\"action\":\"getinfo\"} x",
+            "chunk 1: metadata is not valid JSON: trailing characters at line 1 column 22",
+        ),
+        (
+            "{\"action\":\"get\0info\"}",
+            "chunk 1: metadata is not valid JSON: control character (\\u0000-\\u001F) found while parsing a string at line 1 column 15",
+        ),
+        (r#"{"action":1}"#, "chunk 1: 'action' must be a string, got 1"),
+        (r#"{"action":null}"#, "chunk 1: 'action' must be a string, got null"),
+        (r#"{"action":"cancel"}"#, "chunk 1: expected a getinfo request first, got action 'cancel'"),
+        (
+            r#"{"action":"getinfo","searchinfo":{"args":"field=query"}}"#,
+            r#"searchinfo.args is not a list: "field=query""#,
+        ),
+        (
+            r#"{"action":"getinfo","searchinfo":{"args":["field=query",1]}}"#,
+            "searchinfo.args holds a non-string: 1",
+        ),
+    ];
+    for (meta, msg) in cases {
+        assert_error(chunk(meta, b""), b"", msg);
+    }
+    // Invalid UTF-8 in the metadata.
+    let mut input = b"chunked 1.0,21,0\n{\"action\":\"get\xffinfo\"}".to_vec();
+    input.truncate(17 + 21);
+    assert_error(
+        input,
+        b"",
+        "chunk 1: metadata is not valid JSON: invalid unicode code point at line 1 column 15",
+    );
+}
+
+#[test]
+fn more_option_errors() {
+    let usage = "Usage: dynamicdns [field=<field>[,<field>...]] [mode=host|text] [tier=all|core]";
+    let cases: &[(&[&str], &str)] = &[
+        (&["mode=text", "mode=host"], "mode= is given twice"),
+        (&["tier=gold"], "'tier=gold': tier must be 'all' or 'core'"),
+        (&["tier=core", "tier=core"], "tier= is given twice"),
+        (&["field=a,,b"], "'field=a,,b': empty field name; give field=<field>[,<field>...]"),
+        (&["mode="], "'mode=': mode must be 'host' or 'text'"),
+        (&["=query"], "unknown option '' in '=query'; known options: field, mode, tier"),
+    ];
+    for (args, msg) in cases {
+        assert_error(getinfo(args), b"", &format!("{msg}. {usage}"));
+    }
+}
+
+#[test]
+fn ragged_rows_with_more_fields() {
+    let mut input = getinfo(&[]);
+    input.extend_from_slice(&execute(true, b"query,answer\nfoo.duckdns.org,x,extra\n"));
+    assert_error(
+        input,
+        INFO_REPLY,
+        "execute request in chunk 2: body line 2, record 1: record has 3 fields but the header has 2",
+    );
+}
+
+/// Values that are not hosts (NUL bytes, 100,000-byte labels, 10,000
+/// labels, a 254-byte name) pass through unchanged and unflagged.
+#[test]
+fn hostile_values_pass_through() {
+    let long_label = format!("{}.duckdns.org", "a".repeat(100_000));
+    let many_labels = format!("{}duckdns.org", "a.".repeat(10_000));
+    let name_254 = format!("b{}duckdns.org", "a.".repeat(121));
+    let mut body = b"query,other\n".to_vec();
+    let values: [&[u8]; 5] = [
+        b"foo.duck\0dns.org",
+        long_label.as_bytes(),
+        many_labels.as_bytes(),
+        name_254.as_bytes(),
+        b"\0\0\0",
+    ];
+    for v in values {
+        body.extend_from_slice(v);
+        body.extend_from_slice(b",\0x\xff\n");
+    }
+    body.extend_from_slice(b"x.duckdns.org,\0\n");
+    let mut input = getinfo(&[]);
+    input.extend_from_slice(&execute(true, &body));
+    let (out, err, code) = run(input);
+    assert_eq!(code, 0, "{err}");
+    let mut want_body =
+        b"query,other,isDynDNS,provider,dyndns_zone,__mv_provider,__mv_dyndns_zone\n".to_vec();
+    for v in values {
+        want_body.extend_from_slice(v);
+        want_body.extend_from_slice(b",\0x\xff,False,,,,\n");
+    }
+    want_body.extend_from_slice(b"x.duckdns.org,\0,True,DuckDNS,duckdns.org,,\n");
+    let want = [INFO_REPLY, &chunk(r#"{"finished":true}"#, &want_body)].concat();
+    assert!(out == want, "reply differs (lengths {} and {})", out.len(), want.len());
+}
+
+/// splunkd closing the command's stdout (search cancelled) ends it quietly:
+/// exit 0, no panic, no error reply attempted, whatever it was doing.
+#[test]
+fn stdout_closed_early_exits_quietly() {
+    for args in [&["scp"][..], &["enrich", "-"][..]] {
+        let mut input = Vec::new();
+        if args[0] == "scp" {
+            input.extend_from_slice(&getinfo(&[]));
+            let body = "query\n".to_string() + &"x.duckdns.org\n".repeat(20_000);
+            for _ in 0..50 {
+                input.extend_from_slice(&execute(false, body.as_bytes()));
+            }
+        } else {
+            input.extend_from_slice(b"query\n");
+            input.extend_from_slice("x.duckdns.org\n".repeat(1_000_000).as_bytes());
+        }
+        let mut child = Command::new(env!("CARGO_BIN_EXE_dynamicdns"))
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        let writer = std::thread::spawn(move || {
+            let _ = stdin.write_all(&input);
+        });
+        let mut first = [0u8; 16];
+        child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+        drop(child.stdout.take());
+        let (status, err) = wait(child);
+        writer.join().unwrap();
+        assert_eq!(status, 0, "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+    }
+}
+
+/// Waits (with a time-out) for `child`; returns its exit code and stderr.
+fn wait(mut child: std::process::Child) -> (i32, String) {
+    let mut err = String::new();
+    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            return (s.code().unwrap_or(-1), err);
+        }
+        assert!(Instant::now() < deadline, "command did not exit");
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }

@@ -218,3 +218,36 @@ fn cli_reads_the_same_files() {
     ]));
     assert!(String::from_utf8(out.stdout).unwrap().contains("vpn.ours.duckdns.org,True,DuckDNS"));
 }
+
+/// An unreadable local file is reported in the job inspector and the
+/// search goes on with the shipped list. A directory in place of the file
+/// is unreadable for every user; a mode-000 file only when not running as
+/// root (root reads it regardless), so that part is skipped, with a note,
+/// under root.
+#[test]
+fn unreadable_local_files_warn_and_the_search_goes_on() {
+    let app = app("unreadable", &[]);
+    std::fs::create_dir(app.join("lookups/dynamic_dns_providers_local.csv")).unwrap();
+    let (info, body) = scp(&app, &[], BODY);
+    assert_eq!(
+        info,
+        r#"{"inspector":{"messages":[["WARN","dynamicdns: dynamic_dns_providers_local.csv: Is a directory (os error 21) (ignored)"]]},"type":"streaming"}"#
+    );
+    assert!(body.contains("foo.duckdns.org,True,DuckDNS"), "{body}");
+
+    use std::os::unix::fs::PermissionsExt;
+    let path = app.join("lookups/dynamic_dns_allowlist.csv");
+    std::fs::write(&path, "host\nours.duckdns.org\n").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&path).is_ok() {
+        eprintln!("note: running as root, which reads mode-000 files; permission case skipped");
+        return;
+    }
+    let (info, _) = scp(&app, &[], BODY);
+    assert!(
+        info.contains(
+            "dynamicdns: dynamic_dns_allowlist.csv: Permission denied (os error 13) (ignored)"
+        ),
+        "{info}"
+    );
+}

@@ -1,0 +1,28 @@
+//! The zone-file and allowlist loader (`zones::load`, `ZoneSet::from_csv`)
+//! over arbitrary CSV, then lookups against what was loaded. Every zone
+//! loaded must be a valid name and must be found again by `get`.
+#![no_main]
+
+use dynamicdns::host::is_host;
+use dynamicdns::zones::{load, FileKind, ZoneSet};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    for kind in [FileKind::Zones, FileKind::Allowlist] {
+        let loaded = load(data, "fuzz.csv", kind);
+        for p in &loaded.problems {
+            assert!(p.to_string().starts_with("fuzz.csv"));
+        }
+        let set = ZoneSet::embedded().with_local(loaded.table.clone());
+        let names: Vec<String> = ZoneSet::from_table(loaded.table).iter().map(|m| m.zone.to_string()).collect();
+        for z in &names {
+            assert!(is_host(z.as_bytes()), "{z:?}");
+            let below = format!("x.{z}");
+            if kind == FileKind::Zones {
+                assert!(set.get(z.as_bytes()).is_some());
+                assert!(set.longest_match(below.as_bytes()).is_some());
+            }
+        }
+    }
+    let _ = ZoneSet::from_csv(data, "fuzz.csv");
+});

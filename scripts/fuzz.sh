@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Runs the cargo-fuzz (libFuzzer) targets in fuzz/, one at a time (the CI
+# machine has two cores), each for --seconds (default 30), starting from the
+# committed corpus in fuzz/corpus/<target>/. New inputs found go to a scratch
+# corpus under target/fuzz-corpus/ (not the repo); crashes are written to
+# fuzz/artifacts/<target>/ and fail the run.
+#
+#   scripts/fuzz.sh [--seconds N] [--install-only] [--minimize] [TARGET...]
+#
+# --minimize merges the scratch corpus back into fuzz/corpus/<target>/ keeping
+# only inputs that add coverage (libFuzzer -merge=1), to refresh the seeds.
+#
+# cargo-fuzz is installed, pinned, under target/tools/cargo-fuzz from
+# crates.io. The stable toolchain is used with RUSTC_BOOTSTRAP=1 because
+# cargo-fuzz needs nightly-only flags (-Zsanitizer) and no nightly can be
+# installed here.
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
+
+CARGO_FUZZ_VERSION=0.13.2
+
+seconds=30
+install_only=0
+minimize=0
+targets=()
+while [ $# -gt 0 ]; do
+    case $1 in
+        --seconds) seconds=${2:?--seconds needs a number}; shift 2 ;;
+        --seconds=*) seconds=${1#*=}; shift ;;
+        --install-only) install_only=1; shift ;;
+        --minimize) minimize=1; shift ;;
+        -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
+        -*) die "unknown option $1" ;;
+        *) targets+=("$1"); shift ;;
+    esac
+done
+case $seconds in '' | *[!0-9]*) die "--seconds must be a whole number, got '$seconds'" ;; esac
+
+root=$TOOLS/cargo-fuzz
+cf=$root/bin/cargo-fuzz
+if [ ! -x "$cf" ] || [ "$("$cf" --version 2>/dev/null)" != "cargo-fuzz $CARGO_FUZZ_VERSION" ]; then
+    log "installing cargo-fuzz $CARGO_FUZZ_VERSION into ${root#"$REPO"/} (crates.io)"
+    cargo install --quiet --locked --force --root "$root" cargo-fuzz --version "$CARGO_FUZZ_VERSION"
+fi
+[ "$install_only" = 1 ] && exit 0
+
+export RUSTC_BOOTSTRAP=1
+cd "$REPO/fuzz"
+if [ ${#targets[@]} = 0 ]; then
+    mapfile -t targets < <("$cf" list)
+fi
+
+# Optimised, with debug assertions (overflow checks) and without ASan:
+# in safe Rust libFuzzer alone catches panics, hangs and runaway
+# allocations, and ASan would halve the exec rate.
+flags=(--sanitizer none --debug-assertions)
+"$cf" build "${flags[@]}"
+# The targets are run directly (not through `cargo fuzz run`, which would
+# rebuild whenever a source file changes while a long run goes on).
+triple=$(rustc -vV | sed -n 's/^host: //p')
+bin=$REPO/fuzz/target/$triple/release
+status=0
+for t in "${targets[@]}"; do
+    scratch=$REPO/target/fuzz-corpus/$t
+    mkdir -p "$scratch" "corpus/$t" "artifacts/$t"
+    log "fuzzing $t for ${seconds}s"
+    # -rss_limit_mb: a target that holds more than this fails (unbounded
+    # allocation); -timeout: one input taking longer than this is a hang;
+    # -max_len: large enough for multi-chunk sessions.
+    if ! "$bin/$t" "$scratch" "corpus/$t" -artifact_prefix="artifacts/$t/" \
+        -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=65536 \
+        -print_final_stats=1 2>"$REPO/target/fuzz-$t.log"; then
+        log "$t: FAILED, see target/fuzz-$t.log and fuzz/artifacts/$t/"
+        status=1
+    fi
+    grep -aE '^(stat::|#[0-9]+[[:space:]]+DONE|Done)' "$REPO/target/fuzz-$t.log" | sed "s/^/$t: /" >&2 || true
+    if [ "$minimize" = 1 ]; then
+        # Adds to the committed corpus only inputs that reach new coverage.
+        "$bin/$t" "corpus/$t" "$scratch" -merge=1 \
+            -rss_limit_mb=2048 -timeout=10 -max_len=65536 2>/dev/null
+    fi
+done
+exit $status
