@@ -29,7 +29,7 @@ while [ $# -gt 0 ]; do
         --seconds=*) seconds=${1#*=}; shift ;;
         --install-only) install_only=1; shift ;;
         --minimize) minimize=1; shift ;;
-        -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h | --help) sed -n '2,17p' "$0"; exit 0 ;;
         -*) die "unknown option $1" ;;
         *) targets+=("$1"); shift ;;
     esac
