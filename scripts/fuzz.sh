@@ -7,8 +7,9 @@
 #
 #   scripts/fuzz.sh [--seconds N] [--install-only] [--minimize] [TARGET...]
 #
-# --minimize merges the scratch corpus back into fuzz/corpus/<target>/ keeping
-# only inputs that add coverage (libFuzzer -merge=1), to refresh the seeds.
+# --minimize then replaces fuzz/corpus/<target>/ with the smallest set of
+# inputs (committed + scratch) that keeps all their coverage (libFuzzer
+# -merge=1), to refresh the committed seeds. --seconds 0 only minimizes.
 #
 # cargo-fuzz is installed, pinned, under target/tools/cargo-fuzz from
 # crates.io. The stable toolchain is used with RUSTC_BOOTSTRAP=1 because
@@ -62,21 +63,28 @@ status=0
 for t in "${targets[@]}"; do
     scratch=$REPO/target/fuzz-corpus/$t
     mkdir -p "$scratch" "corpus/$t" "artifacts/$t"
-    log "fuzzing $t for ${seconds}s"
-    # -rss_limit_mb: a target that holds more than this fails (unbounded
-    # allocation); -timeout: one input taking longer than this is a hang;
-    # -max_len: large enough for multi-chunk sessions.
-    if ! "$bin/$t" "$scratch" "corpus/$t" -artifact_prefix="artifacts/$t/" \
-        -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=65536 \
-        -print_final_stats=1 2>"$REPO/target/fuzz-$t.log"; then
-        log "$t: FAILED, see target/fuzz-$t.log and fuzz/artifacts/$t/"
-        status=1
+    if [ "$seconds" -gt 0 ]; then
+        log "fuzzing $t for ${seconds}s"
+        # -rss_limit_mb: a target that holds more than this fails (unbounded
+        # allocation); -timeout: one input taking longer than this is a hang;
+        # -max_len: large enough for multi-chunk sessions.
+        if ! "$bin/$t" "$scratch" "corpus/$t" -artifact_prefix="artifacts/$t/" \
+            -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -max_len=65536 \
+            -print_final_stats=1 2>"$REPO/target/fuzz-$t.log"; then
+            log "$t: FAILED, see target/fuzz-$t.log and fuzz/artifacts/$t/"
+            status=1
+        fi
+        grep -aE '^(stat::|#[0-9]+[[:space:]]+DONE|Done)' "$REPO/target/fuzz-$t.log" | sed "s/^/$t: /" >&2 || true
     fi
-    grep -aE '^(stat::|#[0-9]+[[:space:]]+DONE|Done)' "$REPO/target/fuzz-$t.log" | sed "s/^/$t: /" >&2 || true
     if [ "$minimize" = 1 ]; then
-        # Adds to the committed corpus only inputs that reach new coverage.
-        "$bin/$t" "corpus/$t" "$scratch" -merge=1 \
-            -rss_limit_mb=2048 -timeout=10 -max_len=65536 2>/dev/null
+        fresh=$REPO/target/fuzz-min/$t
+        rm -rf "$fresh"
+        mkdir -p "$fresh"
+        "$bin/$t" -merge=1 "$fresh" "corpus/$t" "$scratch" \
+            -rss_limit_mb=2048 -timeout=10 -max_len=65536 2>"$REPO/target/fuzz-min-$t.log"
+        rm -rf "corpus/$t"
+        cp -r "$fresh" "corpus/$t"
+        log "$t: corpus minimized to $(find "corpus/$t" -type f | wc -l) files, $(du -sk "corpus/$t" | cut -f1) KB"
     fi
 done
 exit $status
