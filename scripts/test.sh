@@ -9,6 +9,13 @@
 #   4. scripts/appinspect.sh: tarball modes and Splunk AppInspect (cloud tag)
 #   5. scripts/perf-guard.sh: callgrind instruction count of a fixed 100k-event
 #      SCP stream against scripts/perf-budget.txt (+3 %)
+#   6. scripts/stress.sh --gb 2: GBs through the release binary, peak RSS flat
+#   7. scripts/fuzz.sh --seconds 10: every fuzz target from its seed corpus
+#   8. scripts/audit.sh: cargo-deny licences, bans, sources (advisories when
+#      the RustSec database is reachable)
+#
+# Before the tests, strace is installed if missing (tests/sandbox.rs traces
+# the binary's system calls with it).
 #
 # With CI=true (or DYNAMICDNS_REQUIRE_AARCH64=1) a missing aarch64 build is
 # a failure; elsewhere the package is built without it when this machine
@@ -53,9 +60,18 @@ if [ "${CI:-}" = true ]; then
 fi
 step "scripts/package.sh"
 scripts/package.sh
+step "strace for tests/sandbox.rs"
+# shellcheck source=lib/common.sh
+(. scripts/lib/common.sh && ensure_strace)
 step "cargo test --locked (with the package)"
 DYNAMICDNS_REQUIRE_PACKAGE=1 cargo test --locked
 step "scripts/appinspect.sh"
 scripts/appinspect.sh
 step "scripts/perf-guard.sh"
 scripts/perf-guard.sh
+step "scripts/stress.sh --gb 2"
+scripts/stress.sh --gb 2
+step "scripts/fuzz.sh --seconds 10"
+scripts/fuzz.sh --seconds 10
+step "scripts/audit.sh"
+scripts/audit.sh

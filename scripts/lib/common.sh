@@ -206,3 +206,19 @@ check_glibc_floor() { # binary
         return 1
     fi
 }
+
+# strace on PATH (Debian's package), for tests/sandbox.rs. Where it cannot be
+# installed (no root or apt) the sandbox test prints a note and passes, so
+# this fails instead when CI=true.
+ensure_strace() {
+    command -v strace >/dev/null && return
+    if can_use_apt; then
+        log "installing strace (Debian)"
+        DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends strace >/dev/null ||
+            { apt-get -qq update >/dev/null &&
+                DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends strace >/dev/null; }
+    fi
+    command -v strace >/dev/null && return
+    log "strace is missing and cannot be installed here (needs root and apt-get)"
+    [ "${CI:-}" != true ] || die "strace is required in CI (tests/sandbox.rs)"
+}
