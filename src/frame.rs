@@ -22,7 +22,7 @@ const MAX_HEADER: usize = 64;
 #[derive(Debug, thiserror::Error)]
 pub enum FrameError {
     /// The header line is not `chunked 1.0,<n>,<n>`.
-    #[error("chunk {chunk}: malformed transport header {got:?} (expected \"chunked 1.0,<metadata length>,<body length>\")")]
+    #[error("chunk {chunk}: malformed transport header \"{got}\" (expected \"chunked 1.0,<metadata length>,<body length>\")")]
     BadHeader {
         /// Which chunk.
         chunk: u64,
@@ -303,10 +303,7 @@ mod tests {
     #[test]
     fn header_errors() {
         let cases: &[(&[u8], &str)] = &[
-            (
-                b"chunked 2.0,1,1\n{}",
-                "chunk 1: malformed transport header \"chunked 2.0,1,1\\\\n\"",
-            ),
+            (b"chunked 2.0,1,1\n{}", "chunk 1: malformed transport header \"chunked 2.0,1,1\\n\""),
             (b"chunked 1.0,-1,0\n", "malformed transport header"),
             (b"chunked 1.0, 1,0\n", "malformed transport header"),
             (b"chunked 1.0,1,x\n", "malformed transport header"),

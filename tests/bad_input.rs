@@ -72,21 +72,21 @@ fn malformed_header() {
     assert_error(
         b"chunked 2.0,0,0\n".to_vec(),
         b"",
-        r#"chunk 1: malformed transport header "chunked 2.0,0,0\\n" (expected "chunked 1.0,<metadata length>,<body length>")"#,
+        r#"chunk 1: malformed transport header "chunked 2.0,0,0\n" (expected "chunked 1.0,<metadata length>,<body length>")"#,
     );
     let mut input = getinfo(&[]);
     input.extend_from_slice(b"chunked 1.0,abc,0\n");
     assert_error(
         input,
         INFO_REPLY,
-        r#"chunk 2: malformed transport header "chunked 1.0,abc,0\\n" (expected "chunked 1.0,<metadata length>,<body length>")"#,
+        r#"chunk 2: malformed transport header "chunked 1.0,abc,0\n" (expected "chunked 1.0,<metadata length>,<body length>")"#,
     );
     let mut input = getinfo(&[]);
     input.extend_from_slice(b"\n");
     assert_error(
         input,
         INFO_REPLY,
-        r#"chunk 2: malformed transport header "\\n" (expected "chunked 1.0,<metadata length>,<body length>")"#,
+        r#"chunk 2: malformed transport header "\n" (expected "chunked 1.0,<metadata length>,<body length>")"#,
     );
 }
 
@@ -252,18 +252,18 @@ const BAD_HEADER_TAIL: &str = r#" (expected "chunked 1.0,<metadata length>,<body
 fn header_matrix() {
     // (input, the header as the message shows it)
     let cases: &[(&[u8], &str)] = &[
-        (b"chunked 1.0,-1,0\n", r#""chunked 1.0,-1,0\\n""#),
-        (b"chunked 1.0,+1,0\n", r#""chunked 1.0,+1,0\\n""#),
-        (b"chunked 1.0,1,-0\n", r#""chunked 1.0,1,-0\\n""#),
+        (b"chunked 1.0,-1,0\n", r#""chunked 1.0,-1,0\n""#),
+        (b"chunked 1.0,+1,0\n", r#""chunked 1.0,+1,0\n""#),
+        (b"chunked 1.0,1,-0\n", r#""chunked 1.0,1,-0\n""#),
         // One past u64::MAX: not a length at all.
-        (b"chunked 1.0,18446744073709551616,0\n", r#""chunked 1.0,18446744073709551616,0\\n""#),
-        (b"chunked 1.0,1e3,0\n", r#""chunked 1.0,1e3,0\\n""#),
-        (b"chunked 1.0,,0\n", r#""chunked 1.0,,0\\n""#),
-        (b"chunked 1.0,1\n", r#""chunked 1.0,1\\n""#),
-        (b"chunked 1.0,1,2,3\n", r#""chunked 1.0,1,2,3\\n""#),
-        (b"CHUNKED 1.0,0,0\n", r#""CHUNKED 1.0,0,0\\n""#),
-        (b"chunked 1.0 ,0,0\n", r#""chunked 1.0 ,0,0\\n""#),
-        (b"chunk\0ed 1.0,2,0\n{}", r#""chunk\\x00ed 1.0,2,0\\n""#),
+        (b"chunked 1.0,18446744073709551616,0\n", r#""chunked 1.0,18446744073709551616,0\n""#),
+        (b"chunked 1.0,1e3,0\n", r#""chunked 1.0,1e3,0\n""#),
+        (b"chunked 1.0,,0\n", r#""chunked 1.0,,0\n""#),
+        (b"chunked 1.0,1\n", r#""chunked 1.0,1\n""#),
+        (b"chunked 1.0,1,2,3\n", r#""chunked 1.0,1,2,3\n""#),
+        (b"CHUNKED 1.0,0,0\n", r#""CHUNKED 1.0,0,0\n""#),
+        (b"chunked 1.0 ,0,0\n", r#""chunked 1.0 ,0,0\n""#),
+        (b"chunk\0ed 1.0,2,0\n{}", r#""chunk\x00ed 1.0,2,0\n""#),
         // EOF inside the header line.
         (b"chunked 1.0,2", r#""chunked 1.0,2""#),
         // No newline within 64 bytes: refused without reading on.
