@@ -183,9 +183,9 @@ if [[ -n ${DYNAMICDNS_CMD:-} ]]; then
   say "build: skipping this crate, DYNAMICDNS_CMD=$DYNAMICDNS_CMD"
   DDNS_CMD=$DYNAMICDNS_CMD
 else
-  say "build: dynamicdns (release)"
-  cargo build --release
-  DDNS_BIN=${CARGO_TARGET_DIR:-target}/release/dynamicdns
+  say "build: dynamicdns (release-lto, as shipped)"
+  cargo build --profile release-lto --locked
+  DDNS_BIN=${CARGO_TARGET_DIR:-target}/release-lto/dynamicdns
   [[ $DDNS_BIN == /* ]] || DDNS_BIN=$ROOT/$DDNS_BIN
   [[ -x $DDNS_BIN ]] || die "$DDNS_BIN missing after cargo build --release"
   DDNS_CMD="$(q "$DDNS_BIN") scp"

@@ -50,9 +50,9 @@ package_id=$(awk -F' *= *' '/^\[/{s=$0} s=="[package]"&&$1=="id"{print $2}' defa
 [ "$package_id" = "$APP_ID" ] || die "default/app.conf [package] id '$package_id' != $APP_ID"
 
 # --- Binaries
-x86_bin=$REPO/target/$X86_TARGET/release/dynamicdns
+x86_bin=$REPO/target/$X86_TARGET/release-lto/dynamicdns
 arm_dir=$REPO/target/aarch64-debian
-arm_bin=$arm_dir/$ARM_TARGET/release/dynamicdns
+arm_bin=$arm_dir/$ARM_TARGET/release-lto/dynamicdns
 # Paths in panic messages must not depend on where the repo or cargo's
 # registry is, so that the binaries are the same from any checkout.
 remap="--remap-path-prefix=$REPO=/dynamicdns --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"
@@ -60,7 +60,7 @@ remap="--remap-path-prefix=$REPO=/dynamicdns --remap-path-prefix=${CARGO_HOME:-$
 if [ "$build" = 1 ]; then
     ensure_zigbuild
     log "building $X86_TARGET (glibc $GLIBC_FLOOR) with cargo zigbuild"
-    RUSTFLAGS="$remap" cargo zigbuild --quiet --release --locked --bin dynamicdns \
+    RUSTFLAGS="$remap" cargo zigbuild --quiet --profile release-lto --locked --bin dynamicdns \
         --target "$X86_TARGET.$GLIBC_FLOOR"
 fi
 [ -x "$x86_bin" ] || die "no x86_64 binary at ${x86_bin#"$REPO"/} (run without --no-build)"
@@ -74,7 +74,7 @@ elif [ "$build" = 1 ]; then
     if rustc_arm=$(ensure_aarch64_rustc); then
         log "building $ARM_TARGET (glibc $GLIBC_FLOOR) with cargo zigbuild and $("$rustc_arm" --version)"
         RUSTC=$rustc_arm RUSTFLAGS="$remap" CARGO_TARGET_DIR=$arm_dir \
-            cargo zigbuild --quiet --release --locked --bin dynamicdns --target "$ARM_TARGET.$GLIBC_FLOOR"
+            cargo zigbuild --quiet --profile release-lto --locked --bin dynamicdns --target "$ARM_TARGET.$GLIBC_FLOOR"
     else
         log "warning: no Rust compiler with the aarch64 standard library could be set up"
         arm_bin=
@@ -94,7 +94,7 @@ check_glibc_floor "$x86_bin"
 got=$("$x86_bin" --version)
 [ "$got" = "dynamicdns $version" ] || die "x86_64 binary reports '$got', expected 'dynamicdns $version'"
 if ! printf 'query,isDynDNS\na.duckdns.org,\n' | "$x86_bin" lookup query --no-local 2>/dev/null | grep -q '^a.duckdns.org,True$'; then
-    die "the binary has no working 'lookup' subcommand (external lookup): src/cli.rs must dispatch \"lookup\" to crate::lookup::run_external_lookup"
+    die "the binary has no working 'lookup' subcommand (the external lookup of transforms.conf; src/cmd/lookup.rs)"
 fi
 if [ -n "$arm_bin" ]; then
     file -b "$arm_bin" | grep -q 'ELF 64-bit.*ARM aarch64' || die "$arm_bin is not an aarch64 ELF: $(file -b "$arm_bin")"

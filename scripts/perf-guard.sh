@@ -7,7 +7,7 @@
 #   scripts/perf-guard.sh            check against scripts/perf-budget.txt
 #   scripts/perf-guard.sh --update   measure and write the budget file
 #
-# It builds `dynamicdns` (cargo build --release --locked), generates a fixed
+# It builds `dynamicdns` as it ships (cargo build --profile release-lto --locked), generates a fixed
 # stream with the benchmark kit's generator (scripts/lib/gen_stream.py, a
 # byte copy of ../shared/bench/gen_stream.py vendored so that CI needs
 # nothing outside the repo; seed 1,
@@ -60,8 +60,8 @@ fi
 
 start=$SECONDS
 say "building release"
-cargo build --release --locked --quiet
-BIN=${CARGO_TARGET_DIR:-target}/release/dynamicdns
+cargo build --profile release-lto --locked --quiet
+BIN=${CARGO_TARGET_DIR:-target}/release-lto/dynamicdns
 [[ $BIN == /* ]] || BIN=$ROOT/$BIN
 
 ZONES=$WORK/zones.csv

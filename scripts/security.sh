@@ -7,4 +7,4 @@ source "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
 
 ensure_strace
 cd "$REPO"
-cargo test --locked --test sandbox -- --nocapture
+cargo test --locked --test integration sandbox:: -- --nocapture

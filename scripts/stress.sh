@@ -35,8 +35,8 @@ done
 max_rss_mb=${max_rss_mb:-$((4 * chunk_mb + 64))}
 
 log "building the release binary"
-cargo build --quiet --release --locked --manifest-path "$REPO/Cargo.toml"
-bin=$REPO/target/release/dynamicdns
+cargo build --quiet --profile release-lto --locked --manifest-path "$REPO/Cargo.toml"
+bin=${CARGO_TARGET_DIR:-$REPO/target}/release-lto/dynamicdns
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -46,12 +46,14 @@ step() { printf '\n== %s\n' "$*" >&2; }
 
 step "cargo fmt --check"
 cargo fmt --check
-step "cargo clippy --locked --all-targets -- -D warnings"
-cargo clippy --locked --all-targets -- -D warnings
+step "cargo clippy --locked --workspace --all-targets -- -D warnings"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+step "cargo doc --no-deps --workspace (warnings denied)"
+RUSTDOCFLAGS="-D warnings" cargo doc --locked --no-deps --workspace --quiet
 
 if [ "$quick" = 1 ]; then
     step "cargo test --locked"
-    cargo test --locked
+    cargo test --locked --workspace
     exit 0
 fi
 
@@ -64,7 +66,7 @@ step "strace for tests/sandbox.rs"
 # shellcheck source=lib/common.sh
 (. scripts/lib/common.sh && ensure_strace)
 step "cargo test --locked (with the package)"
-DYNAMICDNS_REQUIRE_PACKAGE=1 cargo test --locked
+DYNAMICDNS_REQUIRE_PACKAGE=1 cargo test --locked --workspace
 step "scripts/appinspect.sh"
 scripts/appinspect.sh
 step "scripts/perf-guard.sh"

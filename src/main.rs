@@ -1,5 +1,111 @@
-//! The `dynamicdns` binary: a thin shell over the library's CLI.
+//! The `dynamicdns` binary: a thin shell over the engine crate. `scp` is
+//! what Splunk runs (commands.conf); `check`, `enrich`, `lookup` and `zones`
+//! are the command line. Errors go to stderr and name the file and line;
+//! exit status 1 for bad data, 2 for bad usage; a closed stdout (`| head`)
+//! ends quietly with 0. This is the one place that decides the exit code.
 
-fn main() -> std::process::ExitCode {
-    dynamicdns::cli::main(std::env::args_os())
+mod cmd;
+mod flags;
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+/// Why a command-line run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// The arguments are wrong (exit 2).
+    #[error("{0}")]
+    Usage(String),
+    /// An input could not be opened or read.
+    #[error("{name}: {source}")]
+    Input {
+        /// The input's name as given (`<stdin>` for stdin).
+        name: String,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// Writing stdout failed (a closed pipe is not reported).
+    #[error("writing output: {0}")]
+    Write(#[source] io::Error),
+    /// A zone file given on the command line is wrong.
+    #[error(transparent)]
+    ZoneFile(#[from] dynamicdns_engine::zonefile::ZoneFileError),
+    /// A CSV input is wrong: the file, its line and the problem.
+    #[error("{name}: line {}: {}", .source.line, .source.kind)]
+    Body {
+        /// The input's name.
+        name: String,
+        /// Where and what.
+        source: dynamicdns_engine::enrich::BodyError,
+    },
+    /// The external lookup failed.
+    #[error("lookup: {0}")]
+    Lookup(#[source] dynamicdns_engine::external_lookup::LookupError),
+    /// The text-mode automaton could not be built.
+    #[error(transparent)]
+    Scanner(#[from] dynamicdns_engine::textscan::ScannerBuildError),
+    /// The data is wrong in a way the message says.
+    #[error("{0}")]
+    Data(String),
+}
+
+impl CliError {
+    /// The exit status for this error.
+    fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => 2,
+            _ => 1,
+        }
+    }
+
+    /// True when the error, or one it came from, is a closed output pipe:
+    /// the reader (`head`, splunkd) went away, which is no failure.
+    fn is_broken_pipe(&self) -> bool {
+        let mut err: Option<&(dyn std::error::Error + 'static)> = Some(self);
+        while let Some(e) = err {
+            if e.downcast_ref::<io::Error>().is_some_and(|e| e.kind() == io::ErrorKind::BrokenPipe)
+            {
+                return true;
+            }
+            err = e.source();
+        }
+        false
+    }
+}
+
+fn main() -> ExitCode {
+    let mut args = std::env::args_os().skip(1);
+    let first = args.next();
+    let rest: Vec<OsString> = args.collect();
+    if first.as_deref() == Some("scp".as_ref()) {
+        // The protocol path has its own error reply and exit handling.
+        return cmd::scp::run(rest);
+    }
+    let result = match first.as_ref().and_then(|a| a.to_str()) {
+        Some("check") => cmd::check::run(rest),
+        Some("enrich") => cmd::enrich::run(rest),
+        Some("lookup") => cmd::lookup::run(rest),
+        Some("zones") => cmd::zones::run(rest),
+        Some("-h" | "--help" | "help") => print(flags::MAIN_HELP),
+        Some("-V" | "--version") => print(&format!("dynamicdns {}\n", env!("CARGO_PKG_VERSION"))),
+        Some(other) => {
+            Err(CliError::Usage(format!("unknown command '{other}'\n\n{}", flags::MAIN_HELP)))
+        }
+        None => Err(CliError::Usage(flags::MAIN_HELP.to_string())),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("dynamicdns: {}", e.to_string().trim_end());
+            ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+/// Writes `text` to stdout.
+fn print(text: &str) -> Result<(), CliError> {
+    let mut out = io::stdout().lock();
+    out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(CliError::Write)
 }

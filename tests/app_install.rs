@@ -30,14 +30,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-mod common;
+use crate::util::conf::{parse_conf, Conf};
+use crate::util::driver::Driver;
+use crate::util::root;
+use crate::util::scp::{self, GETINFO_REPLY};
 
 const APP: &str = "dynamicdns";
 const TIMEOUT: Duration = Duration::from_secs(60);
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
 
 /// The package, or `None` (after a printed note) when there is none and
 /// none is required.
@@ -235,8 +234,9 @@ impl SplunkHome {
         self.home.join("var/run/splunk/dispatch/1700000000.7")
     }
 
-    fn conf(&self, file: &str) -> BTreeMap<String, BTreeMap<String, String>> {
-        parse_conf(&std::fs::read_to_string(self.app().join("default").join(file)).unwrap())
+    fn conf(&self, file: &str) -> Conf {
+        let text = std::fs::read_to_string(self.app().join("default").join(file)).unwrap();
+        parse_conf(file, &text).unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// The command line splunkd runs for `| dynamicdns`: `filename` from
@@ -244,9 +244,9 @@ impl SplunkHome {
     /// in order of N.
     fn command_argv(&self) -> Vec<String> {
         let conf = self.conf("commands.conf");
-        let stanza = &conf[APP];
-        assert_eq!(stanza["chunked"], "true");
-        let filename = &stanza["filename"];
+        let stanza = conf.req(APP);
+        assert_eq!(stanza.req("chunked"), "true");
+        let filename = stanza.req("filename");
         let program = [self.app().join("linux_x86_64/bin"), self.app().join("bin")]
             .iter()
             .map(|d| d.join(filename))
@@ -255,8 +255,9 @@ impl SplunkHome {
                 panic!("commands.conf filename {filename} is not in the app's bin/")
             });
         let mut args: Vec<(u32, String)> = stanza
+            .keys
             .iter()
-            .filter_map(|(k, v)| {
+            .filter_map(|(k, v, _)| {
                 k.strip_prefix("command.arg.").map(|n| (n.parse().unwrap(), v.clone()))
             })
             .collect();
@@ -269,13 +270,13 @@ impl SplunkHome {
     /// The external lookup's command line and fields, from transforms.conf.
     fn lookup_argv(&self, stanza: &str) -> (Vec<String>, Vec<String>) {
         let conf = self.conf("transforms.conf");
-        let s = &conf[stanza];
-        assert_eq!(s["external_type"], "executable");
-        let mut words = s["external_cmd"].split_whitespace().map(str::to_string);
+        let s = conf.req(stanza);
+        assert_eq!(s.req("external_type"), "executable");
+        let mut words = s.req("external_cmd").split_whitespace().map(str::to_string);
         let program = self.app().join("bin").join(words.next().unwrap());
         assert!(program.is_file(), "external_cmd program {} exists", program.display());
         let argv = std::iter::once(program.display().to_string()).chain(words).collect();
-        let fields = s["fields_list"].split(',').map(|f| f.trim().to_string()).collect();
+        let fields = s.req("fields_list").split(',').map(|f| f.trim().to_string()).collect();
         (argv, fields)
     }
 
@@ -291,8 +292,8 @@ impl SplunkHome {
     }
 
     /// The shared lock-step SCP driver over `argv`, started by [`Self::command`].
-    fn driver(&self, argv: &[String]) -> common::Driver {
-        common::Driver::spawn_command(self.command(argv), TIMEOUT)
+    fn driver(&self, argv: &[String]) -> Driver {
+        Driver::spawn_command(self.command(argv), TIMEOUT)
     }
 
     /// A process started by [`Self::command`] with piped stdio.
@@ -312,41 +313,14 @@ impl Drop for SplunkHome {
     }
 }
 
-/// Minimal .conf reader (comments, stanzas, `key = value`, `\` lines).
-fn parse_conf(text: &str) -> BTreeMap<String, BTreeMap<String, String>> {
-    let mut out: BTreeMap<String, BTreeMap<String, String>> = BTreeMap::new();
-    let mut current = String::new();
-    let mut lines = text.lines();
-    while let Some(line) = lines.next() {
-        let t = line.trim();
-        if t.is_empty() || t.starts_with('#') {
-            continue;
-        }
-        if let Some(name) = t.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-            current = name.to_string();
-            out.entry(current.clone()).or_default();
-            continue;
-        }
-        let (k, v) = line.split_once('=').expect("key = value");
-        let mut v = v.trim().to_string();
-        while v.ends_with('\\') {
-            v.pop();
-            v.push('\n');
-            v.push_str(lines.next().unwrap_or(""));
-        }
-        out.entry(current.clone()).or_default().insert(k.trim().to_string(), v.trim().to_string());
-    }
-    out
-}
-
 // ---------------------------------------------------------------------------
-// SCP v2, lock-step, as splunkd speaks it (the shared driver of tests/common)
+// SCP v2, lock-step, as splunkd speaks it (the shared driver of tests/util)
 
 /// A getinfo request for `| dynamicdns <args>` run from `dispatch_dir`.
 fn getinfo(args: &[&str], dispatch_dir: &Path) -> Vec<u8> {
-    let mut meta = common::getinfo_metadata(args);
+    let mut meta = scp::getinfo_metadata(args);
     meta["searchinfo"]["dispatch_dir"] = json!(dispatch_dir.display().to_string());
-    common::chunk_json(&meta, b"")
+    scp::chunk_json(&meta, b"")
 }
 
 fn wait(child: &mut Child) -> ExitStatus {
@@ -383,12 +357,12 @@ fn scp_session(
 ) -> Vec<Vec<BTreeMap<String, String>>> {
     let mut d = home.driver(argv);
     let reply = d.request(&getinfo(args, &home.dispatch_dir()));
-    assert_eq!(reply.metadata_raw, common::GETINFO_REPLY, "getinfo reply");
+    assert_eq!(reply.metadata_raw, GETINFO_REPLY, "getinfo reply");
     assert!(reply.body.is_empty());
     let mut out = Vec::new();
     for (i, body) in bodies.iter().enumerate() {
         let finished = i + 1 == bodies.len();
-        let reply = d.request(&common::execute(finished, body));
+        let reply = d.request(&scp::execute(finished, body));
         assert_eq!(reply.metadata.get("finished"), Some(&json!(finished)), "execute reply");
         assert!(reply.metadata.get("error").is_none(), "execute reply {:?}", reply.metadata);
         out.push(parse_csv(&reply.body));
@@ -493,8 +467,8 @@ fn the_installed_command_replays_real_splunkd_recordings() {
     let home = SplunkHome::install(&tgz, "recordings");
     let argv = home.command_argv();
     let spawn = || home.driver(&argv);
-    let chunks = common::split_chunks(&common::recording("countmatches.input.gz"));
-    let ex = common::replay_through(
+    let chunks = scp::split_chunks(&scp::recording("countmatches.input.gz"));
+    let ex = scp::replay_through(
         spawn(),
         "countmatches (installed)",
         &chunks,
@@ -503,14 +477,14 @@ fn the_installed_command_replays_real_splunkd_recordings() {
         None,
     );
     assert_eq!(ex.len(), 1);
-    let chunks = common::split_chunks(&common::recording("sum.map.input.gz"));
-    let ex = common::replay_through(
+    let chunks = scp::split_chunks(&scp::recording("sum.map.input.gz"));
+    let ex = scp::replay_through(
         spawn(),
         "sum.map (installed)",
         &chunks,
         &["field=host"],
         &["host"],
-        Some(common::Oracle::shared()),
+        Some(crate::util::oracle::Oracle::shared()),
     );
     assert_eq!(ex[0].output.spans.len(), 50_001);
 }

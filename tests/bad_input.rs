@@ -3,55 +3,20 @@
 //! inspector), the exit status, and that nothing panicked.
 
 use std::io::{Read, Write};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
-fn chunk(meta: &str, body: &[u8]) -> Vec<u8> {
-    let mut v = format!("chunked 1.0,{},{}\n{meta}", meta.len(), body.len()).into_bytes();
-    v.extend_from_slice(body);
-    v
-}
-
-fn getinfo(args: &[&str]) -> Vec<u8> {
-    let args = serde_json::to_string(args).unwrap();
-    chunk(&format!(r#"{{"action":"getinfo","searchinfo":{{"args":{args}}}}}"#), b"")
-}
-
-fn execute(finished: bool, body: &[u8]) -> Vec<u8> {
-    chunk(&format!(r#"{{"action":"execute","finished":{finished}}}"#), body)
-}
+use crate::util::process::{self, bin};
+use crate::util::scp::{chunk, error_reply, execute, getinfo};
 
 /// Runs `dynamicdns scp` on `input`; returns (stdout, stderr, exit code).
 fn run(input: Vec<u8>) -> (Vec<u8>, String, i32) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_dynamicdns"));
-    cmd.arg("scp");
-    run_with(&mut cmd, input)
+    run_with(bin().arg("scp"), input)
 }
 
 /// Runs `cmd` on `input`; returns (stdout, stderr, exit code).
 fn run_with(cmd: &mut Command, input: Vec<u8>) -> (Vec<u8>, String, i32) {
-    let mut child =
-        cmd.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    // The command may stop reading early; a failed write is then expected.
-    let writer = std::thread::spawn(move || {
-        let _ = stdin.write_all(&input);
-    });
-    let mut out = Vec::new();
-    child.stdout.take().unwrap().read_to_end(&mut out).unwrap();
-    let (code, err) = wait(child);
-    writer.join().unwrap();
-    assert!(!err.contains("panicked"), "panic: {err}");
-    (out, err, code)
-}
-
-/// The exact error chunk for `msg`.
-fn error_reply(msg: &str) -> Vec<u8> {
-    let m = serde_json::to_string(msg).unwrap();
-    chunk(
-        &format!(r#"{{"inspector":{{"messages":[["ERROR",{m}]]}},"finished":true,"error":{m}}}"#),
-        b"",
-    )
+    let o = process::run(cmd, &input);
+    (o.stdout.clone(), process::stderr(&o), o.status.code().unwrap_or(-1))
 }
 
 const INFO_REPLY: &[u8] = b"chunked 1.0,20,0\n{\"type\":\"streaming\"}";
@@ -237,14 +202,14 @@ www.example.com,False,,y,,,\n";
 
 #[test]
 fn scp_takes_no_arguments() {
-    let out = Command::new(env!("CARGO_BIN_EXE_dynamicdns")).args(["scp", "x"]).output().unwrap();
+    let out = process::run(bin().args(["scp", "x"]), b"");
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("scp takes no arguments"));
 }
 
 // ---------------------------------------------------------------------------
-// The rest of the bad-input matrix (issue #7).
+// The rest of the bad-input matrix.
 
 const BAD_HEADER_TAIL: &str = r#" (expected "chunked 1.0,<metadata length>,<body length>")"#;
 
@@ -326,7 +291,7 @@ fn announced_lengths_are_not_allocated() {
     let (out, err, code) = run_with(
         Command::new("sh")
             .args(["-c", "ulimit -v 262144 && exec \"$0\" scp"])
-            .arg(env!("CARGO_BIN_EXE_dynamicdns")),
+            .arg(crate::util::BIN),
         input,
     );
     let want = [INFO_REPLY, &error_reply("chunk 2: input ended after 6 of 1073741824 body bytes")]
@@ -336,7 +301,7 @@ fn announced_lengths_are_not_allocated() {
     let (out, _, code) = run_with(
         Command::new("sh")
             .args(["-c", "ulimit -v 262144 && exec \"$0\" scp"])
-            .arg(env!("CARGO_BIN_EXE_dynamicdns")),
+            .arg(crate::util::BIN),
         b"chunked 1.0,16777216,0\n{\"action\"".to_vec(),
     );
     assert_eq!(out, error_reply("chunk 1: input ended after 9 of 16777216 metadata bytes"));
@@ -487,13 +452,7 @@ fn stdout_closed_early_exits_quietly() {
             input.extend_from_slice(b"query\n");
             input.extend_from_slice("x.duckdns.org\n".repeat(1_000_000).as_bytes());
         }
-        let mut child = Command::new(env!("CARGO_BIN_EXE_dynamicdns"))
-            .args(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = process::spawn(bin().args(args));
         let mut stdin = child.stdin.take().unwrap();
         let writer = std::thread::spawn(move || {
             let _ = stdin.write_all(&input);
@@ -501,24 +460,11 @@ fn stdout_closed_early_exits_quietly() {
         let mut first = [0u8; 16];
         child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
         drop(child.stdout.take());
-        let (status, err) = wait(child);
+        let o = process::finish(child);
         writer.join().unwrap();
+        let (status, err) = (o.status.code().unwrap_or(-1), process::stderr(&o));
         assert_eq!(status, 0, "{args:?}: {err}");
         assert!(err.is_empty() || args[0] == "scp", "{args:?}: {err}");
         assert!(!err.contains("panicked"), "{args:?}: {err}");
-    }
-}
-
-/// Waits (with a time-out) for `child`; returns its exit code and stderr.
-fn wait(mut child: std::process::Child) -> (i32, String) {
-    let mut err = String::new();
-    child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(s) = child.try_wait().unwrap() {
-            return (s.code().unwrap_or(-1), err);
-        }
-        assert!(Instant::now() < deadline, "command did not exit");
-        std::thread::sleep(Duration::from_millis(5));
     }
 }

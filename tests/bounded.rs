@@ -1,4 +1,4 @@
-//! Bounded work per value and per record (issue #7): hostile shapes —
+//! Bounded work per value and per record: hostile shapes —
 //! `a.a.a…` names, 64k-byte values, 10,000-label names, records naming
 //! thousands of distinct zones — cost time linear in their size.
 //!
@@ -9,8 +9,9 @@
 
 use std::time::{Duration, Instant};
 
-use dynamicdns::command::{Enricher, Options};
-use dynamicdns::zones::ZoneSet;
+use dynamicdns_engine::enrich::{Dialect, Enricher};
+use dynamicdns_engine::options::Options;
+use dynamicdns_engine::zoneset::ZoneSet;
 
 fn embedded() -> &'static ZoneSet {
     static Z: std::sync::OnceLock<ZoneSet> = std::sync::OnceLock::new();
@@ -32,8 +33,8 @@ fn small() -> &'static ZoneSet {
 
 /// Enriches `body`; returns the output and the fastest of three runs.
 fn enrich(zones: &ZoneSet, args: &[&str], body: &[u8]) -> (Vec<u8>, Duration) {
-    let options = Options::from_args(args).unwrap();
-    let mut e = Enricher::new(zones, &options, true).unwrap();
+    let options = Options::from_spl_args(args).unwrap();
+    let mut e = Enricher::new(zones, &options, Dialect::Splunk).unwrap();
     let mut best = Duration::MAX;
     let mut out = Vec::new();
     for _ in 0..3 {
@@ -170,9 +171,9 @@ fn thousands_of_distinct_zones_in_one_record() {
     // The __mv_ cell.
     let mv = |n: usize| {
         let mut cell = Vec::new();
-        dynamicdns::record::encode_mv(hosts(n).iter().map(Vec::as_slice), &mut cell);
+        dynamicdns_engine::record::encode_mv(hosts(n).iter().map(Vec::as_slice), &mut cell);
         let mut b = b"query,__mv_query\nx,".to_vec();
-        dynamicdns::record::write_field(&cell, &mut b);
+        dynamicdns_engine::record::write_field(&cell, &mut b);
         b.push(b'\n');
         b
     };

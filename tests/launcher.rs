@@ -1,39 +1,32 @@
-//! The launcher `bin/dynamicdns.sh` (issue #7): it works from an app path
+//! The launcher `bin/dynamicdns.sh`: it works from an app path
 //! with spaces, quotes, `$` and backslashes in it, passes every argument
 //! through as one word, unevaluated, and without a binary still answers
 //! with a well-formed protocol error whatever the path.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
+
+use crate::util::process;
 
 /// A scratch app under a hostile path; removed when dropped.
 struct App {
-    top: PathBuf,
+    top: tempfile::TempDir,
     bin: PathBuf,
 }
 
-impl Drop for App {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.top);
-    }
-}
-
-fn app(name: &str, with_binary: bool) -> App {
-    let top =
-        std::env::temp_dir().join(format!("dynamicdns-launcher-{}-{name}", std::process::id()));
-    let bin = top.join("etc/apps/my app $(touch pwned) 'q\" \\x/bin");
+fn app(with_binary: bool) -> App {
+    let top = tempfile::Builder::new().prefix("dynamicdns-launcher-").tempdir().unwrap();
+    let bin = top.path().join("etc/apps/my app $(touch pwned) 'q\" \\x/bin");
     std::fs::create_dir_all(&bin).unwrap();
     let launcher = bin.join("dynamicdns.sh");
-    std::fs::copy(concat!(env!("CARGO_MANIFEST_DIR"), "/bin/dynamicdns.sh"), &launcher).unwrap();
+    std::fs::copy(crate::util::root().join("bin/dynamicdns.sh"), &launcher).unwrap();
     if with_binary {
         let arch = match std::env::consts::ARCH {
             "aarch64" => "aarch64",
             _ => "x86_64",
         };
         std::fs::create_dir_all(bin.join(arch)).unwrap();
-        std::fs::copy(env!("CARGO_BIN_EXE_dynamicdns"), bin.join(arch).join("dynamicdns"))
-            .unwrap();
+        std::fs::copy(crate::util::BIN, bin.join(arch).join("dynamicdns")).unwrap();
     }
     App { top, bin }
 }
@@ -41,38 +34,16 @@ fn app(name: &str, with_binary: bool) -> App {
 /// Runs the launcher as splunkd does (`/bin/sh <path> args`, from another
 /// working directory), with `stdin`.
 fn run(launcher: &Path, args: &[&str], stdin: &[u8], cwd: &Path) -> Output {
-    for _ in 0..100 {
-        let spawned = Command::new("sh")
-            .arg(launcher)
-            .args(args)
-            .current_dir(cwd)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn();
-        match spawned {
-            // Another test thread's fork may still hold the copied binary
-            // open for writing (ETXTBSY); try again.
-            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
-                std::thread::sleep(std::time::Duration::from_millis(20))
-            }
-            r => {
-                let mut child = r.unwrap();
-                child.stdin.take().unwrap().write_all(stdin).unwrap();
-                return child.wait_with_output().unwrap();
-            }
-        }
-    }
-    panic!("binary stayed busy")
+    process::run(Command::new("sh").arg(launcher).args(args).current_dir(cwd), stdin)
 }
 
 #[test]
 fn paths_with_spaces_and_hostile_arguments() {
-    let app = app("ok", true);
+    let app = app(true);
     let launcher = app.bin.join("dynamicdns.sh");
     let args =
         ["check", "x.duckdns.org; touch pwned", "$(touch pwned)", "`touch pwned`", "a b", "-", ""];
-    let out = run(&launcher, &args, b"", &app.top);
+    let out = run(&launcher, &args, b"", app.top.path());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
@@ -85,7 +56,7 @@ fn paths_with_spaces_and_hostile_arguments() {
          ,False,,\n"
     );
     // Nothing was evaluated: no `pwned` anywhere under the app or here.
-    let mut stack = vec![app.top.clone()];
+    let mut stack = vec![app.top.path().to_path_buf()];
     while let Some(d) = stack.pop() {
         for e in std::fs::read_dir(&d).unwrap() {
             let e = e.unwrap();
@@ -99,20 +70,20 @@ fn paths_with_spaces_and_hostile_arguments() {
     let meta = br#"{"action":"getinfo","searchinfo":{"args":[]}}"#;
     let mut input = format!("chunked 1.0,{},0\n", meta.len()).into_bytes();
     input.extend_from_slice(meta);
-    let rel = launcher.strip_prefix(&app.top).unwrap();
-    let out = run(rel, &["scp"], &input, &app.top);
+    let rel = launcher.strip_prefix(app.top.path()).unwrap();
+    let out = run(rel, &["scp"], &input, app.top.path());
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(out.stdout, b"chunked 1.0,20,0\n{\"type\":\"streaming\"}");
 }
 
 #[test]
 fn no_binary_gives_a_valid_protocol_error_whatever_the_path() {
-    let app = app("missing", false);
+    let app = app(false);
     let launcher = app.bin.join("dynamicdns.sh");
     let meta = br#"{"action":"getinfo","searchinfo":{"args":[]}}"#;
     let mut input = format!("chunked 1.0,{},0\r\n", meta.len()).into_bytes();
     input.extend_from_slice(meta);
-    let out = run(&launcher, &["scp"], &input, &app.top);
+    let out = run(&launcher, &["scp"], &input, app.top.path());
     assert_eq!(out.status.code(), Some(1));
     let text = out.stdout;
     let nl = text.iter().position(|&b| b == b'\n').unwrap();
@@ -134,7 +105,7 @@ fn no_binary_gives_a_valid_protocol_error_whatever_the_path() {
     assert_eq!(v["inspector"]["messages"][0][1], msg);
     assert_eq!(v["finished"], true);
     // Other modes: the message on stderr, exit 1, nothing on stdout.
-    let out = run(&launcher, &["lookup", "query"], b"query\n", &app.top);
+    let out = run(&launcher, &["lookup", "query"], b"query\n", app.top.path());
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no binary for this platform"));

@@ -3,15 +3,17 @@
 //! location (`<app>/bin/<arch>/dynamicdns`), as on an indexer after bundle
 //! replication.
 
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::Path;
+use std::process::Command;
+
+use crate::util::process;
+use crate::util::scp::{chunk, split_chunks};
 
 /// A scratch `$SPLUNK_HOME/etc/apps/dynamicdns` with the binary in
 /// `bin/x86_64/` and the given lookup files; removed when dropped.
 struct App {
-    home: PathBuf,
-    root: PathBuf,
+    _home: tempfile::TempDir,
+    root: std::path::PathBuf,
 }
 
 impl std::ops::Deref for App {
@@ -21,81 +23,33 @@ impl std::ops::Deref for App {
     }
 }
 
-impl Drop for App {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.home);
-    }
-}
-
-fn app(name: &str, files: &[(&str, &str)]) -> App {
-    let home = std::env::temp_dir().join(format!("dynamicdns-app-{}-{name}", std::process::id()));
-    let root = home.join("etc/apps/dynamicdns");
-    let _ = std::fs::remove_dir_all(&root);
+fn app(files: &[(&str, &str)]) -> App {
+    let home = tempfile::Builder::new().prefix("dynamicdns-app-").tempdir().unwrap();
+    let root = home.path().join("etc/apps/dynamicdns");
     std::fs::create_dir_all(root.join("bin/x86_64")).unwrap();
     std::fs::create_dir_all(root.join("lookups")).unwrap();
-    std::fs::copy(env!("CARGO_BIN_EXE_dynamicdns"), root.join("bin/x86_64/dynamicdns")).unwrap();
+    std::fs::copy(crate::util::BIN, root.join("bin/x86_64/dynamicdns")).unwrap();
     for (f, content) in files {
         std::fs::write(root.join("lookups").join(f), content).unwrap();
     }
-    App { home, root }
-}
-
-/// Spawns, retrying while another test thread's fork still holds the
-/// freshly copied binary open for writing (ETXTBSY).
-fn spawn(cmd: &mut Command) -> std::process::Child {
-    for _ in 0..100 {
-        match cmd.spawn() {
-            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy => {
-                std::thread::sleep(std::time::Duration::from_millis(20))
-            }
-            r => return r.unwrap(),
-        }
-    }
-    panic!("binary stayed busy")
-}
-
-fn output(cmd: &mut Command) -> std::process::Output {
-    spawn(cmd.stdout(Stdio::piped()).stderr(Stdio::piped())).wait_with_output().unwrap()
-}
-
-fn chunk(meta: &str, body: &str) -> Vec<u8> {
-    let mut v = format!("chunked 1.0,{},{}\n{meta}", meta.len(), body.len()).into_bytes();
-    v.extend_from_slice(body.as_bytes());
-    v
+    App { _home: home, root }
 }
 
 /// Runs the installed binary in SCP mode on one execute request; returns
 /// the getinfo reply metadata and the execute reply body.
 fn scp(app: &Path, args: &[&str], body: &str) -> (String, String) {
     let args = serde_json::to_string(args).unwrap();
-    let mut input =
-        chunk(&format!(r#"{{"action":"getinfo","searchinfo":{{"args":{args}}}}}"#), "");
+    let mut input = chunk(format!(r#"{{"action":"getinfo","searchinfo":{{"args":{args}}}}}"#), "");
     input.extend(chunk(r#"{"action":"execute","finished":true}"#, body));
     // Run from elsewhere: the working directory must not matter.
     let mut cmd = Command::new(app.join("bin/x86_64/dynamicdns"));
-    cmd.arg("scp")
-        .current_dir(std::env::temp_dir())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let mut child = spawn(&mut cmd);
-    child.stdin.take().unwrap().write_all(&input).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let text = String::from_utf8(out.stdout).unwrap();
-    // Two replies: split them by their announced lengths.
-    let mut replies = Vec::new();
-    let mut rest = text.as_str();
-    while !rest.is_empty() {
-        let nl = rest.find('\n').unwrap();
-        let nums: Vec<usize> = rest[12..nl].split(',').map(|n| n.parse().unwrap()).collect();
-        let meta = &rest[nl + 1..nl + 1 + nums[0]];
-        let body = &rest[nl + 1 + nums[0]..nl + 1 + nums[0] + nums[1]];
-        replies.push((meta.to_string(), body.to_string()));
-        rest = &rest[nl + 1 + nums[0] + nums[1]..];
-    }
+    cmd.arg("scp").current_dir(std::env::temp_dir());
+    let out = process::run(&mut cmd, &input);
+    assert!(out.status.success(), "{}", process::stderr(&out));
+    let replies = split_chunks(&out.stdout);
     assert_eq!(replies.len(), 2);
-    (replies[0].0.clone(), replies[1].1.clone())
+    let text = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
+    (text(&replies[0].0), text(&replies[1].1))
 }
 
 const BODY: &str =
@@ -104,7 +58,7 @@ const HEADER: &str = "query,isDynDNS,provider,dyndns_zone,__mv_provider,__mv_dyn
 
 #[test]
 fn no_local_files_uses_the_shipped_list() {
-    let app = app("none", &[]);
+    let app = app(&[]);
     let (info, body) = scp(&app, &[], BODY);
     assert_eq!(info, r#"{"type":"streaming"}"#);
     assert_eq!(
@@ -118,9 +72,7 @@ fn no_local_files_uses_the_shipped_list() {
 
 #[test]
 fn local_additions_and_allowlist_apply() {
-    let app = app(
-        "local",
-        &[
+    let app = app(&[
             (
                 "dynamic_dns_providers_local.csv",
                 "zone,provider,category,tier,sources\ncorp-ddns.example,Corp DDNS,ddns,core,local\nduckdns.org,Duck (local name),ddns,core,local\n",
@@ -141,16 +93,13 @@ fn local_additions_and_allowlist_apply() {
 
 #[test]
 fn bad_local_rows_are_skipped_with_a_warning_in_the_job_inspector() {
-    let app = app(
-        "bad",
-        &[
-            (
-                "dynamic_dns_providers_local.csv",
-                "zone,provider\ncorp-ddns.example,Corp\nnot a zone,X\n",
-            ),
-            ("dynamic_dns_allowlist.csv", "comment\nx\n"),
-        ],
-    );
+    let app = app(&[
+        (
+            "dynamic_dns_providers_local.csv",
+            "zone,provider\ncorp-ddns.example,Corp\nnot a zone,X\n",
+        ),
+        ("dynamic_dns_allowlist.csv", "comment\nx\n"),
+    ]);
     let (info, body) = scp(&app, &[], BODY);
     assert_eq!(
         info,
@@ -164,11 +113,9 @@ fn bad_local_rows_are_skipped_with_a_warning_in_the_job_inspector() {
 fn tier_core_drops_the_extended_tail_but_keeps_local_zones() {
     let extended = {
         // The first extended-tier zone of the shipped list, if it has tiers.
-        let mut rdr = csv::Reader::from_path(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/lookups/dynamic_dns_providers.csv"
-        ))
-        .unwrap();
+        let mut rdr =
+            csv::Reader::from_path(crate::util::root().join("lookups/dynamic_dns_providers.csv"))
+                .unwrap();
         let h = rdr.headers().unwrap().clone();
         let tier = h.iter().position(|c| c == "tier");
         tier.and_then(|t| {
@@ -178,13 +125,10 @@ fn tier_core_drops_the_extended_tail_but_keeps_local_zones() {
                 .map(|r| r[0].to_string())
         })
     };
-    let app = app(
-        "tier",
-        &[(
-            "dynamic_dns_providers_local.csv",
-            "zone,provider,tier\ncorp-ddns.example,Corp,extended\n",
-        )],
-    );
+    let app = app(&[(
+        "dynamic_dns_providers_local.csv",
+        "zone,provider,tier\ncorp-ddns.example,Corp,extended\n",
+    )]);
     let mut body = String::from(BODY);
     if let Some(z) = &extended {
         body.push_str(&format!("h.{z}\n"));
@@ -201,21 +145,27 @@ fn tier_core_drops_the_extended_tail_but_keeps_local_zones() {
 
 #[test]
 fn cli_reads_the_same_files() {
-    let app = app("cli", &[("dynamic_dns_allowlist.csv", "host\nours.duckdns.org\n")]);
-    let out = output(Command::new(app.join("bin/x86_64/dynamicdns")).args([
-        "check",
-        "vpn.ours.duckdns.org",
-        "foo.duckdns.org",
-    ]));
+    let app = app(&[("dynamic_dns_allowlist.csv", "host\nours.duckdns.org\n")]);
+    let out = process::run(
+        Command::new(app.join("bin/x86_64/dynamicdns")).args([
+            "check",
+            "vpn.ours.duckdns.org",
+            "foo.duckdns.org",
+        ]),
+        b"",
+    );
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         "value,isDynDNS,provider,dyndns_zone\nvpn.ours.duckdns.org,False,,\nfoo.duckdns.org,True,DuckDNS,duckdns.org\n"
     );
-    let out = output(Command::new(app.join("bin/x86_64/dynamicdns")).args([
-        "check",
-        "--no-local",
-        "vpn.ours.duckdns.org",
-    ]));
+    let out = process::run(
+        Command::new(app.join("bin/x86_64/dynamicdns")).args([
+            "check",
+            "--no-local",
+            "vpn.ours.duckdns.org",
+        ]),
+        b"",
+    );
     assert!(String::from_utf8(out.stdout).unwrap().contains("vpn.ours.duckdns.org,True,DuckDNS"));
 }
 
@@ -226,7 +176,7 @@ fn cli_reads_the_same_files() {
 /// under root.
 #[test]
 fn unreadable_local_files_warn_and_the_search_goes_on() {
-    let app = app("unreadable", &[]);
+    let app = app(&[]);
     std::fs::create_dir(app.join("lookups/dynamic_dns_providers_local.csv")).unwrap();
     let (info, body) = scp(&app, &[], BODY);
     assert_eq!(

@@ -1,10 +1,13 @@
-//! The verdict policy (README "Verdict policy", zone-data.md §4), table by
-//! table, plus property tests of the matcher against a naive oracle.
+//! The verdict policy (README "Verdict policy"), table by table, plus
+//! property tests of the matcher against the naive oracle.
 
-use dynamicdns::command::{Enricher, Options};
-use dynamicdns::host::HostExtractor;
-use dynamicdns::zones::ZoneSet;
+use dynamicdns_engine::host::HostExtractor;
+use dynamicdns_engine::options::Mode;
+use dynamicdns_engine::verdict::Judge;
+use dynamicdns_engine::zoneset::ZoneSet;
 use proptest::prelude::*;
+
+use crate::util::oracle::naive_longest;
 
 /// A small set with nested zones carrying different providers.
 fn nested() -> ZoneSet {
@@ -19,82 +22,119 @@ fn nested() -> ZoneSet {
 
 /// (input, zone expected or None) through host extraction + matching.
 fn verdict(zones: &ZoneSet, value: &str) -> Option<(String, String)> {
-    let mut e = Enricher::new(zones, &Options::default(), false).unwrap();
-    let v = e.verdict(value.as_bytes());
-    (v.is_dyndns == "True").then(|| {
-        (
-            String::from_utf8(v.zones.to_vec()).unwrap(),
-            String::from_utf8(v.providers.to_vec()).unwrap(),
-        )
+    let mut j = Judge::new(zones, Mode::Host).unwrap();
+    let hits = j.verdict(value.as_bytes());
+    (!hits.is_empty()).then(|| {
+        let zones: Vec<&str> = hits.zones().iter().map(|m| m.zone).collect();
+        (zones.join("\n"), hits.providers().join("\n"))
     })
 }
+
+/// The policy table over [`nested`]: each value and the (zone, provider)
+/// it matches, or `None`.
+const POLICY: &[(&str, Option<(&str, &str)>)] = &[
+    // Rule 2: strictly below a zone, longest match on label boundaries.
+    ("foo.duckdns.org", Some(("duckdns.org", "DuckDNS"))),
+    ("a.b.c.duckdns.org", Some(("duckdns.org", "DuckDNS"))),
+    ("x.home.dyndns.org", Some(("home.dyndns.org", "Dyn Home"))),
+    ("home.dyndns.org", Some(("dyndns.org", "Dyn (DynDNS)"))),
+    ("x.go.dyndns.org", Some(("go.dyndns.org", ""))),
+    ("x.dyndns.org", Some(("dyndns.org", "Dyn (DynDNS)"))),
+    ("pc.no-ip.co.uk", Some(("no-ip.co.uk", "No-IP"))),
+    // Rule 3: the apex is not a DDNS host.
+    ("duckdns.org", None),
+    ("DuckDNS.org.", None),
+    ("https://duckdns.org/", None),
+    ("dyndns.org", None),
+    ("no-ip.co.uk", None),
+    ("co.uk", None),
+    // Rule 5: lookalikes and mentions.
+    ("foo.duckdns.org.evil.com", None),
+    ("foo.duckdns.organic.com", None),
+    ("duckdns.organic.com", None),
+    ("foo.duckdns.org-evil.com", None),
+    ("foo.duckdns.orgs", None),
+    ("myduckdns.org", None),
+    ("foo-duckdns.org", None),
+    ("http://foo.duckdns.org@evil.example/", None),
+    ("http://evil.example/foo.duckdns.org", None),
+    ("http://evil.example/?u=http://foo.duckdns.org/", None),
+    ("http://evil.example/#foo.duckdns.org", None),
+    // Rule 1: extraction.
+    ("  FOO.DuckDns.ORG.  ", Some(("duckdns.org", "DuckDNS"))),
+    ("http://user:pass@foo.duckdns.org:8080/p?q=1#f", Some(("duckdns.org", "DuckDNS"))),
+    ("hxxp://foo.duckdns.org/", Some(("duckdns.org", "DuckDNS"))),
+    ("foo.duckdns.org:443", Some(("duckdns.org", "DuckDNS"))),
+    ("(3)foo(7)duckdns(3)org(0)", Some(("duckdns.org", "DuckDNS"))),
+    ("http://foo%2Educkdns%2Eorg/", Some(("duckdns.org", "DuckDNS"))),
+    ("bücher.duckdns.org", Some(("duckdns.org", "DuckDNS"))),
+    ("foo.duckdns.org\r\n", Some(("duckdns.org", "DuckDNS"))),
+    // Rule 4: not hosts.
+    ("", None),
+    ("-", None),
+    ("(empty)", None),
+    ("duckdns", None),
+    ("192.0.2.1", None),
+    ("http://192.0.2.1/foo.duckdns.org", None),
+    ("[2001:db8::1]", None),
+    ("http://[2001:db8::1]:8443/", None),
+    ("2001:db8::1", None),
+    ("1.2.0.192.in-addr.arpa", None),
+    ("foo..duckdns.org", None),
+    ("foo.duckdns.org..", None),
+    ("\"foo.duckdns.org\"", None),
+];
 
 #[test]
 fn policy_table_nested_set() {
     let z = nested();
-    let cases: &[(&str, Option<(&str, &str)>)] = &[
-        // Rule 2: strictly below a zone, longest match on label boundaries.
-        ("foo.duckdns.org", Some(("duckdns.org", "DuckDNS"))),
-        ("a.b.c.duckdns.org", Some(("duckdns.org", "DuckDNS"))),
-        ("x.home.dyndns.org", Some(("home.dyndns.org", "Dyn Home"))),
-        ("home.dyndns.org", Some(("dyndns.org", "Dyn (DynDNS)"))),
-        ("x.go.dyndns.org", Some(("go.dyndns.org", ""))),
-        ("x.dyndns.org", Some(("dyndns.org", "Dyn (DynDNS)"))),
-        ("pc.no-ip.co.uk", Some(("no-ip.co.uk", "No-IP"))),
-        // Rule 3: the apex is not a DDNS host.
-        ("duckdns.org", None),
-        ("DuckDNS.org.", None),
-        ("https://duckdns.org/", None),
-        ("dyndns.org", None),
-        ("no-ip.co.uk", None),
-        ("co.uk", None),
-        // Rule 5: lookalikes and mentions.
-        ("foo.duckdns.org.evil.com", None),
-        ("foo.duckdns.organic.com", None),
-        ("duckdns.organic.com", None),
-        ("foo.duckdns.org-evil.com", None),
-        ("foo.duckdns.orgs", None),
-        ("myduckdns.org", None),
-        ("foo-duckdns.org", None),
-        ("http://foo.duckdns.org@evil.example/", None),
-        ("http://evil.example/foo.duckdns.org", None),
-        ("http://evil.example/?u=http://foo.duckdns.org/", None),
-        ("http://evil.example/#foo.duckdns.org", None),
-        // Rule 1: extraction.
-        ("  FOO.DuckDns.ORG.  ", Some(("duckdns.org", "DuckDNS"))),
-        ("http://user:pass@foo.duckdns.org:8080/p?q=1#f", Some(("duckdns.org", "DuckDNS"))),
-        ("hxxp://foo.duckdns.org/", Some(("duckdns.org", "DuckDNS"))),
-        ("foo.duckdns.org:443", Some(("duckdns.org", "DuckDNS"))),
-        ("(3)foo(7)duckdns(3)org(0)", Some(("duckdns.org", "DuckDNS"))),
-        ("http://foo%2Educkdns%2Eorg/", Some(("duckdns.org", "DuckDNS"))),
-        ("bücher.duckdns.org", Some(("duckdns.org", "DuckDNS"))),
-        ("foo.duckdns.org\r\n", Some(("duckdns.org", "DuckDNS"))),
-        // Rule 4: not hosts.
-        ("", None),
-        ("-", None),
-        ("(empty)", None),
-        ("duckdns", None),
-        ("192.0.2.1", None),
-        ("http://192.0.2.1/foo.duckdns.org", None),
-        ("[2001:db8::1]", None),
-        ("http://[2001:db8::1]:8443/", None),
-        ("2001:db8::1", None),
-        ("1.2.0.192.in-addr.arpa", None),
-        ("foo..duckdns.org", None),
-        ("foo.duckdns.org..", None),
-        ("\"foo.duckdns.org\"", None),
-    ];
-    for (input, want) in cases {
+    for (input, want) in POLICY {
         let got = verdict(&z, input);
         let want = want.map(|(a, b)| (a.to_string(), b.to_string()));
         assert_eq!(got, want, "input {input:?}");
     }
 }
 
+/// Text mode over the same table: every value that is a hit in host mode is
+/// a hit in text mode too, with the same zone, except the encodings only
+/// host mode decodes (debug-log names, percent-encoding); and a value text
+/// mode flags holds, somewhere in it, a host that host mode flags.
+#[test]
+fn policy_table_in_text_mode() {
+    let z = nested();
+    let mut text = Judge::new(&z, Mode::Text).unwrap();
+    let decoded_only_in_host_mode = ["(3)foo(7)duckdns(3)org(0)", "http://foo%2Educkdns%2Eorg/"];
+    for (input, _) in POLICY {
+        let host = verdict(&z, input);
+        let hits = text.verdict(input.as_bytes());
+        let got = (!hits.is_empty()).then(|| {
+            let zones: Vec<&str> = hits.zones().iter().map(|m| m.zone).collect();
+            zones.join("\n")
+        });
+        match (&host, &got) {
+            (Some((zone, _)), None) => {
+                assert!(
+                    decoded_only_in_host_mode.contains(input),
+                    "{input:?}: text mode misses {zone}"
+                )
+            }
+            (Some((zone, _)), Some(t)) => assert_eq!(t, zone, "{input:?}"),
+            (None, Some(t)) => {
+                // A mention: some run of host bytes in the value is a DDNS host.
+                let found = input
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c)))
+                    .any(|run| verdict(&z, run).is_some());
+                assert!(found, "{input:?}: text mode flags {t} but no run of it is a host");
+            }
+            (None, None) => {}
+        }
+    }
+}
+
 #[test]
 fn policy_table_embedded_set() {
     let z = ZoneSet::embedded();
-    assert!(z.len() > 1000, "embedded set has {} zones", z.len());
+    assert!(z.shipped_len() > 1000, "embedded set has {} zones", z.shipped_len());
     for host in ["foo.duckdns.org", "x.ddns.net", "a.hopto.org", "b.no-ip.org", "c.dynv6.net"] {
         assert!(verdict(&z, host).is_some(), "{host} should be DDNS");
     }
@@ -116,7 +156,7 @@ fn policy_table_embedded_set() {
 /// does not: the compiled table and the CSV agree row for row.
 #[test]
 fn every_shipped_zone_matches_below_and_not_at_apex() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/lookups/dynamic_dns_providers.csv");
+    let path = crate::util::root().join("lookups/dynamic_dns_providers.csv");
     let mut rdr = csv::Reader::from_path(path).unwrap();
     let z = ZoneSet::embedded();
     let mut n = 0;
@@ -130,20 +170,7 @@ fn every_shipped_zone_matches_below_and_not_at_apex() {
         assert_ne!(z.longest_match(zone.as_bytes()).map(|m| m.zone), Some(zone));
         n += 1;
     }
-    assert_eq!(n, z.len());
-}
-
-/// The naive oracle: the longest zone the host ends with after a dot.
-fn oracle<'a>(zones: &'a [(String, String)], host: &str) -> Option<&'a str> {
-    zones
-        .iter()
-        .filter(|(z, _)| {
-            host.len() > z.len()
-                && host.ends_with(z.as_str())
-                && host.as_bytes()[host.len() - z.len() - 1] == b'.'
-        })
-        .max_by_key(|(z, _)| z.len())
-        .map(|(z, _)| z.as_str())
+    assert_eq!(n, z.shipped_len());
 }
 
 fn label() -> impl Strategy<Value = String> {
@@ -177,7 +204,7 @@ proptest! {
         host.push("com".into());
         let host = host.join(".");
         let got = set.longest_match(host.as_bytes()).map(|m| (m.zone.to_string(), m.provider.to_string()));
-        let want = oracle(&zones, &host).map(|z| (z.to_string(), format!("P-{z}")));
+        let want = naive_longest(&zones, &host).map(|(z, p)| (z.clone(), p.clone()));
         prop_assert_eq!(got, want, "host {}", host);
     }
 
@@ -187,7 +214,7 @@ proptest! {
     fn extraction_is_total(value in prop::collection::vec(any::<u8>(), 0..80)) {
         let mut h = HostExtractor::new();
         if let Some(host) = h.host(&value) {
-            prop_assert!(dynamicdns::host::is_host(host));
+            prop_assert!(dynamicdns_engine::host::is_host(host));
         }
     }
 

@@ -1,6 +1,6 @@
 //! Replays of real splunkd input (Splunk 6.3, vendored under
 //! `tests/data/recordings/scpv2/Splunk-6.3/`, see its README.md) through the
-//! real binary with the lock-step driver of `common`.
+//! real binary with the lock-step driver of `util`.
 //!
 //! Each recording's getinfo gets `searchinfo.args` (and `raw_args`) replaced
 //! by options for `dynamicdns`; its execute chunks are sent byte for byte
@@ -8,14 +8,12 @@
 //! repaired here as `shared/recordings/README.md` describes, and the
 //! TestInternals output chunk's body (non-empty `__mv_` columns, invalid
 //! UTF-8, CRLF rows) is sent as an execute request body. Every reply is
-//! checked by `common::check_execute_reply`: one reply per request,
+//! checked by `util::scp::check_execute_reply`: one reply per request,
 //! `finished` echoed, equal record counts, every input field byte-identical,
 //! the appended columns present and consistent (and equal to the naive
 //! oracle where the named field holds plain hosts).
 
-mod common;
-
-use common::*;
+use crate::util::prelude::*;
 
 const TEST_INTERNALS: &str =
     "TestInternals.test_record_writer_with_recordings.1443154424.42.output";

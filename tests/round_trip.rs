@@ -9,20 +9,16 @@
 //! 70,000 bytes, up to 24 fields, and the named field (`query`) holding
 //! plain hosts (checked against the naive oracle) or arbitrary bytes
 //! (checked for consistency only). Most cases go through the library
-//! session (`scp::run`, fast); a few through the real `dynamicdns scp`
+//! session (`session::run`, fast); a few through the real `dynamicdns scp`
 //! binary with the lock-step driver. Every reply is checked by
-//! `common::check_execute_reply`, whose CSV oracle is the `csv` crate.
+//! `util::scp::check_execute_reply`, whose CSV oracle is the `csv` crate.
 //!
 //! Failing cases are kept in `tests/round_trip.proptest-regressions` and
 //! replayed first on every run.
 
-mod common;
-
-use std::path::PathBuf;
-
-use common::*;
-use dynamicdns::scp::{self, ZoneSource};
-use dynamicdns::zones::ZoneSet;
+use crate::util::prelude::*;
+use dynamicdns_engine::session::{self, ZoneSource};
+use dynamicdns_engine::zoneset::ZoneSet;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 use serde_json::Value;
@@ -201,8 +197,8 @@ fn check(s: &Session, replies: &[Reply], exchanges: &[(Vec<u8>, Vec<u8>)]) {
     assert_eq!(records, s.rows.len(), "every record came back");
 }
 
-fn lookups_dir() -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/lookups"))
+fn lookups_dir() -> std::path::PathBuf {
+    crate::util::root().join("lookups")
 }
 
 /// Runs the session through the library entry point, as `dynamicdns scp`
@@ -217,7 +213,7 @@ fn run_library(s: &Session) {
         input.extend_from_slice(req);
     }
     let mut out = Vec::new();
-    let summary = scp::run(&input[..], &mut out, source).expect("session succeeds");
+    let summary = session::run(&input[..], &mut out, source).expect("session succeeds");
     assert_eq!(summary.records, s.rows.len() as u64);
     let replies: Vec<Reply> = split_chunks(&out)
         .into_iter()

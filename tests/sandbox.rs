@@ -1,4 +1,4 @@
-//! What the binary touches (issue #7): an SCP session and an `enrich` run
+//! What the binary touches: an SCP session and an `enrich` run
 //! under `strace -f` make no network system calls, start no process, open
 //! no file for writing, create, rename or delete nothing, and read only the
 //! system's loader files, `/proc/self/maps` (Rust's runtime, for the main
@@ -8,9 +8,11 @@
 //! missing and runs this test. Without it the test prints a note and
 //! passes.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
+
+use crate::util::process;
+use crate::util::scp::chunk;
 
 const TRACED: &str = "trace=network,process,openat,open,creat,unlink,unlinkat,rename,renameat,\
 renameat2,mkdir,mkdirat,rmdir,truncate,ftruncate,link,linkat,symlink,symlinkat,chmod,fchmodat";
@@ -21,34 +23,28 @@ fn strace() -> Option<PathBuf> {
 }
 
 /// Runs `dynamicdns <args>` under strace with `stdin`; returns the trace.
-fn traced(strace: &Path, args: &[&str], stdin: &[u8], name: &str) -> String {
-    let log =
-        std::env::temp_dir().join(format!("dynamicdns-strace-{}-{name}", std::process::id()));
-    let mut child = Command::new(strace)
-        .args(["-f", "-qq", "-e", TRACED, "-o"])
-        .arg(&log)
-        .arg(env!("CARGO_BIN_EXE_dynamicdns"))
-        .args(args)
-        // Cargo points the loader at target/; splunkd does not.
-        .env_remove("LD_LIBRARY_PATH")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+fn traced(strace: &Path, args: &[&str], stdin: &[u8]) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("strace.log");
+    let out = process::run(
+        Command::new(strace)
+            .args(["-f", "-qq", "-e", TRACED, "-o"])
+            .arg(&log)
+            .arg(crate::util::BIN)
+            .args(args)
+            // Cargo points the loader at target/; splunkd does not.
+            .env_remove("LD_LIBRARY_PATH"),
+        stdin,
+    );
+    assert!(out.status.success(), "{args:?}: {}", process::stderr(&out));
     assert!(!out.stdout.is_empty(), "{args:?}: no output");
-    let trace = std::fs::read_to_string(&log).unwrap();
-    let _ = std::fs::remove_file(&log);
-    trace
+    std::fs::read_to_string(&log).unwrap()
 }
 
 /// Checks every traced call; `inputs` are the files it may read besides
 /// the system's and the app's lookups.
 fn check(trace: &str, inputs: &[&Path]) {
-    let lookups = concat!(env!("CARGO_MANIFEST_DIR"), "/lookups/");
+    let lookups = format!("{}/lookups/", crate::util::root().display());
     let mut execs = 0;
     let mut opens = 0;
     for line in trace.lines() {
@@ -58,7 +54,7 @@ fn check(trace: &str, inputs: &[&Path]) {
         match name {
             "execve" => {
                 execs += 1;
-                assert!(call.contains(env!("CARGO_BIN_EXE_dynamicdns")), "exec: {line}");
+                assert!(call.contains(crate::util::BIN), "exec: {line}");
             }
             // The process's own exit is traced under `process`.
             "exit" | "exit_group" | "+++" => {}
@@ -77,7 +73,7 @@ fn check(trace: &str, inputs: &[&Path]) {
                     || path.starts_with("/usr/lib/")
                     || path.starts_with("/usr/lib64/")
                     || path == "/proc/self/maps"
-                    || path.starts_with(lookups)
+                    || path.starts_with(&lookups)
                     || inputs.iter().any(|i| Path::new(path) == *i);
                 assert!(allowed, "unexpected file read: {line}");
             }
@@ -96,30 +92,20 @@ fn no_network_no_writes_only_own_files() {
         return;
     };
     let body = b"query,_raw\nfoo.duckdns.org,x\nwww.example.com,\"a,b\"\n";
-    let mut session = Vec::new();
-    for (meta, body) in [
-        (&br#"{"action":"getinfo","searchinfo":{"args":["field=query"]}}"#[..], &b""[..]),
-        (br#"{"action":"execute","finished":true}"#, body),
-    ] {
-        session
-            .extend_from_slice(format!("chunked 1.0,{},{}\n", meta.len(), body.len()).as_bytes());
-        session.extend_from_slice(meta);
-        session.extend_from_slice(body);
-    }
-    check(&traced(&strace, &["scp"], &session, "scp"), &[]);
+    let mut session = chunk(r#"{"action":"getinfo","searchinfo":{"args":["field=query"]}}"#, b"");
+    session.extend(chunk(r#"{"action":"execute","finished":true}"#, body));
+    check(&traced(&strace, &["scp"], &session), &[]);
 
-    let input = std::env::temp_dir().join(format!("dynamicdns-strace-{}.csv", std::process::id()));
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input.csv");
     std::fs::write(&input, body).unwrap();
-    let trace = traced(&strace, &["enrich", input.to_str().unwrap()], b"", "enrich");
-    let _ = std::fs::remove_file(&input);
+    let trace = traced(&strace, &["enrich", input.to_str().unwrap()], b"");
     check(&trace, &[&input]);
     // Text mode from stdin with a zone file (a small one: building the
     // automaton over every shipped zone takes seconds in a debug build).
-    let zones =
-        std::env::temp_dir().join(format!("dynamicdns-strace-{}.zones", std::process::id()));
+    let zones = dir.path().join("zones.csv");
     std::fs::write(&zones, "zone,provider\nduckdns.org,DuckDNS\n").unwrap();
     let args = ["enrich", "--text", "--field", "_raw", "--zones", zones.to_str().unwrap()];
-    let trace = traced(&strace, &args, body, "text");
-    let _ = std::fs::remove_file(&zones);
+    let trace = traced(&strace, &args, body);
     check(&trace, &[&zones]);
 }

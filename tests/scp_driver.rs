@@ -8,13 +8,11 @@
 //! answer fields, values with commas, quotes, embedded CR/LF, `$`, Unicode
 //! and invalid UTF-8 in other fields, a field set that changes between
 //! requests, and the named fields missing from some requests. Every reply is
-//! checked by `common::check_execute_reply` (finished echo, record count,
+//! checked by `util::scp::check_execute_reply` (finished echo, record count,
 //! every input field byte-identical, raw record bytes kept, appended columns
 //! equal to the naive oracle over `lookups/dynamic_dns_providers.csv`).
 
-mod common;
-
-use common::*;
+use crate::util::prelude::*;
 use proptest::prelude::*;
 
 /// Fields other than the ones the command reads.
@@ -409,8 +407,9 @@ fn finished_true_on_empty_and_header_only_bodies() {
     }
 }
 
-/// The driver itself catches what a broken command would do (protocol.md
-/// §14): each fake command (a shell script) must be flagged.
+/// The driver itself catches what a broken command would do (DESIGN.md,
+/// "The protocol's contract"): each fake command (a shell script) must be
+/// flagged.
 #[test]
 fn driver_flags_misbehaving_commands() {
     use std::process::Command;

@@ -8,9 +8,10 @@
 
 use std::sync::LazyLock;
 
-use dynamicdns::command::{Enricher, Options};
-use dynamicdns::record::{self, Scan};
-use dynamicdns::zones::ZoneSet;
+use dynamicdns_engine::enrich::{BodyStream, Dialect, Enricher};
+use dynamicdns_engine::options::Options;
+use dynamicdns_engine::record::{self, Scan};
+use dynamicdns_engine::zoneset::ZoneSet;
 use libfuzzer_sys::fuzz_target;
 
 static ZONES: LazyLock<ZoneSet> = LazyLock::new(ZoneSet::embedded);
@@ -24,27 +25,29 @@ fuzz_target!(|data: &[u8]| {
         _ => &["a", "_raw", "query"],
     };
     let args: Vec<String> = vec![format!("field={}", fields.join(","))];
-    let options = Options::from_args(&args).unwrap();
-    let mv = ctl & 4 != 0;
-    let mut e = Enricher::new(&ZONES, &options, mv).unwrap();
+    let options = Options::from_spl_args(&args).unwrap();
+    let dialect = if ctl & 4 != 0 { Dialect::Splunk } else { Dialect::PlainCsv };
+    let mut e = Enricher::new(&ZONES, &options, dialect).unwrap();
 
     let mut whole = Vec::new();
     let whole_res = e.process_body(body, &mut whole);
 
-    // Streaming in two pieces must agree with the whole-body result.
-    if whole_res.is_ok() {
-        let split = usize::from(ctl >> 3) * body.len() / 32;
-        let mut e2 = Enricher::new(&ZONES, &options, mv).unwrap();
-        let mut buf = body[..split].to_vec();
-        let mut out = Vec::new();
-        let (pos, _) = e2.process(&buf, 0, false, &mut out).unwrap();
-        buf.drain(..pos);
-        buf.extend_from_slice(&body[split..]);
-        let (pos, _) = e2.process(&buf, 0, true, &mut out).unwrap();
-        assert_eq!(pos, buf.len());
-        if !whole.is_empty() {
-            assert_eq!(out, whole);
-        }
+    // Streaming in two pieces (the BodyStream the CLI and SCP use) must
+    // agree with the whole-body result, error or not.
+    let split = usize::from(ctl >> 3) * body.len() / 32;
+    let mut e2 = Enricher::new(&ZONES, &options, dialect).unwrap();
+    let mut stream = BodyStream::new();
+    stream.start(&mut e2);
+    let mut out = Vec::new();
+    stream.input().extend_from_slice(&body[..split]);
+    let first = stream.process(&mut e2, false, &mut out);
+    let streamed = first.and_then(|_| {
+        stream.input().extend_from_slice(&body[split..]);
+        stream.process(&mut e2, true, &mut out)
+    });
+    assert_eq!(streamed.is_ok(), whole_res.is_ok());
+    if whole_res.is_ok() && !whole.is_empty() {
+        assert_eq!(out, whole);
     }
 
     // The scanner's spans tile each record; unquote never grows a value.

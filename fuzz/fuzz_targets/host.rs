@@ -6,13 +6,13 @@
 
 use std::sync::{LazyLock, Mutex};
 
-use dynamicdns::host::{is_host, HostExtractor};
-use dynamicdns::textscan::TextScanner;
-use dynamicdns::zones::ZoneSet;
+use dynamicdns_engine::host::{is_host, HostExtractor};
+use dynamicdns_engine::textscan::TextScanner;
+use dynamicdns_engine::zoneset::ZoneSet;
 use libfuzzer_sys::fuzz_target;
 
 static ZONES: LazyLock<ZoneSet> = LazyLock::new(ZoneSet::embedded);
-static SCANNER: LazyLock<Mutex<TextScanner>> =
+static SCANNER: LazyLock<Mutex<TextScanner<'static>>> =
     LazyLock::new(|| Mutex::new(TextScanner::new(&ZONES).unwrap()));
 
 fuzz_target!(|data: &[u8]| {
@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
         let _ = ZONES.longest_match(&h);
     }
     let mut scanner = SCANNER.lock().unwrap();
-    scanner.scan(&ZONES, data, |m| {
+    scanner.scan(data, |m| {
         assert!(is_host(m.zone.as_bytes()));
     });
 });

@@ -1,4 +1,4 @@
-//! A whole SCP session through the library entry point (`scp::run`) over
+//! A whole SCP session through the library entry point (`session::run`) over
 //! arbitrary bytes: metadata JSON, actions, options, CSV bodies. The reply
 //! stream must always be well-formed chunks, and an error must end it with
 //! the protocol's error reply.
@@ -6,9 +6,9 @@
 
 use std::sync::LazyLock;
 
-use dynamicdns::frame::ChunkReader;
-use dynamicdns::scp::{self, ZoneSource};
-use dynamicdns::zones::ZoneSet;
+use dynamicdns_engine::frame::ChunkReader;
+use dynamicdns_engine::session::{self, ZoneSource};
+use dynamicdns_engine::zoneset::ZoneSet;
 use libfuzzer_sys::fuzz_target;
 
 // A small zone set: mode=text builds an Aho-Corasick automaton over every
@@ -26,7 +26,7 @@ static SOURCE: LazyLock<ZoneSource> = LazyLock::new(|| ZoneSource {
 
 fuzz_target!(|data: &[u8]| {
     let mut out = Vec::new();
-    let result = scp::run(data, &mut out, &SOURCE);
+    let result = session::run(data, &mut out, &SOURCE);
     let mut replies = ChunkReader::new(&out[..]);
     let mut last = Vec::new();
     while replies.read_chunk().expect("reply stream is well-formed") {
@@ -37,6 +37,6 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Err(e) = result {
         assert!(!e.is_write());
-        assert_eq!(last, scp::error_metadata(&e.to_string()));
+        assert_eq!(last, session::error_metadata(&e.to_string()));
     }
 });

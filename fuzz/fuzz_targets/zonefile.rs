@@ -1,10 +1,11 @@
-//! The zone-file and allowlist loader (`zones::load`, `ZoneSet::from_csv`)
+//! The zone-file and allowlist loader (`zonefile::load`, `ZoneSet::from_csv`)
 //! over arbitrary CSV, then lookups against what was loaded. Every zone
 //! loaded must be a valid name and must be found again by `get`.
 #![no_main]
 
-use dynamicdns::host::is_host;
-use dynamicdns::zones::{load, FileKind, ZoneSet};
+use dynamicdns_engine::host::is_host;
+use dynamicdns_engine::zonefile::{load, FileKind};
+use dynamicdns_engine::zoneset::ZoneSet;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

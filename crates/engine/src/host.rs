@@ -2,7 +2,7 @@
 //! Windows DNS debug-log name …) into the normalised host the zone set is
 //! asked about, or says it is not a host.
 //!
-//! Policy (README "Verdict policy", `shared/docs/zone-data.md` §4):
+//! Policy (README "Verdict policy"; DESIGN.md):
 //! - trim ASCII white space (CR/LF included); no quote stripping;
 //! - Windows DNS debug names `(3)foo(7)duckdns(3)org(0)` are decoded when the
 //!   whole value has that form;
@@ -237,11 +237,13 @@ fn decode_debug_name(value: &[u8], out: &mut Vec<u8>) -> bool {
     }
 }
 
-/// Whether a lower-cased name is a host we judge: two or more labels of
-/// 1–63 bytes from `[a-z0-9_-]`, at most 253 bytes, and a last label that is
-/// not all digits (IPv4 literals and numeric TLDs are not names).
+/// Whether a lower-cased name is a host we judge: the zone grammar of
+/// [`dynamicdns_zonetable::name`] (two or more labels of 1–63 bytes from
+/// `[a-z0-9_-]`, at most 253 bytes, a last label that is not all digits, so
+/// IPv4 literals and numeric TLDs are not names).
+#[inline]
 pub fn is_host(name: &[u8]) -> bool {
-    crate::zonetable::is_valid_zone(name)
+    dynamicdns_zonetable::name::is_valid_zone(name)
 }
 
 #[cfg(test)]

@@ -10,11 +10,14 @@
 
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
 
-use crate::zones::{ZoneMatch, ZoneSet};
+use dynamicdns_zonetable::name::is_valid_zone;
 
-/// A prebuilt scanner for one zone set.
+use crate::zoneset::{ZoneMatch, ZoneSet};
+
+/// A prebuilt scanner over the zone set it was built from.
 #[derive(Debug)]
-pub struct TextScanner {
+pub struct TextScanner<'z> {
+    zones: &'z ZoneSet,
     ac: AhoCorasick,
     token: Vec<u8>,
 }
@@ -28,9 +31,9 @@ fn is_host_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')
 }
 
-impl TextScanner {
+impl<'z> TextScanner<'z> {
     /// Builds the automaton over `.<zone>` for every zone of `zones`.
-    pub fn new(zones: &ZoneSet) -> Result<TextScanner, ScannerBuildError> {
+    pub fn new(zones: &'z ZoneSet) -> Result<TextScanner<'z>, ScannerBuildError> {
         let needles: Vec<Vec<u8>> = zones
             .iter()
             .map(|m| {
@@ -44,16 +47,11 @@ impl TextScanner {
             .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostFirst)
             .build(&needles)?;
-        Ok(TextScanner { ac, token: Vec::new() })
+        Ok(TextScanner { zones, ac, token: Vec::new() })
     }
 
     /// Calls `found` for every DDNS host in `text`, in order of appearance.
-    pub fn scan<'z>(
-        &mut self,
-        zones: &'z ZoneSet,
-        text: &[u8],
-        mut found: impl FnMut(ZoneMatch<'z>),
-    ) {
+    pub fn scan(&mut self, text: &[u8], mut found: impl FnMut(ZoneMatch<'z>)) {
         let mut pos = 0;
         while pos < text.len() {
             let Some(m) = self.ac.find(Input::new(text).span(pos..text.len())) else { return };
@@ -72,8 +70,8 @@ impl TextScanner {
                 self.token.pop();
             }
             self.token.make_ascii_lowercase();
-            let hit = if crate::host::is_host(&self.token) {
-                zones.longest_match(&self.token)
+            let hit = if is_valid_zone(&self.token) {
+                self.zones.longest_match(&self.token)
             } else {
                 None
             };
@@ -103,7 +101,7 @@ mod tests {
         let z = zones();
         let mut s = TextScanner::new(&z).unwrap();
         let mut out = Vec::new();
-        s.scan(&z, text.as_bytes(), |m| out.push(m.zone.to_string()));
+        s.scan(text.as_bytes(), |m| out.push(m.zone.to_string()));
         out
     }
 

@@ -3,7 +3,8 @@
 //! `| lookup dynamicdns query OUTPUT isDynDNS provider` and automatic
 //! lookups work without the search command.
 //!
-//! The contract (Splunk's `external_lookup.py` sample; `splunk-app.md` §2.2):
+//! The contract (Splunk's `external_lookup.py` sample, Splunk's
+//! `transforms.conf` spec for `external_type = executable`):
 //! splunkd writes a CSV to stdin whose header is the stanza's `fields_list`
 //! (`query,isDynDNS,provider,dyndns_zone`), one row per input value with the
 //! input column filled and the output columns empty; the program writes the
@@ -33,7 +34,7 @@
 
 use std::io::{self, Read, Write};
 
-use crate::command::{Enricher, IS_DYNDNS, PROVIDER, ZONE};
+use crate::verdict::{self, Judge, IS_DYNDNS, PROVIDER, ZONE};
 
 /// Counts of one lookup run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -59,28 +60,41 @@ pub enum LookupError {
         /// The header as read.
         header: String,
     },
-    /// The input is not valid CSV.
+    /// Reading stdin failed (at a line, when the reader knows it).
+    #[error("stdin: {}{source}", line.map(|l| format!("line {l}: ")).unwrap_or_default())]
+    Read {
+        /// 1-based line where reading failed.
+        line: Option<u64>,
+        /// The underlying error.
+        source: io::Error,
+    },
+    /// The input is not CSV the reader accepts.
     #[error("stdin: {0}")]
-    Csv(String),
+    Csv(#[source] csv::Error),
     /// Writing stdout failed.
     #[error("writing output: {0}")]
-    Write(io::Error),
+    Write(#[source] io::Error),
 }
 
 impl LookupError {
     fn from_read(e: csv::Error) -> LookupError {
-        let line = e.position().map(|p| format!("line {}: ", p.line())).unwrap_or_default();
+        let line = e.position().map(|p| p.line());
+        if !e.is_io_error() {
+            return LookupError::Csv(e);
+        }
         match e.into_kind() {
-            csv::ErrorKind::Io(io) => LookupError::Csv(format!("{line}{io}")),
-            csv::ErrorKind::Utf8 { err, .. } => LookupError::Csv(format!("{line}{err}")),
-            other => LookupError::Csv(format!("{line}{other:?}")),
+            csv::ErrorKind::Io(source) => LookupError::Read { line, source },
+            _ => unreachable!("is_io_error"),
         }
     }
 
     fn from_write(e: csv::Error) -> LookupError {
+        if !e.is_io_error() {
+            return LookupError::Write(io::Error::other(e));
+        }
         match e.into_kind() {
             csv::ErrorKind::Io(io) => LookupError::Write(io),
-            other => LookupError::Write(io::Error::other(format!("{other:?}"))),
+            _ => unreachable!("is_io_error"),
         }
     }
 
@@ -95,7 +109,7 @@ impl LookupError {
 pub fn lookup_stream<R: Read, W: Write>(
     input: R,
     output: W,
-    enricher: &mut Enricher<'_>,
+    judge: &mut Judge<'_>,
     input_field: &str,
 ) -> Result<LookupStats, LookupError> {
     let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
@@ -120,6 +134,7 @@ pub fn lookup_stream<R: Read, W: Write>(
     let width = header.len();
     let mut row = csv::ByteRecord::new();
     let mut out = csv::ByteRecord::new();
+    let (mut providers, mut zones) = (Vec::new(), Vec::new());
     while rdr.read_byte_record(&mut row).map_err(LookupError::from_read)? {
         stats.rows += 1;
         let cell = |i: usize| row.get(i).unwrap_or(b"");
@@ -133,18 +148,22 @@ pub fn lookup_stream<R: Read, W: Write>(
             wtr.write_byte_record(&out).map_err(LookupError::from_write)?;
             continue;
         }
-        let verdict = enricher.verdict(value);
-        if verdict.is_dyndns == "True" {
+        let hits = judge.verdict(value);
+        if !hits.is_empty() {
             stats.matched += 1;
         }
+        providers.clear();
+        zones.clear();
+        verdict::join(hits.providers().iter().copied(), b'\n', &mut providers);
+        verdict::join(hits.zones().iter().map(|m| m.zone), b'\n', &mut zones);
         out.clear();
         for i in 0..width {
             let v: &[u8] = if Some(i) == is_col {
-                verdict.is_dyndns.as_bytes()
+                hits.is_dyndns_str().as_bytes()
             } else if Some(i) == prov_col {
-                verdict.providers
+                &providers
             } else if Some(i) == zone_col {
-                verdict.zones
+                &zones
             } else {
                 cell(i)
             };
@@ -160,8 +179,8 @@ pub fn lookup_stream<R: Read, W: Write>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::command::Options;
-    use crate::zones::ZoneSet;
+    use crate::options::Mode;
+    use crate::zoneset::ZoneSet;
 
     fn zones() -> ZoneSet {
         ZoneSet::from_csv(
@@ -174,7 +193,7 @@ mod tests {
 
     fn run(input: &[u8], field: &str) -> Result<(String, LookupStats), LookupError> {
         let zones = zones();
-        let mut e = Enricher::new(&zones, &Options::default(), false).unwrap();
+        let mut e = Judge::new(&zones, Mode::Host).unwrap();
         let mut out = Vec::new();
         let stats = lookup_stream(input, &mut out, &mut e, field)?;
         Ok((String::from_utf8(out).unwrap(), stats))
@@ -259,7 +278,7 @@ mod tests {
     #[test]
     fn invalid_utf8_passes_through_and_is_not_a_host() {
         let zones = zones();
-        let mut e = Enricher::new(&zones, &Options::default(), false).unwrap();
+        let mut e = Judge::new(&zones, Mode::Host).unwrap();
         let mut out = Vec::new();
         lookup_stream(
             &b"query,isDynDNS,src\n\xff.duckdns.org,,h\xfe\n"[..],

@@ -1,40 +1,87 @@
-//! The zone hash table: an open-addressing table over zone names that can be
-//! built at compile time (by `build.rs`, which includes this file) and then
-//! used from static data with no parsing at start-up, or built at run time
-//! from a CSV file.
-//!
-//! Layout: all zone names are concatenated into one byte blob; an [`Entry`]
-//! names a zone by offset and length plus the index of its provider name;
-//! `slots` is a power-of-two array of `entry index + 1` (0 = empty), probed
-//! linearly from the zone's [`hash`].
+/*!
+The zone hash table of `dynamicdns`: an open-addressing table over zone
+names that `build.rs` builds at compile time and the engine then uses from
+static data, with no parsing at start-up; the same table is built at run
+time from the local zone files.
+
+Layout: all zone names are concatenated into one byte blob; an [`Entry`]
+names a zone by offset and length, plus the index of its provider name and
+its [`Tier`]; the slots are a power-of-two array of `entry index + 1`
+(0 = empty) with a tag from the hash in the bits above the index, probed
+linearly from the zone's [`hash`].
+
+Invariants (kept by [`TableBuilder`], the only way to make a table from
+outside this crate besides the generated code of [`ZoneTable::write_rust`]):
+every slot's index names an entry, every entry's name lies in the blob and
+is a valid zone ([`name::is_valid_zone`]), every provider index names a
+provider, and a zone appears once.
+
+The hash is aligned to the **end** of a name so that one right-to-left pass
+over a host yields the hash of every suffix ([`for_each_suffix`]): the
+longest-suffix match costs one pass, not one rehash per suffix. The crate
+has no dependencies because the engine's `build.rs` compiles it first.
+*/
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+pub mod name;
 
 use std::borrow::Cow;
+use std::fmt::{self, Write as _};
 
-/// One zone: where its name lies in the blob, and its provider's index.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Entry {
-    /// Byte offset of the zone name in the blob.
-    pub start: u32,
-    /// Length of the zone name in bytes (a DNS name is at most 253).
-    pub len: u16,
-    /// Index into the provider-name list; 0 is the empty name (unknown).
-    pub provider: u16,
-    /// The zone's tier: [`CORE`] or [`EXTENDED`].
-    pub tier: u8,
+/// The evidence tier of a zone.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(u8)]
+pub enum Tier {
+    /// Zones with provider-owned or curated evidence (precision).
+    #[default]
+    Core = 0,
+    /// The long tail: the FreeDNS shared-domain registry and lists without
+    /// provenance (recall).
+    Extended = 1,
 }
 
-/// Tier of zones with provider-owned or curated evidence.
-pub const CORE: u8 = 0;
-/// Tier of the long tail (the FreeDNS shared-domain registry, lists
-/// without provenance).
-pub const EXTENDED: u8 = 1;
+impl Tier {
+    /// Parses a tier name as the zone files write it: `core`, `extended`,
+    /// or empty (core); surrounding white space is ignored.
+    pub fn parse(name: &str) -> Option<Tier> {
+        match name.trim() {
+            "" | "core" => Some(Tier::Core),
+            "extended" => Some(Tier::Extended),
+            _ => None,
+        }
+    }
 
-/// Parses a tier name (`core`, `extended`; empty means core).
-pub fn parse_tier(name: &str) -> Option<u8> {
-    match name.trim() {
-        "" | "core" => Some(CORE),
-        "extended" => Some(EXTENDED),
-        _ => None,
+    /// The tier's name: `core` or `extended`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Tier::Core => "core",
+            Tier::Extended => "extended",
+        }
+    }
+}
+
+/// One zone of a [`ZoneTable`]: where its name lies, its provider and tier.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    start: u32,
+    len: u16,
+    provider: u16,
+    tier: Tier,
+}
+
+impl Entry {
+    /// An entry from its raw parts, for the code [`ZoneTable::write_rust`]
+    /// generates; nothing else should call it.
+    #[doc(hidden)]
+    pub const fn from_parts(start: u32, len: u16, provider: u16, tier: Tier) -> Entry {
+        Entry { start, len, provider, tier }
+    }
+
+    /// The zone's tier.
+    #[inline]
+    pub fn tier(self) -> Tier {
+        self.tier
     }
 }
 
@@ -137,7 +184,7 @@ pub fn for_each_suffix(host: &[u8], max_len: usize, mut f: impl FnMut(usize, u64
 /// Bits of a slot that hold `entry index + 1` for a table of `entries`
 /// entries; the bits above hold a tag (the hash's top bits), so a probe
 /// that misses rarely has to read the entry and the name.
-pub fn index_bits(entries: usize) -> u32 {
+fn index_bits(entries: usize) -> u32 {
     (usize::BITS - (entries + 1).leading_zeros()).max(1)
 }
 
@@ -145,20 +192,53 @@ pub fn index_bits(entries: usize) -> u32 {
 #[derive(Clone, Debug)]
 pub struct ZoneTable {
     /// All zone names, concatenated.
-    pub blob: Cow<'static, [u8]>,
+    blob: Cow<'static, [u8]>,
     /// One entry per zone, in insertion order.
-    pub entries: Cow<'static, [Entry]>,
-    /// Open-addressing slots: `entry index + 1`, or 0 when empty.
-    pub slots: Cow<'static, [u32]>,
+    entries: Cow<'static, [Entry]>,
+    /// Open-addressing slots: `entry index + 1` plus a tag, or 0 when empty.
+    slots: Cow<'static, [u32]>,
     /// Provider names; index 0 is always `""`.
-    pub providers: Cow<'static, [Cow<'static, str>]>,
+    providers: Cow<'static, [Cow<'static, str>]>,
     /// Length of the longest zone name, so longer suffixes are never probed.
-    pub max_len: usize,
+    max_len: usize,
     /// Low bits of a slot that hold the entry index ([`index_bits`]).
+    index_bits: u32,
+}
+
+/// The parts of a table as [`ZoneTable::write_rust`] writes them into
+/// generated code; only that code should build one.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug)]
+pub struct StaticParts {
+    /// See [`ZoneTable`].
+    pub blob: &'static [u8],
+    /// See [`ZoneTable`].
+    pub entries: &'static [Entry],
+    /// See [`ZoneTable`].
+    pub slots: &'static [u32],
+    /// See [`ZoneTable`].
+    pub providers: &'static [Cow<'static, str>],
+    /// See [`ZoneTable`].
+    pub max_len: usize,
+    /// See [`ZoneTable`].
     pub index_bits: u32,
 }
 
 impl ZoneTable {
+    /// The table written by [`write_rust`](Self::write_rust), from its
+    /// static parts: no copy, no parsing.
+    #[doc(hidden)]
+    pub fn from_static(p: StaticParts) -> ZoneTable {
+        ZoneTable {
+            blob: Cow::Borrowed(p.blob),
+            entries: Cow::Borrowed(p.entries),
+            slots: Cow::Borrowed(p.slots),
+            providers: Cow::Borrowed(p.providers),
+            max_len: p.max_len,
+            index_bits: p.index_bits,
+        }
+    }
+
     /// Looks up an exact zone name (lower-case, no trailing dot).
     #[inline]
     pub fn get(&self, zone: &[u8]) -> Option<Entry> {
@@ -168,7 +248,8 @@ impl ZoneTable {
         self.get_hashed(zone, hash(zone))
     }
 
-    /// Looks up `zone` whose [`hash`] is `h` (the caller checked `max_len`).
+    /// Looks up `zone` whose [`hash`] is `h` (the caller checked
+    /// [`max_len`](Self::max_len)).
     #[inline]
     pub fn get_hashed(&self, zone: &[u8], h: u64) -> Option<Entry> {
         if self.slots.is_empty() {
@@ -208,6 +289,18 @@ impl ZoneTable {
         self.providers.get(e.provider as usize).map(|p| p.as_ref()).unwrap_or("")
     }
 
+    /// Every entry, in insertion order.
+    pub fn entries(&self) -> impl ExactSizeIterator<Item = Entry> + '_ {
+        self.entries.iter().copied()
+    }
+
+    /// Length of the longest zone name (0 when empty): no suffix longer
+    /// than this can match.
+    #[inline]
+    pub fn max_len(&self) -> usize {
+        self.max_len
+    }
+
     /// Number of zones.
     pub fn len(&self) -> usize {
         self.entries.len()
@@ -216,6 +309,53 @@ impl ZoneTable {
     /// True when the table holds no zone.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+
+    /// Writes the table as Rust source for `build.rs`: the blob goes to the
+    /// file `blob_file` (included with `include_bytes!` from `OUT_DIR`), and
+    /// the returned source defines `fn table() -> ZoneTable`, to be
+    /// `include!`d where `dynamicdns_zonetable` is a dependency.
+    pub fn write_rust(&self, blob_file: &str) -> (Vec<u8>, String) {
+        let mut src = String::new();
+        // Writing to a String cannot fail.
+        let _ = self.write_rust_to(blob_file, &mut src);
+        (self.blob.to_vec(), src)
+    }
+
+    fn write_rust_to(&self, blob_file: &str, src: &mut String) -> fmt::Result {
+        let zt = "::dynamicdns_zonetable";
+        writeln!(src, "/// The table compiled from the shipped zone list.")?;
+        writeln!(src, "pub(crate) fn table() -> {zt}::ZoneTable {{")?;
+        writeln!(
+            src,
+            "static BLOB: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/{blob_file}\"));"
+        )?;
+        writeln!(src, "static ENTRIES: &[{zt}::Entry] = &[")?;
+        for e in self.entries.iter() {
+            writeln!(
+                src,
+                "{zt}::Entry::from_parts({},{},{},{zt}::Tier::{:?}),",
+                e.start, e.len, e.provider, e.tier
+            )?;
+        }
+        writeln!(src, "];\nstatic SLOTS: &[u32] = &[")?;
+        for chunk in self.slots.chunks(32) {
+            for s in chunk {
+                write!(src, "{s},")?;
+            }
+            writeln!(src)?;
+        }
+        writeln!(src, "];\nstatic PROVIDERS: &[::std::borrow::Cow<'static, str>] = &[")?;
+        for p in self.providers.iter() {
+            writeln!(src, "::std::borrow::Cow::Borrowed({:?}),", p.as_ref())?;
+        }
+        writeln!(src, "];")?;
+        writeln!(
+            src,
+            "{zt}::ZoneTable::from_static({zt}::StaticParts {{ blob: BLOB, entries: ENTRIES, \
+             slots: SLOTS, providers: PROVIDERS, max_len: {}, index_bits: {} }})\n}}",
+            self.max_len, self.index_bits
+        )
     }
 }
 
@@ -234,7 +374,7 @@ fn slot_tag(h: u64, index_bits: u32) -> u32 {
 }
 
 /// Collects zones and builds a [`ZoneTable`]. A zone added twice keeps the
-/// provider given last, so later files can override earlier ones.
+/// provider and tier given last, so later files can override earlier ones.
 #[derive(Debug, Default)]
 pub struct TableBuilder {
     blob: Vec<u8>,
@@ -247,14 +387,25 @@ pub struct TableBuilder {
 /// Why a zone could not be added to a table.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum AddError {
-    /// The name is not `label(.label)+` of `[a-z0-9_-]{1,63}` labels, at
-    /// most 253 bytes, with a non-numeric last label.
-    BadZone,
+    /// The name is not a well-formed zone.
+    BadZone(name::NameProblem),
     /// More than 65,535 distinct provider names.
     TooManyProviders,
     /// The blob would exceed 4 GiB.
     TooLarge,
 }
+
+impl fmt::Display for AddError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AddError::BadZone(p) => write!(f, "the zone {p}"),
+            AddError::TooManyProviders => write!(f, "more than 65,535 distinct provider names"),
+            AddError::TooLarge => write!(f, "the zone names exceed 4 GiB"),
+        }
+    }
+}
+
+impl std::error::Error for AddError {}
 
 impl TableBuilder {
     /// An empty builder.
@@ -264,9 +415,9 @@ impl TableBuilder {
 
     /// Adds (or overrides) a zone with its provider name (may be empty)
     /// and tier.
-    pub fn add(&mut self, zone: &str, provider: &str, tier: u8) -> Result<(), AddError> {
-        if !is_valid_zone(zone.as_bytes()) {
-            return Err(AddError::BadZone);
+    pub fn add(&mut self, zone: &str, provider: &str, tier: Tier) -> Result<(), AddError> {
+        if let Some(p) = name::problem(zone.as_bytes()) {
+            return Err(AddError::BadZone(p));
         }
         let provider = match self.provider_index.get(provider) {
             Some(&i) => i,
@@ -287,7 +438,7 @@ impl TableBuilder {
         let start = u32::try_from(self.blob.len()).map_err(|_| AddError::TooLarge)?;
         self.blob.extend_from_slice(zone.as_bytes());
         self.index.insert(zone.as_bytes().to_vec(), self.entries.len());
-        // Length fits: is_valid_zone bounds it to 253.
+        // Length fits: a valid zone has at most 253 bytes.
         self.entries.push(Entry { start, len: zone.len() as u16, provider, tier });
         Ok(())
     }
@@ -319,31 +470,6 @@ impl TableBuilder {
             index_bits,
         }
     }
-}
-
-/// Whether `name` is a well-formed zone: lower-case `label(.label)+`, labels
-/// of 1 to 63 bytes from `[a-z0-9_-]`, at most 253 bytes, and a last label
-/// that is not all digits (so no IP literal or numeric TLD).
-pub fn is_valid_zone(name: &[u8]) -> bool {
-    if name.is_empty() || name.len() > 253 {
-        return false;
-    }
-    let mut labels = 0;
-    let mut last_numeric = false;
-    for label in name.split(|&b| b == b'.') {
-        if label.is_empty() || label.len() > 63 {
-            return false;
-        }
-        if !label
-            .iter()
-            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
-        {
-            return false;
-        }
-        labels += 1;
-        last_numeric = label.iter().all(u8::is_ascii_digit);
-    }
-    labels >= 2 && !last_numeric
 }
 
 #[cfg(test)]
@@ -388,7 +514,7 @@ mod tests {
     fn tagged_slots_find_every_zone() {
         let mut b = TableBuilder::new();
         for i in 0..5000 {
-            b.add(&format!("z{i}.example"), "P", CORE).unwrap();
+            b.add(&format!("z{i}.example"), "P", Tier::Core).unwrap();
         }
         let t = b.build();
         for i in 0..5000 {

@@ -57,7 +57,7 @@ pub enum CsvError {
 impl CsvError {
     /// The same error with its byte offset moved by `by`, for input that was
     /// scanned from a buffer starting `by` bytes into the whole.
-    pub fn shifted(self, by: usize) -> CsvError {
+    pub(crate) fn shifted(self, by: usize) -> CsvError {
         match self {
             CsvError::UnclosedQuote { at } => CsvError::UnclosedQuote { at: at + by },
             CsvError::AfterQuote { at, byte } => CsvError::AfterQuote { at: at + by, byte },
@@ -75,19 +75,19 @@ pub fn scan_record(
     at_eof: bool,
     fields: &mut Vec<Span>,
 ) -> Result<Scan, CsvError> {
-    scan_record_keep(buf, pos, at_eof, fields, usize::MAX).map(|(scan, _)| scan)
+    scan_record_prefix(buf, pos, at_eof, fields, usize::MAX).map(|(scan, _)| scan)
 }
 
-/// As [`scan_record`], but only the first `keep` fields' spans are pushed;
-/// the rest of the record is only delimited and its fields counted, which
-/// is cheaper (the command reads a few leading columns of wide events).
-/// Returns the scan and the record's number of fields.
-pub fn scan_record_keep(
+/// As [`scan_record`], but only the first `max_spans` fields' spans are
+/// pushed; the rest of the record is only delimited and its fields counted,
+/// which is cheaper (the command reads a few leading columns of wide
+/// events). Returns the scan and the record's number of fields.
+pub fn scan_record_prefix(
     buf: &[u8],
     pos: usize,
     at_eof: bool,
     fields: &mut Vec<Span>,
-    keep: usize,
+    max_spans: usize,
 ) -> Result<(Scan, usize), CsvError> {
     fields.clear();
     if pos >= buf.len() {
@@ -96,7 +96,7 @@ pub fn scan_record_keep(
     let mut i = pos;
     let mut count = 0;
     loop {
-        if count == keep {
+        if count == max_spans {
             if let Some((content_end, n)) = plain_tail(buf, i) {
                 return match content_end {
                     Some(e) => Ok((
@@ -150,7 +150,7 @@ pub fn scan_record_keep(
         } else {
             i = unquoted_end(buf, i);
         }
-        if count < keep {
+        if count < max_spans {
             fields.push((start, i));
         }
         count += 1;
@@ -374,15 +374,15 @@ mod tests {
             (b"a,b,,,\n", 5),
             (b"a,b", 2),
         ] {
-            let (full, all) = scan_record_keep(body, 0, true, &mut f, usize::MAX).unwrap();
+            let (full, all) = scan_record_prefix(body, 0, true, &mut f, usize::MAX).unwrap();
             let spans = f.clone();
-            let (scan, count) = scan_record_keep(body, 0, true, &mut f, 2).unwrap();
+            let (scan, count) = scan_record_prefix(body, 0, true, &mut f, 2).unwrap();
             assert_eq!((scan, count, all), (full, n, n), "{body:?}");
             assert_eq!(f, spans[..2], "{body:?}");
         }
-        assert_eq!(scan_record_keep(b"a,b,c", 0, false, &mut f, 1), Ok((Scan::NeedMore, 0)));
+        assert_eq!(scan_record_prefix(b"a,b,c", 0, false, &mut f, 1), Ok((Scan::NeedMore, 0)));
         assert_eq!(
-            scan_record_keep(b"a,b,\"c\"x\n", 0, true, &mut f, 1),
+            scan_record_prefix(b"a,b,\"c\"x\n", 0, true, &mut f, 1),
             Err(CsvError::AfterQuote { at: 7, byte: b'x' })
         );
     }

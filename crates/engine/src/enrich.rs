@@ -1,0 +1,611 @@
+//! Enrichment of a CSV body (a header row, then records): what the SCP
+//! session does with each execute request and the CLI's `enrich` with a
+//! file.
+//!
+//! Every input record is copied to the output byte for byte and the
+//! verdict fields are appended: `isDynDNS` (`True`/`False`), `provider` and
+//! `dyndns_zone` (plus their `__mv_` twins in the [`Dialect::Splunk`]
+//! dialect). Where the input already has a column of one of those names
+//! (the command run twice, or an older lookup's output), that column's
+//! value is replaced in place instead, so the output never holds two
+//! columns of one name.
+//!
+//! [`Enricher`] works on a buffer holding whole records; [`BodyStream`]
+//! feeds it a body that arrives in blocks, so memory is bounded by the
+//! block size plus the longest record, and turns buffer offsets into the
+//! body's own lines and bytes for error messages.
+
+use crate::options::Options;
+use crate::record::{self, CsvError, RecordSpan, Scan, Span};
+use crate::textscan::ScannerBuildError;
+use crate::verdict::{self, Judge, IS_DYNDNS, PROVIDER, ZONE};
+use crate::zoneset::ZoneSet;
+
+/// How several values of one output field are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    /// Splunk's chunked protocol: several values are joined by newlines in
+    /// the field and also given as a `__mv_<field>` multivalue cell.
+    Splunk,
+    /// Plain CSV: several values are joined by newlines in one cell, as
+    /// Splunk's own CSV export does; no `__mv_` columns.
+    PlainCsv,
+}
+
+/// One output column the command writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum OutCol {
+    IsDynDns,
+    Provider,
+    Zone,
+    MvIsDynDns,
+    MvProvider,
+    MvZone,
+}
+
+impl OutCol {
+    fn name(self) -> &'static str {
+        match self {
+            OutCol::IsDynDns => IS_DYNDNS,
+            OutCol::Provider => PROVIDER,
+            OutCol::Zone => ZONE,
+            OutCol::MvIsDynDns => "__mv_isDynDNS",
+            OutCol::MvProvider => "__mv_provider",
+            OutCol::MvZone => "__mv_dyndns_zone",
+        }
+    }
+}
+
+/// A record error in a buffer given to [`Enricher::process`]: where, and
+/// which record.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{kind}")]
+pub struct RecordError {
+    /// What is wrong (CSV offsets are the buffer's).
+    pub kind: RecordErrorKind,
+    /// Byte offset in the buffer of the record (or the scan) that failed.
+    pub offset: usize,
+    /// 1-based record number since the header (0 = the header).
+    pub record: u64,
+}
+
+impl RecordError {
+    /// The same error with its offsets moved by `by`, for a buffer that
+    /// starts `by` bytes into the body.
+    fn shifted(mut self, by: usize) -> RecordError {
+        self.offset += by;
+        if let RecordErrorKind::Csv(e) = &mut self.kind {
+            *e = e.shifted(by);
+        }
+        self
+    }
+}
+
+/// What is wrong with a CSV body.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RecordErrorKind {
+    /// CSV syntax.
+    #[error("{0}")]
+    Csv(#[from] CsvError),
+    /// A record's field count differs from the header's.
+    #[error("record has {got} fields but the header has {want}")]
+    Ragged {
+        /// Fields in the record.
+        got: usize,
+        /// Fields in the header.
+        want: usize,
+    },
+}
+
+/// Column layout of one body, derived from its header row.
+#[derive(Debug, Default)]
+struct Layout {
+    ncols: usize,
+    /// For each field to read: its column and its `__mv_` column.
+    targets: Vec<(usize, Option<usize>)>,
+    /// Per input column: the output column that replaces it, if any.
+    replace: Vec<Option<OutCol>>,
+    any_replace: bool,
+    /// Leading columns whose spans a data record needs: through the last
+    /// column read, or all when a column is replaced in place.
+    keep: usize,
+    /// Output columns appended after the input's.
+    append: Vec<OutCol>,
+    /// Appended bytes for a record with no match (the common case).
+    no_hit_suffix: Vec<u8>,
+}
+
+/// Enriches CSV bodies: one per SCP execute request, or one CSV file.
+#[derive(Debug)]
+pub struct Enricher<'z> {
+    fields: Vec<Vec<u8>>,
+    dialect: Dialect,
+    judge: Judge<'z>,
+    layout: Layout,
+    header_done: bool,
+    records: u64,
+    spans: Vec<Span>,
+    /// The unquoted plain cell being read.
+    cell: Vec<u8>,
+    /// The unquoted `__mv_` cell being read.
+    mv_cell: Vec<u8>,
+    /// One decoded value of a multivalue cell.
+    mv_value: Vec<u8>,
+    /// One output value, before CSV quoting.
+    value_out: Vec<u8>,
+}
+
+/// Counts for one processed buffer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Records read (and written).
+    pub records: u64,
+    /// Records with `isDynDNS=True`.
+    pub matched: u64,
+}
+
+impl std::ops::AddAssign for Counts {
+    fn add_assign(&mut self, other: Counts) {
+        self.records += other.records;
+        self.matched += other.matched;
+    }
+}
+
+impl<'z> Enricher<'z> {
+    /// An enricher for `options` over `zones`, writing `dialect`.
+    pub fn new(
+        zones: &'z ZoneSet,
+        options: &Options,
+        dialect: Dialect,
+    ) -> Result<Enricher<'z>, ScannerBuildError> {
+        Ok(Enricher {
+            fields: options.fields.iter().map(|f| f.as_bytes().to_vec()).collect(),
+            dialect,
+            judge: Judge::new(zones, options.mode)?,
+            layout: Layout::default(),
+            header_done: false,
+            records: 0,
+            spans: Vec::new(),
+            cell: Vec::new(),
+            mv_cell: Vec::new(),
+            mv_value: Vec::new(),
+            value_out: Vec::new(),
+        })
+    }
+
+    /// Forgets the current header, so the next [`process`](Self::process)
+    /// starts a new body.
+    pub fn reset(&mut self) {
+        self.header_done = false;
+        self.records = 0;
+    }
+
+    /// True once the current body's header row has been read.
+    pub fn header_read(&self) -> bool {
+        self.header_done
+    }
+
+    /// True when the last header read had none of the fields to read.
+    pub fn fields_missing(&self) -> bool {
+        self.header_done && self.layout.targets.is_empty()
+    }
+
+    /// Enriches one whole body (header row + records) into `out`. A body
+    /// with no records (empty, or a header row only) writes nothing.
+    pub fn process_body(&mut self, body: &[u8], out: &mut Vec<u8>) -> Result<Counts, RecordError> {
+        self.reset();
+        let start = out.len();
+        let (_, counts) = self.process(body, 0, true, out)?;
+        if counts.records == 0 {
+            out.truncate(start);
+        }
+        Ok(counts)
+    }
+
+    /// Enriches the complete records of `buf[pos..]` (the header row first,
+    /// if not read yet) into `out`; returns the position after the last
+    /// complete record. With `at_eof` false a record cut off at the end of
+    /// `buf` is left for the next call.
+    pub fn process(
+        &mut self,
+        buf: &[u8],
+        mut pos: usize,
+        at_eof: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<(usize, Counts), RecordError> {
+        let mut counts = Counts::default();
+        loop {
+            // Data records keep only the columns the command reads.
+            let keep = if self.header_done { self.layout.keep } else { usize::MAX };
+            let (rec, nfields) =
+                match record::scan_record_prefix(buf, pos, at_eof, &mut self.spans, keep) {
+                    Ok((Scan::Record(rec), n)) => (rec, n),
+                    Ok((Scan::NeedMore | Scan::End, _)) => return Ok((pos, counts)),
+                    Err(e) => {
+                        return Err(RecordError {
+                            kind: e.into(),
+                            offset: pos,
+                            record: self.records + u64::from(self.header_done),
+                        })
+                    }
+                };
+            if !self.header_done {
+                self.read_header(buf, rec, out);
+                self.header_done = true;
+            } else {
+                self.records += 1;
+                if nfields != self.layout.ncols {
+                    return Err(RecordError {
+                        kind: RecordErrorKind::Ragged { got: nfields, want: self.layout.ncols },
+                        offset: rec.start,
+                        record: self.records,
+                    });
+                }
+                counts.records += 1;
+                if self.record(buf, rec, out) {
+                    counts.matched += 1;
+                }
+            }
+            pos = rec.end;
+        }
+    }
+
+    fn read_header(&mut self, buf: &[u8], rec: RecordSpan, out: &mut Vec<u8>) {
+        let names: Vec<Vec<u8>> = self
+            .spans
+            .iter()
+            .map(|&(s, e)| record::unquote(&buf[s..e], &mut self.cell).to_vec())
+            .collect();
+        let col = |name: &[u8]| names.iter().position(|n| n == name);
+        let mut layout = Layout { ncols: names.len(), ..Layout::default() };
+        for f in &self.fields {
+            if let Some(c) = col(f) {
+                let mut mv = b"__mv_".to_vec();
+                mv.extend_from_slice(f);
+                layout.targets.push((c, col(&mv)));
+            }
+        }
+        let splunk = self.dialect == Dialect::Splunk;
+        let outputs: &[OutCol] = if splunk {
+            &[OutCol::IsDynDns, OutCol::Provider, OutCol::Zone, OutCol::MvProvider, OutCol::MvZone]
+        } else {
+            &[OutCol::IsDynDns, OutCol::Provider, OutCol::Zone]
+        };
+        layout.replace = vec![None; names.len()];
+        for &oc in outputs.iter().chain(splunk.then_some(&OutCol::MvIsDynDns)) {
+            match col(oc.name().as_bytes()) {
+                Some(c) => {
+                    layout.replace[c] = Some(oc);
+                    layout.any_replace = true;
+                }
+                // __mv_isDynDNS is only ever kept consistent, never added.
+                None if oc != OutCol::MvIsDynDns => layout.append.push(oc),
+                None => {}
+            }
+        }
+        layout.keep = if layout.any_replace {
+            usize::MAX
+        } else {
+            layout.targets.iter().map(|&(c, mv)| c.max(mv.unwrap_or(0)) + 1).max().unwrap_or(0)
+        };
+        for &oc in &layout.append {
+            layout.no_hit_suffix.push(b',');
+            if oc == OutCol::IsDynDns {
+                layout.no_hit_suffix.extend_from_slice(b"False");
+            }
+        }
+        out.extend_from_slice(&buf[rec.start..rec.content_end]);
+        for &oc in &layout.append {
+            out.push(b',');
+            out.extend_from_slice(oc.name().as_bytes());
+        }
+        out.extend_from_slice(eol(buf, rec));
+        self.layout = layout;
+    }
+
+    /// Judges the values a record holds in the fields read.
+    fn judge_record(&mut self, buf: &[u8]) {
+        self.judge.clear();
+        for &(col, mv_col) in &self.layout.targets {
+            let mv_cell = mv_col.map(|c| {
+                let (s, e) = self.spans[c];
+                record::unquote(&buf[s..e], &mut self.mv_cell)
+            });
+            let judge = &mut self.judge;
+            let mut done = false;
+            if let Some(cell) = mv_cell.filter(|c| !c.is_empty()) {
+                done = record::for_each_mv_value(cell, &mut self.mv_value, |v| judge.add(v));
+            }
+            if !done {
+                // No (or a malformed) multivalue cell: the plain cell holds
+                // the value, or several joined by newlines.
+                let (s, e) = self.spans[col];
+                let cell = record::unquote(&buf[s..e], &mut self.cell);
+                // memchr splits; a byte-by-byte split costs more than the
+                // match on a typical single value.
+                let mut rest = Some(cell);
+                while let Some(c) = rest {
+                    let (v, tail) = match memchr::memchr(b'\n', c) {
+                        Some(nl) => (&c[..nl], Some(&c[nl + 1..])),
+                        None => (c, None),
+                    };
+                    rest = tail;
+                    judge.add(v);
+                }
+            }
+        }
+    }
+
+    /// Writes one enriched record; true when it matched.
+    fn record(&mut self, buf: &[u8], rec: RecordSpan, out: &mut Vec<u8>) -> bool {
+        self.judge_record(buf);
+        let matched = !self.judge.hits().is_empty();
+        if !self.layout.any_replace {
+            out.extend_from_slice(&buf[rec.start..rec.content_end]);
+            if matched {
+                for i in 0..self.layout.append.len() {
+                    out.push(b',');
+                    self.write_out(self.layout.append[i], out);
+                }
+            } else {
+                out.extend_from_slice(&self.layout.no_hit_suffix);
+            }
+        } else {
+            for i in 0..self.spans.len() {
+                let (s, e) = self.spans[i];
+                if i > 0 {
+                    out.push(b',');
+                }
+                match self.layout.replace[i] {
+                    Some(oc) => self.write_out(oc, out),
+                    None => out.extend_from_slice(&buf[s..e]),
+                }
+            }
+            for i in 0..self.layout.append.len() {
+                out.push(b',');
+                self.write_out(self.layout.append[i], out);
+            }
+        }
+        out.extend_from_slice(eol(buf, rec));
+        matched
+    }
+
+    /// Writes the value of one output column for the current hits.
+    fn write_out(&mut self, oc: OutCol, out: &mut Vec<u8>) {
+        let hits = self.judge.hits();
+        let zones = || hits.zones().iter().map(|h| h.zone);
+        let providers = || hits.providers().iter().copied();
+        let v = &mut self.value_out;
+        v.clear();
+        match oc {
+            OutCol::IsDynDns => v.extend_from_slice(hits.is_dyndns_str().as_bytes()),
+            OutCol::Provider => verdict::join(providers(), b'\n', v),
+            OutCol::Zone => verdict::join(zones(), b'\n', v),
+            OutCol::MvIsDynDns => {}
+            OutCol::MvProvider if hits.providers().len() > 1 => {
+                record::encode_mv(providers().map(str::as_bytes), v)
+            }
+            OutCol::MvZone if hits.zones().len() > 1 => {
+                record::encode_mv(zones().map(str::as_bytes), v)
+            }
+            OutCol::MvProvider | OutCol::MvZone => {}
+        }
+        record::write_field(v, out);
+    }
+}
+
+/// A record's own line ending, or LF for a last record that has none.
+fn eol(buf: &[u8], rec: RecordSpan) -> &[u8] {
+    if rec.end > rec.content_end {
+        &buf[rec.content_end..rec.end]
+    } else {
+        b"\n"
+    }
+}
+
+/// A record error in a streamed body, positioned in the whole body.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("line {line}, record {record}: {kind}")]
+pub struct BodyError {
+    /// 1-based line of the body where the failing record (or scan) starts.
+    pub line: usize,
+    /// 1-based record number since the header (0 = the header).
+    pub record: u64,
+    /// Byte offset in the body of the failing record (or scan).
+    pub offset: usize,
+    /// What is wrong (CSV offsets are the body's).
+    #[source]
+    pub kind: RecordErrorKind,
+}
+
+/// Feeds a body that arrives in blocks through an [`Enricher`]: the caller
+/// appends bytes to [`input`](Self::input), then calls
+/// [`process`](Self::process), which enriches the complete records, keeps
+/// the cut-off rest for the next block, and positions errors in the whole
+/// body. Used by the SCP session (execute bodies) and the CLI (files).
+#[derive(Debug, Default)]
+pub struct BodyStream {
+    buf: Vec<u8>,
+    /// Body offset of `buf[0]`.
+    base: usize,
+    /// Lines of the body before `buf[0]`.
+    lines_before: usize,
+}
+
+impl BodyStream {
+    /// A stream with no body started.
+    pub fn new() -> BodyStream {
+        BodyStream::default()
+    }
+
+    /// Starts a new body: forgets any rest of the last one and resets the
+    /// enricher's header.
+    pub fn start(&mut self, enricher: &mut Enricher<'_>) {
+        enricher.reset();
+        self.buf.clear();
+        self.base = 0;
+        self.lines_before = 0;
+    }
+
+    /// The buffer to append the body's next bytes to.
+    pub fn input(&mut self) -> &mut Vec<u8> {
+        &mut self.buf
+    }
+
+    /// Enriches the complete records buffered so far into `out` (all of
+    /// them when `at_eof`, the body's end).
+    pub fn process(
+        &mut self,
+        enricher: &mut Enricher<'_>,
+        at_eof: bool,
+        out: &mut Vec<u8>,
+    ) -> Result<Counts, BodyError> {
+        let (used, counts) = enricher.process(&self.buf, 0, at_eof, out).map_err(|e| {
+            let line = self.lines_before + record::line_of(&self.buf, e.offset);
+            let e = e.shifted(self.base);
+            BodyError { line, record: e.record, offset: e.offset, kind: e.kind }
+        })?;
+        if !at_eof {
+            self.lines_before += memchr::memchr_iter(b'\n', &self.buf[..used]).count();
+            self.base += used;
+            self.buf.drain(..used);
+        }
+        Ok(counts)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::options::Mode;
+
+    fn zones() -> ZoneSet {
+        ZoneSet::from_csv(
+            &b"zone,provider\nduckdns.org,DuckDNS\nddns.net,No-IP\nx.example,\n"[..],
+            "t",
+        )
+        .unwrap()
+    }
+
+    fn enrich(dialect: Dialect, fields: &[&str], mode: Mode, body: &str) -> String {
+        let z = zones();
+        let options = Options {
+            fields: fields.iter().map(|f| f.to_string()).collect(),
+            mode,
+            ..Options::default()
+        };
+        let mut e = Enricher::new(&z, &options, dialect).unwrap();
+        let mut out = Vec::new();
+        e.process_body(body.as_bytes(), &mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    /// The enricher's whole contract on small bodies, both dialects: what
+    /// is appended, what is replaced in place, multivalue input and output,
+    /// line endings and quoting kept.
+    #[test]
+    fn enrichment_table() {
+        use Dialect::{PlainCsv, Splunk};
+        let q = &["query"][..];
+        let cases: &[(Dialect, &[&str], Mode, &str, &str)] = &[
+            (
+                PlainCsv,
+                q,
+                Mode::Host,
+                "query\na.duckdns.org\nduckdns.org\n",
+                "query,isDynDNS,provider,dyndns_zone\na.duckdns.org,True,DuckDNS,duckdns.org\nduckdns.org,False,,\n",
+            ),
+            (
+                Splunk,
+                q,
+                Mode::Host,
+                "query,__mv_query\r\n\"a\nb.ddns.net\",\r\n,\"$x.duckdns.org$;$y.ddns.net$\"\r\n",
+                "query,__mv_query,isDynDNS,provider,dyndns_zone,__mv_provider,__mv_dyndns_zone\r\n\
+                 \"a\nb.ddns.net\",,True,No-IP,ddns.net,,\r\n\
+                 ,\"$x.duckdns.org$;$y.ddns.net$\",True,\"DuckDNS\nNo-IP\",\"duckdns.org\nddns.net\",$DuckDNS$;$No-IP$,$duckdns.org$;$ddns.net$\r\n",
+            ),
+            (
+                PlainCsv,
+                &["query", "answer"],
+                Mode::Host,
+                "src,answer,query\n1,a.x.example,www.example.com\n",
+                "src,answer,query,isDynDNS,provider,dyndns_zone\n1,a.x.example,www.example.com,True,,x.example\n",
+            ),
+            (
+                PlainCsv,
+                q,
+                Mode::Host,
+                "isDynDNS,query,provider\nstale,a.ddns.net,old\nstale,b.example,old",
+                "isDynDNS,query,provider,dyndns_zone\nTrue,a.ddns.net,No-IP,ddns.net\nFalse,b.example,,\n",
+            ),
+            (
+                PlainCsv,
+                &["cmd"],
+                Mode::Text,
+                "cmd\n\"iwr http://a.duckdns.org/x, ping b.ddns.net\"\n",
+                "cmd,isDynDNS,provider,dyndns_zone\n\"iwr http://a.duckdns.org/x, ping b.ddns.net\",True,\"DuckDNS\nNo-IP\",\"duckdns.org\nddns.net\"\n",
+            ),
+            (PlainCsv, q, Mode::Host, "query\n", ""),
+            (PlainCsv, &["nope"], Mode::Host, "query\na.duckdns.org\n", "query,isDynDNS,provider,dyndns_zone\na.duckdns.org,False,,\n"),
+        ];
+        for (i, (dialect, fields, mode, body, want)) in cases.iter().enumerate() {
+            assert_eq!(enrich(*dialect, fields, *mode, body), *want, "case {i}: {body:?}");
+        }
+    }
+
+    /// Fed in blocks of every size, a body gives what one whole pass gives,
+    /// and an error names the body's line, record and byte.
+    #[test]
+    fn body_stream_blocks_agree_with_one_pass() {
+        let z = zones();
+        let mut body = b"n,query\r\n".to_vec();
+        for i in 0..40 {
+            body.extend_from_slice(
+                format!("{i},\"h{i}.duckdns.org\nx\"\r\n{i},q{i}.example\n").as_bytes(),
+            );
+        }
+        let mut e = Enricher::new(&z, &Options::default(), Dialect::Splunk).unwrap();
+        let mut whole = Vec::new();
+        e.process_body(&body, &mut whole).unwrap();
+        let mut bad = body.clone();
+        let at = bad.len();
+        bad.extend_from_slice(b"1,\"x\"y\n");
+        let lines = body.iter().filter(|&&b| b == b'\n').count();
+        for block in [1, 2, 3, 7, 64, 1000] {
+            for (input, want_err) in [(&body, false), (&bad, true)] {
+                let mut s = BodyStream::new();
+                s.start(&mut e);
+                let mut out = Vec::new();
+                let mut total = Counts::default();
+                let mut err = None;
+                for (k, part) in input.chunks(block).enumerate() {
+                    s.input().extend_from_slice(part);
+                    let at_eof = (k + 1) * block >= input.len();
+                    match s.process(&mut e, at_eof, &mut out) {
+                        Ok(c) => total += c,
+                        Err(e) => {
+                            err = Some(e);
+                            break;
+                        }
+                    }
+                }
+                if want_err {
+                    let err = err.expect("an error");
+                    assert_eq!((err.line, err.record, err.offset), (lines + 1, 81, at), "{block}");
+                    assert_eq!(
+                        err.to_string(),
+                        format!(
+                            "line {}, record 81: unexpected byte 0x79 after a closing quote at byte {}",
+                            lines + 1,
+                            at + 5
+                        )
+                    );
+                } else {
+                    assert_eq!(err, None);
+                    assert_eq!(total, Counts { records: 80, matched: 40 }, "block {block}");
+                    assert_eq!(out, whole, "block {block}");
+                }
+            }
+        }
+    }
+}

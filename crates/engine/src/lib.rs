@@ -1,0 +1,51 @@
+/*!
+The `dynamicdns` engine: flags host names that lie below a dynamic-DNS
+provider's zone (`x.duckdns.org`, `y.ddns.net` …) and names the provider,
+as a Splunk custom search command speaking the chunked protocol (SCP v2),
+an external lookup, and the CLI's `check` and `enrich` (the binary in the
+repository's `src/` is a thin shell over this crate).
+
+How the pieces fit (DESIGN.md has the data flow and the invariants):
+- [`frame`] reads and writes SCP v2 chunks;
+- [`record`] finds CSV record and field boundaries in raw bytes and handles
+  Splunk's multivalue cells;
+- [`host`] turns a field value (host, URL, debug-log name …) into a
+  normalised host; [`textscan`] finds hosts embedded in free text;
+- [`zoneset`] holds the zone set (the shipped list is compiled into the
+  binary as a [`dynamicdns_zonetable::ZoneTable`]) and applies the
+  longest-suffix rule; [`zonefile`] reads the local zone files;
+- [`options`] parses the command's options;
+- [`verdict`] judges values into hits; [`enrich`] rewrites a CSV body with
+  the verdict fields appended, block by block;
+- [`session`] is the SCP session; [`external_lookup`] the Splunk external
+  lookup.
+
+```
+use dynamicdns_engine::enrich::{Dialect, Enricher};
+use dynamicdns_engine::options::Options;
+use dynamicdns_engine::zoneset::ZoneSet;
+
+let zones = ZoneSet::embedded();
+assert_eq!(zones.longest_match(b"nas.duckdns.org").map(|m| m.zone), Some("duckdns.org"));
+assert_eq!(zones.longest_match(b"duckdns.org"), None); // the apex is not DDNS
+
+let mut enricher = Enricher::new(&zones, &Options::default(), Dialect::PlainCsv).unwrap();
+let mut out = Vec::new();
+enricher.process_body(b"query\nx.ddns.net\n", &mut out).unwrap();
+assert_eq!(out, b"query,isDynDNS,provider,dyndns_zone\nx.ddns.net,True,No-IP,ddns.net\n");
+```
+*/
+#![deny(missing_docs)]
+#![deny(rustdoc::broken_intra_doc_links)]
+
+pub mod enrich;
+pub mod external_lookup;
+pub mod frame;
+pub mod host;
+pub mod options;
+pub mod record;
+pub mod session;
+pub mod textscan;
+pub mod verdict;
+pub mod zonefile;
+pub mod zoneset;

@@ -1,0 +1,151 @@
+//! The command's options, as SPL gives them (`| dynamicdns field=query,answer
+//! mode=text tier=core`): which fields to read, how to read them, and which
+//! tiers of the zone list to use. The CLI builds [`Options`] directly from
+//! its flags.
+
+use crate::zoneset::TierSelection;
+
+/// How field values are read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Each value is one host name or URL (the default).
+    Host,
+    /// Each value is free text searched for embedded host names.
+    Text,
+}
+
+/// The command's options, as given in SPL or on the command line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Options {
+    /// Fields to read, in order; default `query`.
+    pub fields: Vec<String>,
+    /// How to read them.
+    pub mode: Mode,
+    /// Which tiers of the shipped zone list to use.
+    pub tiers: TierSelection,
+}
+
+/// The usage line shown with option errors.
+pub const USAGE: &str = "dynamicdns [field=<field>[,<field>...]] [mode=host|text] [tier=all|core]";
+
+/// A bad option, with a message for the user.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{0}. Usage: {USAGE}")]
+pub struct OptionsError(String);
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { fields: vec!["query".to_string()], mode: Mode::Host, tiers: TierSelection::All }
+    }
+}
+
+impl Options {
+    /// Parses SPL arguments as splunkd passes them (`searchinfo.args`,
+    /// quotes already removed): `field=a,b` (repeatable; names joined by
+    /// commas, spaces around them ignored) and `mode=host|text`.
+    pub fn from_spl_args<S: AsRef<str>>(args: &[S]) -> Result<Options, OptionsError> {
+        let mut fields: Vec<String> = Vec::new();
+        let mut mode = None;
+        let mut tiers = None;
+        for arg in args {
+            let arg = arg.as_ref();
+            let Some((key, value)) = arg.split_once('=') else {
+                return Err(OptionsError(format!(
+                    "unexpected argument '{arg}' (to name several fields, join them with commas: \
+                     field=query,answer)"
+                )));
+            };
+            match key.trim().to_ascii_lowercase().as_str() {
+                "field" | "fields" => {
+                    for name in value.split(',').map(str::trim) {
+                        if name.is_empty() {
+                            return Err(OptionsError(format!(
+                                "'{arg}': empty field name; give field=<field>[,<field>...]"
+                            )));
+                        }
+                        if !fields.iter().any(|f| f == name) {
+                            fields.push(name.to_string());
+                        }
+                    }
+                }
+                "mode" => {
+                    if mode.is_some() {
+                        return Err(OptionsError("mode= is given twice".to_string()));
+                    }
+                    mode = Some(match value.trim().to_ascii_lowercase().as_str() {
+                        "host" => Mode::Host,
+                        "text" => Mode::Text,
+                        _ => {
+                            return Err(OptionsError(format!(
+                                "'{arg}': mode must be 'host' or 'text'"
+                            )))
+                        }
+                    });
+                }
+                "tier" | "tiers" => {
+                    if tiers.is_some() {
+                        return Err(OptionsError("tier= is given twice".to_string()));
+                    }
+                    tiers = Some(match value.trim().to_ascii_lowercase().as_str() {
+                        "all" | "extended" => TierSelection::All,
+                        "core" => TierSelection::Core,
+                        _ => {
+                            return Err(OptionsError(format!(
+                                "'{arg}': tier must be 'all' or 'core'"
+                            )))
+                        }
+                    });
+                }
+                _ => {
+                    return Err(OptionsError(format!(
+                        "unknown option '{}' in '{arg}'; known options: field, mode, tier",
+                        key.trim()
+                    )))
+                }
+            }
+        }
+        if fields.is_empty() {
+            fields.push("query".to_string());
+        }
+        Ok(Options { fields, mode: mode.unwrap_or(Mode::Host), tiers: tiers.unwrap_or_default() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn options_table() {
+        let ok = |args: &[&str], fields: &[&str], mode, tiers| {
+            assert_eq!(
+                Options::from_spl_args(args).unwrap(),
+                Options { fields: fields.iter().map(|s| s.to_string()).collect(), mode, tiers },
+                "{args:?}"
+            )
+        };
+        let all = TierSelection::All;
+        ok(&[], &["query"], Mode::Host, all);
+        ok(&["field=answer"], &["answer"], Mode::Host, all);
+        ok(&["field=query,answer"], &["query", "answer"], Mode::Host, all);
+        ok(&["field=query, answer ", "field=url"], &["query", "answer", "url"], Mode::Host, all);
+        ok(&["field=a,a"], &["a"], Mode::Host, all);
+        ok(&["mode=text", "field=_raw"], &["_raw"], Mode::Text, all);
+        ok(&["FIELD=x", "Mode=HOST"], &["x"], Mode::Host, all);
+        ok(&["tier=core"], &["query"], Mode::Host, TierSelection::Core);
+        ok(&["tier=all"], &["query"], Mode::Host, all);
+        let err = |args: &[&str], msg: &str| {
+            let e = Options::from_spl_args(args).unwrap_err().to_string();
+            assert!(e.contains(msg), "{args:?}: {e}");
+            assert!(e.ends_with(USAGE), "{e}");
+        };
+        err(&["bogus=1"], "unknown option 'bogus' in 'bogus=1'");
+        err(&["answer"], "unexpected argument 'answer'");
+        err(&["field="], "empty field name");
+        err(&["field=a,,b"], "empty field name");
+        err(&["mode=fast"], "mode must be 'host' or 'text'");
+        err(&["mode=host", "mode=text"], "mode= is given twice");
+        err(&["tier=gold"], "tier must be 'all' or 'core'");
+        err(&["tier=core", "tier=all"], "tier= is given twice");
+    }
+}

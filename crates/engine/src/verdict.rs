@@ -1,0 +1,251 @@
+//! Verdicts: field values in, the zones they lie below out.
+//!
+//! A [`Judge`] reads values the way the options say ([`Mode::Host`]: each
+//! value is one host name or URL; [`Mode::Text`]: each value is free text
+//! with hosts embedded) and collects the distinct zones matched, with
+//! their distinct providers, in [`Hits`]. One record's values (several
+//! fields, multivalue cells) go into one set of hits; the enricher turns
+//! them into the output fields.
+
+use std::collections::HashSet;
+
+use crate::host::HostExtractor;
+use crate::options::Mode;
+use crate::textscan::{ScannerBuildError, TextScanner};
+use crate::zoneset::{ZoneMatch, ZoneSet};
+
+/// Name of the field that says whether a value is dynamic DNS (`True` or
+/// `False`; ESCU's searches filter on `isDynDNS=True`).
+pub const IS_DYNDNS: &str = "isDynDNS";
+/// Name of the field with the matched zones' providers.
+pub const PROVIDER: &str = "provider";
+/// Name of the field with the matched zones.
+pub const ZONE: &str = "dyndns_zone";
+
+/// How values are turned into candidate hosts.
+#[derive(Debug)]
+enum Matcher<'z> {
+    /// Each value is one host or URL.
+    Host(HostExtractor),
+    /// Each value is text searched for embedded hosts.
+    Text(TextScanner<'z>),
+}
+
+/// Up to this many items, [`push_distinct`] scans the list.
+const SCAN_MAX: usize = 16;
+
+/// The distinct zones matched (in order of first match) and their distinct
+/// non-empty providers (in the same order).
+#[derive(Debug, Default)]
+pub struct Hits<'z> {
+    zones: Vec<ZoneMatch<'z>>,
+    providers: Vec<&'z str>,
+    /// Keys already in `zones`/`providers` once those are too long to scan
+    /// (see [`push_distinct`]).
+    zone_set: HashSet<&'z str>,
+    provider_set: HashSet<&'z str>,
+}
+
+impl<'z> Hits<'z> {
+    /// Forgets every hit.
+    #[inline]
+    pub fn clear(&mut self) {
+        self.zones.clear();
+        self.providers.clear();
+    }
+
+    /// Adds a match unless its zone is already there.
+    #[inline]
+    pub fn push(&mut self, m: ZoneMatch<'z>) {
+        if push_distinct(&mut self.zones, &mut self.zone_set, m, |h| h.zone)
+            && !m.provider.is_empty()
+        {
+            push_distinct(&mut self.providers, &mut self.provider_set, m.provider, |p| p);
+        }
+    }
+
+    /// True when nothing matched (`isDynDNS=False`).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.zones.is_empty()
+    }
+
+    /// The matched zones, in order of first match.
+    pub fn zones(&self) -> &[ZoneMatch<'z>] {
+        &self.zones
+    }
+
+    /// The distinct non-empty providers of the matched zones, in order.
+    pub fn providers(&self) -> &[&'z str] {
+        &self.providers
+    }
+
+    /// `True` or `False`, as the `isDynDNS` field is written.
+    pub fn is_dyndns_str(&self) -> &'static str {
+        if self.is_empty() {
+            "False"
+        } else {
+            "True"
+        }
+    }
+}
+
+/// Appends `item` to `list` unless an item of the same key is there, and
+/// says whether it did. The usual handful is scanned; past [`SCAN_MAX`] the
+/// keys go into `seen`, so a record naming thousands of zones costs linear,
+/// not quadratic, time. `seen` is only read once `list` is that long, and
+/// is refilled each time a list grows past the limit, so it never needs
+/// clearing.
+#[inline]
+fn push_distinct<'z, T: Copy>(
+    list: &mut Vec<T>,
+    seen: &mut HashSet<&'z str>,
+    item: T,
+    key: impl Fn(T) -> &'z str,
+) -> bool {
+    if list.len() < SCAN_MAX {
+        if list.iter().any(|&x| key(x) == key(item)) {
+            return false;
+        }
+        list.push(item);
+        if list.len() == SCAN_MAX {
+            seen.clear();
+            seen.extend(list.iter().map(|&x| key(x)));
+        }
+        true
+    } else if seen.insert(key(item)) {
+        list.push(item);
+        true
+    } else {
+        false
+    }
+}
+
+/// Judges values against a zone set and collects their hits.
+#[derive(Debug)]
+pub struct Judge<'z> {
+    zones: &'z ZoneSet,
+    matcher: Matcher<'z>,
+    hits: Hits<'z>,
+}
+
+impl<'z> Judge<'z> {
+    /// A judge over `zones` that reads values as `mode` says. Text mode
+    /// builds an Aho-Corasick automaton over every zone in use.
+    pub fn new(zones: &'z ZoneSet, mode: Mode) -> Result<Judge<'z>, ScannerBuildError> {
+        let matcher = match mode {
+            Mode::Host => Matcher::Host(HostExtractor::new()),
+            Mode::Text => Matcher::Text(TextScanner::new(zones)?),
+        };
+        Ok(Judge { zones, matcher, hits: Hits::default() })
+    }
+
+    /// Forgets the hits collected so far (a new record).
+    #[inline]
+    pub fn clear(&mut self) {
+        self.hits.clear();
+    }
+
+    /// Judges one value and adds its zones to the hits.
+    #[inline]
+    pub fn add(&mut self, value: &[u8]) {
+        let hits = &mut self.hits;
+        match &mut self.matcher {
+            Matcher::Host(hosts) => {
+                if let Some(m) = hosts.host(value).and_then(|h| self.zones.longest_match(h)) {
+                    hits.push(m);
+                }
+            }
+            Matcher::Text(scanner) => scanner.scan(value, |m| hits.push(m)),
+        }
+    }
+
+    /// The hits collected since the last [`clear`](Self::clear).
+    #[inline]
+    pub fn hits(&self) -> &Hits<'z> {
+        &self.hits
+    }
+
+    /// The verdict for one value on its own (what `check` and the external
+    /// lookup report): the hits are cleared first.
+    pub fn verdict(&mut self, value: &[u8]) -> &Hits<'z> {
+        self.clear();
+        self.add(value);
+        &self.hits
+    }
+}
+
+/// Appends `values` joined by `sep` (a newline joins the values of one
+/// cell in plain CSV, as Splunk's own CSV export does).
+pub fn join<'a>(values: impl IntoIterator<Item = &'a str>, sep: u8, out: &mut Vec<u8>) {
+    for (i, v) in values.into_iter().enumerate() {
+        if i > 0 {
+            out.push(sep);
+        }
+        out.extend_from_slice(v.as_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn zones() -> ZoneSet {
+        ZoneSet::from_csv(
+            &b"zone,provider\nduckdns.org,DuckDNS\nhome.dyndns.org,Dyn\ndyndns.org,Dyn\nx.example,\n"[..],
+            "t",
+        )
+        .unwrap()
+    }
+
+    /// Values of one record accumulate; zones and providers stay distinct
+    /// and in order; an unnamed provider adds a zone but no provider.
+    #[test]
+    fn hits_accumulate_distinct_in_order() {
+        let z = zones();
+        let mut j = Judge::new(&z, Mode::Host).unwrap();
+        for v in
+            ["a.home.dyndns.org", "b.duckdns.org", "c.dyndns.org", "a.x.example", "d.duckdns.org"]
+        {
+            j.add(v.as_bytes());
+        }
+        let zones: Vec<&str> = j.hits().zones().iter().map(|m| m.zone).collect();
+        assert_eq!(zones, ["home.dyndns.org", "duckdns.org", "dyndns.org", "x.example"]);
+        assert_eq!(j.hits().providers(), ["Dyn", "DuckDNS"]);
+        assert_eq!(j.hits().is_dyndns_str(), "True");
+        assert!(j.verdict(b"duckdns.org").is_empty());
+        assert_eq!(j.verdict(b"duckdns.org").is_dyndns_str(), "False");
+    }
+
+    /// Past the scan limit the set keeps them distinct (linear, not
+    /// quadratic), with the same answer as a scan.
+    #[test]
+    fn many_distinct_zones_stay_distinct() {
+        let mut csv = String::from("zone,provider\n");
+        for i in 0..100 {
+            csv.push_str(&format!("z{i}.example,P{}\n", i % 7));
+        }
+        let z = ZoneSet::from_csv(csv.as_bytes(), "t").unwrap();
+        let mut j = Judge::new(&z, Mode::Host).unwrap();
+        for round in 0..2 {
+            for i in 0..100 {
+                j.add(format!("h{round}.z{i}.example").as_bytes());
+            }
+        }
+        assert_eq!(j.hits().zones().len(), 100);
+        let want: Vec<String> = (0..7).map(|i| format!("P{i}")).collect();
+        assert_eq!(j.hits().providers(), want);
+    }
+
+    #[test]
+    fn text_mode_finds_every_embedded_host() {
+        let z = zones();
+        let mut j = Judge::new(&z, Mode::Text).unwrap();
+        let hits = j.verdict(b"curl http://a.duckdns.org/x; ping b.home.dyndns.org");
+        let zones: Vec<&str> = hits.zones().iter().map(|m| m.zone).collect();
+        assert_eq!(zones, ["duckdns.org", "home.dyndns.org"]);
+        let mut out = Vec::new();
+        join(hits.providers().iter().copied(), b'\n', &mut out);
+        assert_eq!(out, b"DuckDNS\nDyn");
+    }
+}

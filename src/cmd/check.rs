@@ -1,0 +1,63 @@
+//! `dynamicdns check [VALUE...]`: judges values given as arguments, or one
+//! per stdin line, and writes `value,isDynDNS,provider,dyndns_zone` rows.
+
+use std::ffi::OsString;
+use std::io::{self, BufRead, BufWriter, Write};
+
+use dynamicdns_engine::record::write_field;
+use dynamicdns_engine::verdict::{self, Judge};
+
+use crate::flags::{self, Cmd};
+use crate::CliError;
+
+/// Runs `check` with the arguments after its name.
+pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
+    let args = flags::parse(Cmd::Check, args)?;
+    if args.help {
+        return crate::print(&flags::help(Cmd::Check));
+    }
+    let zones = super::load_zones(&args)?;
+    let mut judge = Judge::new(&zones, args.options.mode)?;
+    let mut w = BufWriter::with_capacity(1 << 16, io::stdout().lock());
+    let mut row = Vec::new();
+    let mut joined = Vec::new();
+    let mut write_row = |w: &mut BufWriter<_>, value: &[u8], judge: &mut Judge| {
+        let hits = judge.verdict(value);
+        row.clear();
+        write_field(value, &mut row);
+        row.push(b',');
+        row.extend_from_slice(hits.is_dyndns_str().as_bytes());
+        row.push(b',');
+        joined.clear();
+        verdict::join(hits.providers().iter().copied(), b'\n', &mut joined);
+        write_field(&joined, &mut row);
+        row.push(b',');
+        joined.clear();
+        verdict::join(hits.zones().iter().map(|m| m.zone), b'\n', &mut joined);
+        write_field(&joined, &mut row);
+        row.push(b'\n');
+        w.write_all(&row).map_err(CliError::Write)
+    };
+    w.write_all(b"value,isDynDNS,provider,dyndns_zone\n").map_err(CliError::Write)?;
+    if args.positional.is_empty() {
+        let mut stdin = io::stdin().lock();
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let n = stdin
+                .read_until(b'\n', &mut line)
+                .map_err(|source| CliError::Input { name: "<stdin>".to_string(), source })?;
+            if n == 0 {
+                break;
+            }
+            let v = line.strip_suffix(b"\n").unwrap_or(&line);
+            let v = v.strip_suffix(b"\r").unwrap_or(v);
+            write_row(&mut w, v, &mut judge)?;
+        }
+    } else {
+        for a in &args.positional {
+            write_row(&mut w, a.as_encoded_bytes(), &mut judge)?;
+        }
+    }
+    w.flush().map_err(CliError::Write)
+}

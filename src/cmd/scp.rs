@@ -1,0 +1,68 @@
+//! `dynamicdns scp`: the SCP v2 session on stdin/stdout, as splunkd runs
+//! it. Errors reach splunkd as the protocol's error reply (the job
+//! inspector shows it); a panic, which should never happen, is caught and
+//! reported the same way instead of dying silently.
+
+use std::ffi::OsString;
+use std::io::{self, Write};
+use std::process::ExitCode;
+
+use dynamicdns_engine::frame;
+use dynamicdns_engine::session::{self, ZoneSource};
+use dynamicdns_engine::zonefile::app_lookups_dir;
+use dynamicdns_engine::zoneset::ZoneSet;
+
+use crate::flags;
+
+/// Runs the session; `args` must be empty (SPL options arrive in the
+/// getinfo request) or ask for help.
+pub fn run(args: Vec<OsString>) -> ExitCode {
+    if let Some(a) = args.first() {
+        if a == "-h" || a == "--help" {
+            let mut out = io::stdout().lock();
+            return match out.write_all(flags::scp_help().as_bytes()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(_) => ExitCode::FAILURE,
+            };
+        }
+        eprintln!(
+            "dynamicdns: scp takes no arguments (SPL options arrive in the getinfo request)"
+        );
+        return ExitCode::from(2);
+    }
+    let source = ZoneSource { base: ZoneSet::embedded(), lookups: app_lookups_dir() };
+    let stdin = io::stdin().lock();
+    let mut stdout = io::stdout().lock();
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        session::run(stdin, &mut stdout, &source)
+    }));
+    match outcome {
+        Ok(Ok(summary)) => {
+            eprintln!(
+                "dynamicdns: {} execute requests, {} events, {} flagged isDynDNS=True",
+                summary.executes, summary.records, summary.matched
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(Err(e)) if e.is_write() => {
+            // splunkd closed our stdout: the search is gone; nothing to say.
+            eprintln!("dynamicdns: {e}");
+            ExitCode::SUCCESS
+        }
+        Ok(Err(e)) => {
+            eprintln!("dynamicdns: {e}");
+            ExitCode::FAILURE
+        }
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_default();
+            let msg = format!("internal error in dynamicdns (please report): {what}");
+            let _ =
+                frame::write_chunk(&mut io::stdout().lock(), &session::error_metadata(&msg), b"");
+            ExitCode::FAILURE
+        }
+    }
+}

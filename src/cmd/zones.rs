@@ -1,0 +1,121 @@
+//! `dynamicdns zones validate|stats`: operator tools for the zone files.
+//! They only read; the shipped list is rebuilt by `cargo xtask zones
+//! build`, which is not part of this binary.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use dynamicdns_engine::zonefile::{app_lookups_dir, load, FileKind};
+
+use crate::flags::ZONES_HELP;
+use crate::CliError;
+
+/// Runs `zones` with the arguments after its name.
+pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
+    let mut it = args.iter().map(|a| a.to_string_lossy().into_owned());
+    let sub = it.next();
+    let rest: Vec<String> = it.collect();
+    if rest.iter().any(|a| a == "-h" || a == "--help") {
+        return crate::print(ZONES_HELP);
+    }
+    match sub.as_deref() {
+        Some("validate") => validate(&rest),
+        Some("stats") => stats(&rest),
+        Some("-h" | "--help") | None => crate::print(ZONES_HELP),
+        Some("build") => Err(CliError::Usage(
+            "zones build is a developer task now: run `cargo xtask zones build` in the \
+             repository (the shipped binary writes no files)"
+                .to_string(),
+        )),
+        Some(other) => {
+            Err(CliError::Usage(format!("unknown zones command '{other}'\n\n{ZONES_HELP}")))
+        }
+    }
+}
+
+/// Reports every bad row of each file; fails if any.
+fn validate(files: &[String]) -> Result<(), CliError> {
+    if files.is_empty() {
+        return Err(CliError::Usage(format!("zones validate needs a file\n\n{ZONES_HELP}")));
+    }
+    let mut bad = 0;
+    let mut report = String::new();
+    for file in files {
+        let bytes = std::fs::read(file)
+            .map_err(|source| CliError::Input { name: file.clone(), source })?;
+        // An allowlist is recognised by its `host` column (and no `zone`).
+        let header = bytes.split(|&b| b == b'\n').next().unwrap_or(b"").to_ascii_lowercase();
+        let cols: Vec<&[u8]> = header.split(|&b| b == b',').map(|c| c.trim_ascii()).collect();
+        let kind = if cols.contains(&&b"host"[..]) && !cols.contains(&&b"zone"[..]) {
+            FileKind::Allowlist
+        } else {
+            FileKind::Zones
+        };
+        let loaded = load(&bytes[..], file, kind);
+        for p in &loaded.problems {
+            report.push_str(&format!("{p}\n"));
+        }
+        bad += loaded.problems.len();
+        let what = if kind == FileKind::Zones { "zones" } else { "allowlist entries" };
+        report.push_str(&format!(
+            "{file}: {} {what} OK, {} bad rows\n",
+            loaded.table.len(),
+            loaded.problems.len()
+        ));
+    }
+    crate::print(&report)?;
+    if bad > 0 {
+        return Err(CliError::Data(format!("{bad} bad rows")));
+    }
+    Ok(())
+}
+
+/// Counts per tier, category, provider and source in a zone list.
+fn stats(args: &[String]) -> Result<(), CliError> {
+    let path = match args {
+        [] => app_lookups_dir().map(|d| d.join("dynamic_dns_providers.csv")).ok_or_else(|| {
+            CliError::Data("no lookups/ folder found next to the binary; name the file".into())
+        })?,
+        [f] => PathBuf::from(f),
+        _ => return Err(CliError::Usage(format!("zones stats takes one file\n\n{ZONES_HELP}"))),
+    };
+    let name = path.display().to_string();
+    let data = |e: csv::Error| CliError::Data(format!("{name}: {e}"));
+    let mut rdr = csv::Reader::from_path(&path).map_err(data)?;
+    let headers = rdr.headers().map_err(data)?.clone();
+    let col = |n: &str| headers.iter().position(|h| h == n);
+    let cols =
+        [("tier", col("tier")), ("category", col("category")), ("provider", col("provider"))];
+    let sources_col = col("sources");
+    let mut counts: Vec<std::collections::BTreeMap<String, u64>> = vec![Default::default(); 4];
+    let mut total = 0u64;
+    for rec in rdr.records() {
+        let rec = rec.map_err(data)?;
+        total += 1;
+        for (i, (_, c)) in cols.iter().enumerate() {
+            if let Some(v) = c.and_then(|c| rec.get(c)) {
+                let v = if v.is_empty() { "(none)" } else { v };
+                *counts[i].entry(v.to_string()).or_default() += 1;
+            }
+        }
+        if let Some(v) = sources_col.and_then(|c| rec.get(c)) {
+            for s in v.split(';').filter(|s| !s.is_empty()) {
+                *counts[3].entry(s.to_string()).or_default() += 1;
+            }
+        }
+    }
+    let mut out = format!("{name}: {total} zones\n");
+    let titles = ["tier", "category", "provider", "source"];
+    for (title, map) in titles.iter().zip(&counts) {
+        if map.is_empty() {
+            continue;
+        }
+        out.push_str(&format!("\nby {title}:\n"));
+        let mut rows: Vec<(&String, &u64)> = map.iter().collect();
+        rows.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+        for (k, v) in rows {
+            out.push_str(&format!("{v:>9}  {k}\n"));
+        }
+    }
+    crate::print(&out)
+}

@@ -1,0 +1,387 @@
+//! The command line's flags: each is defined once, in [`FLAGS`], and both
+//! the parser and every subcommand's help text are made from that table,
+//! so the two cannot drift apart.
+
+use std::ffi::OsString;
+use std::path::PathBuf;
+
+use dynamicdns_engine::options::{Mode, Options};
+use dynamicdns_engine::zoneset::TierSelection;
+
+use crate::CliError;
+
+/// A subcommand that takes flags from [`FLAGS`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Cmd {
+    /// `dynamicdns check`.
+    Check,
+    /// `dynamicdns enrich`.
+    Enrich,
+    /// `dynamicdns lookup`.
+    Lookup,
+}
+
+/// Which flag a [`FlagDef`] defines.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Flag {
+    Field,
+    Text,
+    Tier,
+    Zones,
+    Lookups,
+    NoLocal,
+    Help,
+}
+
+/// One flag: its names, its value's name (if it takes one), its help, and
+/// the subcommands that accept it.
+struct FlagDef {
+    flag: Flag,
+    long: &'static str,
+    short: Option<char>,
+    value: Option<&'static str>,
+    help: &'static str,
+    on: &'static [Cmd],
+}
+
+const ALL: &[Cmd] = &[Cmd::Check, Cmd::Enrich, Cmd::Lookup];
+
+/// Every flag, in the order help lists them.
+const FLAGS: &[FlagDef] = &[
+    FlagDef {
+        flag: Flag::Field,
+        long: "field",
+        short: Some('f'),
+        value: Some("F"),
+        help: "field to judge (repeatable, or F1,F2); default: query",
+        on: &[Cmd::Enrich],
+    },
+    FlagDef {
+        flag: Flag::Text,
+        long: "text",
+        short: None,
+        value: None,
+        help: "read each value as free text and judge the host names embedded in it",
+        on: ALL,
+    },
+    FlagDef {
+        flag: Flag::Tier,
+        long: "tier",
+        short: None,
+        value: Some("T"),
+        help: "all (default) or core: core uses only zones with provider-owned or curated \
+               evidence, all adds the extended long tail (FreeDNS registry)",
+        on: ALL,
+    },
+    FlagDef {
+        flag: Flag::Zones,
+        long: "zones",
+        short: None,
+        value: Some("FILE"),
+        help: "use this zone CSV (columns zone[,provider][,tier]) instead of the built-in list",
+        on: ALL,
+    },
+    FlagDef {
+        flag: Flag::Lookups,
+        long: "lookups",
+        short: None,
+        value: Some("DIR"),
+        help: "folder with the local zones and the allowlist (default: the app's lookups/ \
+               folder next to the binary, if any)",
+        on: ALL,
+    },
+    FlagDef {
+        flag: Flag::NoLocal,
+        long: "no-local",
+        short: None,
+        value: None,
+        help: "ignore the local zones and the allowlist",
+        on: ALL,
+    },
+    FlagDef {
+        flag: Flag::Help,
+        long: "help",
+        short: Some('h'),
+        value: None,
+        help: "print this help",
+        on: ALL,
+    },
+];
+
+/// The parsed arguments of `check`, `enrich` or `lookup`.
+#[derive(Debug, Default)]
+pub struct Args {
+    /// The engine's options (fields, mode, tiers).
+    pub options: Options,
+    /// `--zones FILE`.
+    pub zones: Option<PathBuf>,
+    /// `--lookups DIR`.
+    pub lookups: Option<PathBuf>,
+    /// `--no-local`.
+    pub no_local: bool,
+    /// The arguments that are not flags, in order.
+    pub positional: Vec<OsString>,
+    /// `-h`/`--help`.
+    pub help: bool,
+}
+
+/// Parses the arguments of `cmd` (after the subcommand's name).
+pub fn parse(cmd: Cmd, args: Vec<OsString>) -> Result<Args, CliError> {
+    use lexopt::Arg;
+    let mut parser = lexopt::Parser::from_args(args);
+    let mut out = Args::default();
+    let mut fields: Vec<String> = Vec::new();
+    let usage = |e: lexopt::Error| CliError::Usage(format!("{e} (see --help)"));
+    while let Some(arg) = parser.next().map_err(usage)? {
+        let def = match &arg {
+            Arg::Value(v) => {
+                out.positional.push(v.clone());
+                continue;
+            }
+            Arg::Long(name) => FLAGS.iter().find(|d| d.long == *name),
+            Arg::Short(c) => FLAGS.iter().find(|d| d.short == Some(*c)),
+        };
+        let Some(def) = def.filter(|d| d.on.contains(&cmd)) else {
+            return Err(usage(arg.unexpected()));
+        };
+        let mut value = || -> Result<OsString, CliError> {
+            parser.value().map_err(|_| {
+                CliError::Usage(format!(
+                    "--{} needs a value {}",
+                    def.long,
+                    def.value.unwrap_or("")
+                ))
+            })
+        };
+        match def.flag {
+            Flag::Field => {
+                let v = value()?;
+                let v = v
+                    .to_str()
+                    .ok_or_else(|| CliError::Usage("--field: not valid UTF-8".to_string()))?;
+                for name in v.split(',').map(str::trim) {
+                    if name.is_empty() {
+                        return Err(CliError::Usage(format!(
+                            "--field {v:?}: empty field name; give --field F or --field F1,F2"
+                        )));
+                    }
+                    if !fields.iter().any(|f| f == name) {
+                        fields.push(name.to_string());
+                    }
+                }
+            }
+            Flag::Text => out.options.mode = Mode::Text,
+            Flag::Tier => {
+                let v = value()?;
+                out.options.tiers = match v.to_str().map(str::to_ascii_lowercase).as_deref() {
+                    Some("all" | "extended") => TierSelection::All,
+                    Some("core") => TierSelection::Core,
+                    _ => {
+                        return Err(CliError::Usage(format!(
+                            "--tier {}: the tier must be all or core",
+                            v.to_string_lossy()
+                        )))
+                    }
+                };
+            }
+            Flag::Zones => out.zones = Some(PathBuf::from(value()?)),
+            Flag::Lookups => out.lookups = Some(PathBuf::from(value()?)),
+            Flag::NoLocal => out.no_local = true,
+            Flag::Help => out.help = true,
+        }
+    }
+    if !fields.is_empty() {
+        out.options.fields = fields;
+    }
+    Ok(out)
+}
+
+/// The help of `cmd`: its usage and description, then its flags from
+/// [`FLAGS`].
+pub fn help(cmd: Cmd) -> String {
+    let mut h = String::from(match cmd {
+        Cmd::Check => CHECK_USAGE,
+        Cmd::Enrich => ENRICH_USAGE,
+        Cmd::Lookup => LOOKUP_USAGE,
+    });
+    h.push_str("\nOptions:\n");
+    for def in FLAGS.iter().filter(|d| d.on.contains(&cmd)) {
+        let mut names = match def.short {
+            Some(c) => format!("-{c}, --{}", def.long),
+            None => format!("    --{}", def.long),
+        };
+        if let Some(v) = def.value {
+            names.push(' ');
+            names.push_str(v);
+        }
+        push_wrapped(&mut h, &names, def.help);
+    }
+    h
+}
+
+/// Appends `  NAMES  help…` with the help wrapped at 79 columns, continuation
+/// lines aligned under the help.
+fn push_wrapped(out: &mut String, names: &str, help: &str) {
+    const INDENT: usize = 22;
+    const WIDTH: usize = 79;
+    let mut line = format!("  {names}");
+    if line.len() + 2 > INDENT {
+        out.push_str(&line);
+        out.push('\n');
+        line = String::new();
+    }
+    for word in help.split_whitespace() {
+        let start = line.is_empty() || line.len() < INDENT;
+        if start {
+            line = format!("{line:INDENT$}{word}");
+        } else if line.len() + 1 + word.len() > WIDTH {
+            out.push_str(&line);
+            out.push('\n');
+            line = format!("{:INDENT$}{word}", "");
+        } else {
+            line.push(' ');
+            line.push_str(word);
+        }
+    }
+    out.push_str(&line);
+    out.push('\n');
+}
+
+/// The program's help (`dynamicdns --help`).
+pub const MAIN_HELP: &str = "\
+dynamicdns — flag hosts below dynamic-DNS provider zones (duckdns.org, no-ip …)
+
+Usage:
+  dynamicdns scp                      Splunk custom search command (SCP v2 on stdin/stdout)
+  dynamicdns check [OPTIONS] [VALUE...]
+                                      judge host names / URLs (arguments, or one per stdin line)
+  dynamicdns enrich [OPTIONS] [FILE|-]
+                                      add isDynDNS, provider, dyndns_zone to a CSV
+  dynamicdns lookup [OPTIONS] [FIELD]
+                                      Splunk external lookup (CSV on stdin/stdout)
+  dynamicdns zones validate FILE...   check local zone and allowlist files
+  dynamicdns zones stats [FILE]       zone counts per tier, category, provider, source
+  dynamicdns --version
+
+Run `dynamicdns <command> --help` for a command's options.
+";
+
+/// `dynamicdns scp --help`, with the SPL usage of the engine's options.
+pub fn scp_help() -> String {
+    format!(
+        "Usage: dynamicdns scp\n\n\
+         Speaks Splunk's custom search command protocol v2 (chunked) on stdin and\n\
+         stdout; commands.conf runs it. SPL options arrive in the getinfo request:\n\n  | {}\n",
+        dynamicdns_engine::options::USAGE
+    )
+}
+
+const CHECK_USAGE: &str = "\
+Usage: dynamicdns check [OPTIONS] [VALUE...]
+
+Judges each VALUE (a host name, URL, host:port …), or each line of stdin when
+no VALUE is given, and writes CSV: value,isDynDNS,provider,dyndns_zone — one
+row per value, in input order.
+";
+
+const ENRICH_USAGE: &str = "\
+Usage: dynamicdns enrich [OPTIONS] [FILE|-]
+
+Reads a CSV with a header row (FILE, or stdin when FILE is - or absent) and
+writes it to stdout with isDynDNS, provider and dyndns_zone added. Every input
+row comes out, in order, byte for byte, with the new fields appended.
+";
+
+const LOOKUP_USAGE: &str = "\
+Usage: dynamicdns lookup [OPTIONS] [FIELD]
+
+Splunk external lookup (transforms.conf external_type = executable). Reads a
+CSV with a header row on stdin (the lookup's fields_list, e.g.
+query,isDynDNS,provider,dyndns_zone) and writes the same CSV to stdout with
+isDynDNS (True/False), provider and dyndns_zone filled from FIELD's value
+(default: query). Rows that carry only output values (a reverse lookup) are
+answered with FIELD=* (any host).
+";
+
+/// `dynamicdns zones --help`.
+pub const ZONES_HELP: &str = "\
+Usage:
+  dynamicdns zones validate FILE...
+      Checks local files (zones: zone[,provider][,tier]; allowlist:
+      host[,comment]); prints every bad row with its line and exits 1 if
+      there is one.
+  dynamicdns zones stats [FILE]
+      Counts zones per tier, category, provider and source in a zone list
+      (default: the shipped list in the app's lookups/ folder).
+
+The shipped list is rebuilt from the vendored sources by the developers'
+`cargo xtask zones build` (not part of this binary, which writes no files).
+";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(cmd: Cmd, args: &[&str]) -> Args {
+        parse(cmd, args.iter().map(OsString::from).collect()).unwrap()
+    }
+
+    fn parse_err(cmd: Cmd, args: &[&str]) -> String {
+        match parse(cmd, args.iter().map(OsString::from).collect()) {
+            Err(CliError::Usage(m)) => m,
+            other => panic!("{args:?}: expected a usage error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn flags_parse_into_options() {
+        let a = parse_ok(Cmd::Enrich, &["-f", "query, answer", "--field=url", "--text", "x.csv"]);
+        assert_eq!(a.options.fields, ["query", "answer", "url"]);
+        assert_eq!(a.options.mode, Mode::Text);
+        assert_eq!(a.positional, ["x.csv"]);
+        let a = parse_ok(Cmd::Check, &["--tier", "CORE", "--no-local", "--", "--x"]);
+        assert_eq!(a.options.tiers, TierSelection::Core);
+        assert!(a.no_local);
+        assert_eq!(a.positional, ["--x"]);
+        assert_eq!(a.options.fields, ["query"]);
+        let a = parse_ok(Cmd::Lookup, &["--zones", "z.csv", "--lookups=d", "-h", "dest"]);
+        assert_eq!(a.zones, Some(PathBuf::from("z.csv")));
+        assert_eq!(a.lookups, Some(PathBuf::from("d")));
+        assert!(a.help);
+        assert_eq!(a.positional, ["dest"]);
+        assert_eq!(parse_ok(Cmd::Check, &["-"]).positional, ["-"]);
+    }
+
+    #[test]
+    fn bad_flags_are_usage_errors() {
+        assert!(parse_err(Cmd::Check, &["--nope"]).contains("--nope"));
+        assert!(parse_err(Cmd::Check, &["--field", "x"]).contains("--field"));
+        assert!(parse_err(Cmd::Enrich, &["--field"]).contains("--field needs a value"));
+        assert!(parse_err(Cmd::Enrich, &["--field", "a,,b"]).contains("empty field name"));
+        assert!(parse_err(Cmd::Lookup, &["--tier", "most"]).contains("all or core"));
+        assert!(parse_err(Cmd::Lookup, &["--no-local=x"]).contains("--no-local"));
+    }
+
+    /// Every flag a command accepts is in its help, and every flag in its
+    /// help is accepted (the table is the one source).
+    #[test]
+    fn help_lists_exactly_the_accepted_flags() {
+        for cmd in [Cmd::Check, Cmd::Enrich, Cmd::Lookup] {
+            let h = help(cmd);
+            assert!(h.starts_with("Usage: dynamicdns "), "{h}");
+            for def in FLAGS {
+                let listed = h.contains(&format!("--{}", def.long));
+                assert_eq!(listed, def.on.contains(&cmd), "{cmd:?} --{}", def.long);
+                if def.on.contains(&cmd) {
+                    let mut args = vec![format!("--{}", def.long)];
+                    if def.value.is_some() {
+                        args.push(if def.flag == Flag::Tier { "core" } else { "x" }.into());
+                    }
+                    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+                    parse_ok(cmd, &args);
+                }
+            }
+            assert!(h.lines().all(|l| l.chars().count() <= 80), "{h}");
+        }
+    }
+}

@@ -1,0 +1,106 @@
+//! `cargo xtask`: the developer tasks of dynamicdns, kept out of the binary
+//! that ships to Splunk (which never writes a file).
+//!
+//! - `cargo xtask zones build [--data DIR] [--out FILE]`: rebuilds
+//!   `lookups/dynamic_dns_providers.csv`, `lookups/dynamic_dns_excluded.csv`
+//!   and `data/suspicious_resolution.csv` from the sources vendored in
+//!   `data/` (see `data/README.md`).
+
+mod zonebuild;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const HELP: &str = "\
+Usage: cargo xtask zones build [--data DIR] [--out FILE]
+
+Rebuilds the shipped zone list from the vendored sources in DIR (default:
+data/ of the repository) and writes it to FILE (default:
+lookups/dynamic_dns_providers.csv of the repository; - for stdout), the
+excluded zones with their reasons beside it (dynamic_dns_excluded.csv) and
+DIR/suspicious_resolution.csv. The result is byte-for-byte reproducible;
+review the diff and commit the three files together.
+";
+
+/// A failed task: the message, and whether it was a usage error (exit 2)
+/// or a failure of the task itself (exit 1).
+pub(crate) struct Failure {
+    pub(crate) message: String,
+    usage: bool,
+}
+
+fn usage(message: impl Into<String>) -> Failure {
+    Failure { message: message.into(), usage: true }
+}
+
+fn failed(message: impl Into<String>) -> Failure {
+    Failure { message: message.into(), usage: false }
+}
+
+fn main() -> ExitCode {
+    match run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("xtask: {}", f.message.trim_end());
+            ExitCode::from(if f.usage { 2 } else { 1 })
+        }
+    }
+}
+
+fn run() -> Result<(), Failure> {
+    use lexopt::prelude::*;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut data = root.join("data");
+    let mut out = root.join("lookups").join(zonebuild::LOOKUP_FILE_NAME);
+    let mut words = Vec::new();
+    let mut parser = lexopt::Parser::from_env();
+    while let Some(arg) = parser.next().map_err(|e| usage(format!("{e}\n\n{HELP}")))? {
+        match arg {
+            Long("data") => data = PathBuf::from(value(&mut parser)?),
+            Long("out") => out = PathBuf::from(value(&mut parser)?),
+            Short('h') | Long("help") => {
+                print!("{HELP}");
+                return Ok(());
+            }
+            Value(v) => words.push(v.to_string_lossy().into_owned()),
+            other => return Err(usage(format!("{}\n\n{HELP}", other.unexpected()))),
+        }
+    }
+    match words.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["zones", "build"] => zones_build(&data, &out),
+        _ => Err(usage(HELP)),
+    }
+}
+
+fn value(parser: &mut lexopt::Parser) -> Result<std::ffi::OsString, Failure> {
+    parser.value().map_err(|e| usage(e.to_string()))
+}
+
+/// `zones build`: writes the lookup to `out` (`-`: stdout), the excluded
+/// zones beside it and the resolution into `data`.
+pub(crate) fn zones_build(data: &Path, out: &Path) -> Result<(), Failure> {
+    let built = zonebuild::build(data).map_err(|e| failed(e.to_string()))?;
+    if out.as_os_str() == "-" {
+        use std::io::Write;
+        return std::io::stdout()
+            .write_all(&built.lookup)
+            .map_err(|e| failed(format!("writing output: {e}")));
+    }
+    let excluded = out.with_file_name(zonebuild::EXCLUDED_FILE_NAME);
+    let resolution = data.join(zonebuild::RESOLUTION_FILE_NAME);
+    for (path, bytes) in
+        [(out, &built.lookup), (&excluded, &built.excluded), (&resolution, &built.resolution)]
+    {
+        std::fs::write(path, bytes).map_err(|e| failed(format!("{}: {e}", path.display())))?;
+    }
+    let rows = |b: &[u8]| b.iter().filter(|&&c| c == b'\n').count().saturating_sub(1);
+    eprintln!(
+        "xtask: wrote {} ({} zones), {} ({} excluded) and {}",
+        out.display(),
+        rows(&built.lookup),
+        excluded.display(),
+        rows(&built.excluded),
+        resolution.display()
+    );
+    Ok(())
+}
