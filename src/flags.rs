@@ -30,6 +30,7 @@ enum Flag {
     Zones,
     Lookups,
     NoLocal,
+    Debug,
     Help,
 }
 
@@ -99,6 +100,15 @@ const FLAGS: &[FlagDef] = &[
         on: ALL,
     },
     FlagDef {
+        flag: Flag::Debug,
+        long: "debug",
+        short: None,
+        value: None,
+        help: "write a summary (rows, answers, matches) to stderr when done; splunkd logs \
+               every stderr line as an error, so nothing is written by default",
+        on: &[Cmd::Lookup],
+    },
+    FlagDef {
         flag: Flag::Help,
         long: "help",
         short: Some('h'),
@@ -119,6 +129,8 @@ pub struct Args {
     pub lookups: Option<PathBuf>,
     /// `--no-local`.
     pub no_local: bool,
+    /// `--debug`.
+    pub debug: bool,
     /// The arguments that are not flags, in order.
     pub positional: Vec<OsString>,
     /// `-h`/`--help`.
@@ -187,6 +199,7 @@ pub fn parse(cmd: Cmd, args: Vec<OsString>) -> Result<Args, CliError> {
             Flag::Zones => out.zones = Some(PathBuf::from(value()?)),
             Flag::Lookups => out.lookups = Some(PathBuf::from(value()?)),
             Flag::NoLocal => out.no_local = true,
+            Flag::Debug => out.debug = true,
             Flag::Help => out.help = true,
         }
     }

@@ -33,7 +33,7 @@ use serde_json::{json, Value};
 use crate::util::conf::{parse_conf, Conf};
 use crate::util::driver::Driver;
 use crate::util::root;
-use crate::util::scp::{self, GETINFO_REPLY};
+use crate::util::scp::{self, getinfo_reply};
 
 const APP: &str = "dynamicdns";
 const TIMEOUT: Duration = Duration::from_secs(60);
@@ -357,7 +357,7 @@ fn scp_session(
 ) -> Vec<Vec<BTreeMap<String, String>>> {
     let mut d = home.driver(argv);
     let reply = d.request(&getinfo(args, &home.dispatch_dir()));
-    assert_eq!(reply.metadata_raw, GETINFO_REPLY, "getinfo reply");
+    assert_eq!(reply.metadata_raw, getinfo_reply(args), "getinfo reply");
     assert!(reply.body.is_empty());
     let mut out = Vec::new();
     for (i, body) in bodies.iter().enumerate() {

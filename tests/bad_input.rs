@@ -6,7 +6,9 @@ use std::io::{Read, Write};
 use std::process::Command;
 
 use crate::util::process::{self, bin};
-use crate::util::scp::{chunk, error_reply, execute, getinfo};
+use crate::util::scp::{
+    chunk, error_reply, execute, getinfo, getinfo_reply, getinfo_reply_chunk, split_chunks,
+};
 
 /// Runs `dynamicdns scp` on `input`; returns (stdout, stderr, exit code).
 fn run(input: Vec<u8>) -> (Vec<u8>, String, i32) {
@@ -19,7 +21,15 @@ fn run_with(cmd: &mut Command, input: Vec<u8>) -> (Vec<u8>, String, i32) {
     (o.stdout.clone(), process::stderr(&o), o.status.code().unwrap_or(-1))
 }
 
-const INFO_REPLY: &[u8] = b"chunked 1.0,20,0\n{\"type\":\"streaming\"}";
+/// The usage line every option error ends with.
+const USAGE: &str =
+    "Usage: dynamicdns [field=<field>[,<field>...]] [mode=host|text] [tier=all|core] \
+                     [allfields=true|false] [debug=true|false]";
+
+/// The getinfo reply chunk for `| dynamicdns` (default options).
+fn info_reply() -> Vec<u8> {
+    getinfo_reply_chunk(&[])
+}
 
 /// Asserts stdout is `prefix` + the error chunk for `msg`, exit 1, and the
 /// message also went to stderr (search.log).
@@ -43,14 +53,14 @@ fn malformed_header() {
     input.extend_from_slice(b"chunked 1.0,abc,0\n");
     assert_error(
         input,
-        INFO_REPLY,
+        &info_reply(),
         r#"chunk 2: malformed transport header "chunked 1.0,abc,0\n" (expected "chunked 1.0,<metadata length>,<body length>")"#,
     );
     let mut input = getinfo(&[]);
     input.extend_from_slice(b"\n");
     assert_error(
         input,
-        INFO_REPLY,
+        &info_reply(),
         r#"chunk 2: malformed transport header "\n" (expected "chunked 1.0,<metadata length>,<body length>")"#,
     );
 }
@@ -61,7 +71,7 @@ fn short_body() {
     input.extend_from_slice(
         b"chunked 1.0,36,100\n{\"action\":\"execute\",\"finished\":true}query\nfoo\n",
     );
-    assert_error(input, INFO_REPLY, "chunk 2: input ended after 10 of 100 body bytes");
+    assert_error(input, &info_reply(), "chunk 2: input ended after 10 of 100 body bytes");
 }
 
 #[test]
@@ -72,7 +82,7 @@ fn huge_length_is_refused_without_allocating() {
     );
     assert_error(
         input,
-        INFO_REPLY,
+        &info_reply(),
         "chunk 2: body length 99999999999999 exceeds the limit of 1073741824 bytes",
     );
 }
@@ -87,17 +97,17 @@ fn metadata_not_json() {
     assert_error(chunk("[1,2]", b""), b"", "chunk 1: metadata is not a JSON object");
     let mut input = getinfo(&[]);
     input.extend_from_slice(&chunk(r#"{"action":"execute","finished":"yes"}"#, b""));
-    assert_error(input, INFO_REPLY, r#"chunk 2: 'finished' must be true or false, got "yes""#);
+    assert_error(input, &info_reply(), r#"chunk 2: 'finished' must be true or false, got "yes""#);
 }
 
 #[test]
 fn unknown_or_malformed_options() {
-    let usage = "Usage: dynamicdns [field=<field>[,<field>...]] [mode=host|text] [tier=all|core]";
+    let usage = USAGE;
     assert_error(
         getinfo(&["fieldname=query"]),
         b"",
         &format!(
-            "unknown option 'fieldname' in 'fieldname=query'; known options: field, mode, tier. {usage}"
+            "unknown option 'fieldname' in 'fieldname=query'; known options: field, mode, tier, allfields, debug. {usage}"
         ),
     );
     assert_error(
@@ -126,10 +136,10 @@ fn protocol_order_errors() {
     );
     let mut input = getinfo(&[]);
     input.extend_from_slice(&getinfo(&[]));
-    assert_error(input, INFO_REPLY, "chunk 2: unexpected second getinfo request");
+    assert_error(input, &info_reply(), "chunk 2: unexpected second getinfo request");
     let mut input = getinfo(&[]);
     input.extend_from_slice(&chunk(r#"{"action":"cancel"}"#, b""));
-    assert_error(input, INFO_REPLY, "chunk 2: unknown action 'cancel'");
+    assert_error(input, &info_reply(), "chunk 2: unknown action 'cancel'");
     assert_error(chunk(r#"{"finished":true}"#, b""), b"", "chunk 1: metadata has no 'action'");
 }
 
@@ -139,21 +149,21 @@ fn bad_csv_bodies() {
     input.extend_from_slice(&execute(true, b"query,answer\nfoo.duckdns.org,x\nbar\n"));
     assert_error(
         input,
-        INFO_REPLY,
+        &info_reply(),
         "execute request in chunk 2: body line 3, record 2: record has 1 fields but the header has 2",
     );
     let mut input = getinfo(&[]);
     input.extend_from_slice(&execute(true, b"query\n\"foo\nbar\n"));
     assert_error(
         input,
-        INFO_REPLY,
+        &info_reply(),
         "execute request in chunk 2: body line 2, record 1: quoted field starting at byte 6 is never closed",
     );
     let mut input = getinfo(&[]);
     input.extend_from_slice(&execute(true, b"query\n\"foo\"x\n"));
     assert_error(
         input,
-        INFO_REPLY,
+        &info_reply(),
         "execute request in chunk 2: body line 2, record 1: unexpected byte 0x78 after a closing quote at byte 11",
     );
 }
@@ -163,7 +173,7 @@ fn eof_between_chunks_is_a_clean_exit() {
     let (out, _, code) = run(Vec::new());
     assert_eq!((out, code), (Vec::new(), 0));
     let (out, _, code) = run(getinfo(&[]));
-    assert_eq!((out, code), (INFO_REPLY.to_vec(), 0));
+    assert_eq!((out, code), (info_reply(), 0));
 }
 
 #[test]
@@ -171,13 +181,20 @@ fn missing_field_warns_once_and_passes_records_through() {
     let mut input = getinfo(&["field=dest"]);
     input.extend_from_slice(&execute(false, b"query\nfoo.duckdns.org\n"));
     input.extend_from_slice(&execute(true, b"query\nbar.duckdns.org\n"));
-    let (out, _, code) = run(input);
+    let (out, err, code) = run(input);
     assert_eq!(code, 0);
-    let warn = "dynamicdns: none of the fields dest is present in the events; every event gets isDynDNS=False";
+    let warn = "dynamicdns: none of the 1 events in this batch has a value in the field dest, \
+                so they all get isDynDNS=False. Check the field name (field=; names are \
+                case-sensitive, e.g. QueryName in Sysmon events, query in CIM data) and that \
+                the search extracts the field before dynamicdns (not dropped by | fields or \
+                | table, extracted for this sourcetype); if the events have it, try \
+                allfields=true";
+    // A real warning: in the job inspector and on stderr (search.log).
+    assert_eq!(err, format!("{warn}\n"));
     let meta1 = format!(r#"{{"finished":false,"inspector":{{"messages":[["WARN","{warn}"]]}}}}"#);
     let body1 = b"query,isDynDNS,provider,dyndns_zone,__mv_provider,__mv_dyndns_zone\nfoo.duckdns.org,False,,,,\n";
     let body2 = b"query,isDynDNS,provider,dyndns_zone,__mv_provider,__mv_dyndns_zone\nbar.duckdns.org,False,,,,\n";
-    let mut want = INFO_REPLY.to_vec();
+    let mut want = getinfo_reply_chunk(&["field=dest"]);
     want.extend_from_slice(&chunk(&meta1, body1));
     want.extend_from_slice(&chunk(r#"{"finished":true}"#, body2));
     assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&want));
@@ -195,9 +212,54 @@ fn existing_output_columns_are_replaced_not_duplicated() {
     let body = b"query,isDynDNS,provider,other,dyndns_zone,__mv_provider,__mv_dyndns_zone\n\
 foo.duckdns.org,True,DuckDNS,\"a,b\",duckdns.org,,\n\
 www.example.com,False,,y,,,\n";
-    let mut want = INFO_REPLY.to_vec();
+    let mut want = info_reply();
     want.extend_from_slice(&chunk(r#"{"finished":true}"#, body));
     assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&want));
+}
+
+/// Success is quiet: splunkd logs every stderr line of a chunked command as
+/// an ERROR in search.log, on every indexer, so a session that goes well
+/// (or a probe that only asks getinfo) writes nothing there; `debug=true`
+/// adds the summary line.
+#[test]
+fn success_is_quiet_and_debug_prints_the_summary() {
+    let (out, err, code) = run(getinfo(&[]));
+    assert_eq!((out, err.as_str(), code), (info_reply(), "", 0));
+    let session = |args: &[&str]| {
+        let mut input = getinfo(args);
+        input.extend(execute(false, b"query\nx.duckdns.org\nwww.example.com\n"));
+        input.extend(execute(false, b"query\n"));
+        input.extend(execute(true, b""));
+        run(input)
+    };
+    let (out, err, code) = session(&[]);
+    assert_eq!((err.as_str(), code), ("", 0));
+    assert_eq!(split_chunks(&out).len(), 4);
+    let (out, err, code) = session(&["debug=true"]);
+    assert_eq!(code, 0);
+    assert_eq!(split_chunks(&out)[0].0, getinfo_reply(&[]));
+    assert_eq!(err, "dynamicdns: 3 execute requests, 2 events, 1 flagged isDynDNS=True\n");
+    let (_, err, code) = session(&["debug=false"]);
+    assert_eq!((err.as_str(), code), ("", 0));
+    let (out, err, code) = run(getinfo(&["debug=t"]));
+    assert_eq!((out, code), (info_reply(), 0));
+    assert_eq!(err, "dynamicdns: 0 execute requests, 0 events, 0 flagged isDynDNS=True\n");
+}
+
+/// allfields=true declares every field; other options keep their meaning.
+#[test]
+fn allfields_declares_every_field() {
+    let mut input = getinfo(&["allfields=true", "field=answer"]);
+    input.extend(execute(true, b"query,answer\nx.duckdns.org,y.ddns.net\n"));
+    let (out, err, code) = run(input);
+    assert_eq!((err.as_str(), code), ("", 0));
+    let replies = split_chunks(&out);
+    assert_eq!(replies[0].0, br#"{"type":"streaming","required_fields":["*"]}"#);
+    assert_eq!(
+        String::from_utf8_lossy(&replies[1].1),
+        "query,answer,isDynDNS,provider,dyndns_zone,__mv_provider,__mv_dyndns_zone\n\
+         x.duckdns.org,y.ddns.net,True,No-IP,ddns.net,,\n"
+    );
 }
 
 #[test]
@@ -248,10 +310,10 @@ fn crlf_header_and_leading_zeros_are_accepted() {
     let meta = r#"{"action":"getinfo"}"#;
     let input = format!("chunked 1.0,{},0\r\n{meta}", meta.len()).into_bytes();
     let (out, _, code) = run(input);
-    assert_eq!((out, code), (INFO_REPLY.to_vec(), 0));
+    assert_eq!((out, code), (info_reply(), 0));
     let input = format!("chunked 1.0,000{},00\n{meta}", meta.len()).into_bytes();
     let (out, _, code) = run(input);
-    assert_eq!((out, code), (INFO_REPLY.to_vec(), 0));
+    assert_eq!((out, code), (info_reply(), 0));
 }
 
 #[test]
@@ -267,14 +329,14 @@ fn lengths_over_the_caps_are_refused_up_front() {
     );
     assert_error(
         input,
-        INFO_REPLY,
+        &info_reply(),
         "chunk 2: body length 1073741825 exceeds the limit of 1073741824 bytes",
     );
     let mut input = getinfo(&[]);
     input.extend_from_slice(b"chunked 1.0,0,18446744073709551615\n");
     assert_error(
         input,
-        INFO_REPLY,
+        &info_reply(),
         "chunk 2: body length 18446744073709551615 exceeds the limit of 1073741824 bytes",
     );
 }
@@ -294,8 +356,9 @@ fn announced_lengths_are_not_allocated() {
             .arg(crate::util::BIN),
         input,
     );
-    let want = [INFO_REPLY, &error_reply("chunk 2: input ended after 6 of 1073741824 body bytes")]
-        .concat();
+    let want =
+        [&info_reply()[..], &error_reply("chunk 2: input ended after 6 of 1073741824 body bytes")]
+            .concat();
     assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&want), "{err}");
     assert_eq!(code, 1);
     let (out, _, code) = run_with(
@@ -319,13 +382,13 @@ fn stdin_closed_early() {
     // Right after a header line.
     let mut input = getinfo(&[]);
     input.extend_from_slice(b"chunked 1.0,36,5\n");
-    assert_error(input, INFO_REPLY, "chunk 2: input ended after 0 of 36 metadata bytes");
+    assert_error(input, &info_reply(), "chunk 2: input ended after 0 of 36 metadata bytes");
     // Inside a header line, after the getinfo.
     let mut input = getinfo(&[]);
     input.extend_from_slice(b"chunked 1.");
     assert_error(
         input,
-        INFO_REPLY,
+        &info_reply(),
         &format!("chunk 2: malformed transport header \"chunked 1.\"{BAD_HEADER_TAIL}"),
     );
 }
@@ -372,14 +435,23 @@ fn metadata_matrix() {
 
 #[test]
 fn more_option_errors() {
-    let usage = "Usage: dynamicdns [field=<field>[,<field>...]] [mode=host|text] [tier=all|core]";
+    let usage = USAGE;
     let cases: &[(&[&str], &str)] = &[
         (&["mode=text", "mode=host"], "mode= is given twice"),
         (&["tier=gold"], "'tier=gold': tier must be 'all' or 'core'"),
         (&["tier=core", "tier=core"], "tier= is given twice"),
         (&["field=a,,b"], "'field=a,,b': empty field name; give field=<field>[,<field>...]"),
         (&["mode="], "'mode=': mode must be 'host' or 'text'"),
-        (&["=query"], "unknown option '' in '=query'; known options: field, mode, tier"),
+        (&["=query"], "unknown option '' in '=query'; known options: field, mode, tier, allfields, debug"),
+        (&["allfields=maybe"], "'allfields=maybe': allfields must be true or false"),
+        (&["allfields="], "'allfields=': allfields must be true or false"),
+        (&["allfields=true", "allfields=false"], "allfields= is given twice"),
+        (&["allfields=1", "AllFields=1"], "allfields= is given twice"),
+        (&["debug=2"], "'debug=2': debug must be true or false"),
+        (&["debug=on"], "'debug=on': debug must be true or false"),
+        (&["debug=true", "debug=true"], "debug= is given twice"),
+        (&["allfields"], "unexpected argument 'allfields' (to name several fields, join them with commas: field=query,answer)"),
+        (&["all_fields=true"], "unknown option 'all_fields' in 'all_fields=true'; known options: field, mode, tier, allfields, debug"),
     ];
     for (args, msg) in cases {
         assert_error(getinfo(args), b"", &format!("{msg}. {usage}"));
@@ -392,7 +464,7 @@ fn ragged_rows_with_more_fields() {
     input.extend_from_slice(&execute(true, b"query,answer\nfoo.duckdns.org,x,extra\n"));
     assert_error(
         input,
-        INFO_REPLY,
+        &info_reply(),
         "execute request in chunk 2: body line 2, record 1: record has 3 fields but the header has 2",
     );
 }
@@ -428,7 +500,7 @@ fn hostile_values_pass_through() {
         want_body.extend_from_slice(b",\0x\xff,False,,,,\n");
     }
     want_body.extend_from_slice(b"x.duckdns.org,\0,True,DuckDNS,duckdns.org,,\n");
-    let want = [INFO_REPLY, &chunk(r#"{"finished":true}"#, &want_body)].concat();
+    let want = [&info_reply()[..], &chunk(r#"{"finished":true}"#, &want_body)].concat();
     assert!(out == want, "reply differs (lengths {} and {})", out.len(), want.len());
 }
 

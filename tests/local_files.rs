@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::util::process;
-use crate::util::scp::{chunk, split_chunks};
+use crate::util::scp::{chunk, getinfo_reply, split_chunks};
 
 /// A scratch `$SPLUNK_HOME/etc/apps/dynamicdns` with the binary in
 /// `bin/x86_64/` and the given lookup files; removed when dropped.
@@ -60,7 +60,7 @@ const HEADER: &str = "query,isDynDNS,provider,dyndns_zone,__mv_provider,__mv_dyn
 fn no_local_files_uses_the_shipped_list() {
     let app = app(&[]);
     let (info, body) = scp(&app, &[], BODY);
-    assert_eq!(info, r#"{"type":"streaming"}"#);
+    assert_eq!(info.as_bytes(), getinfo_reply(&[]));
     assert_eq!(
         body,
         format!(
@@ -81,7 +81,7 @@ fn local_additions_and_allowlist_apply() {
         ],
     );
     let (info, body) = scp(&app, &[], BODY);
-    assert_eq!(info, r#"{"type":"streaming"}"#);
+    assert_eq!(info.as_bytes(), getinfo_reply(&[]));
     assert_eq!(
         body,
         format!(
@@ -103,7 +103,7 @@ fn bad_local_rows_are_skipped_with_a_warning_in_the_job_inspector() {
     let (info, body) = scp(&app, &[], BODY);
     assert_eq!(
         info,
-        r#"{"inspector":{"messages":[["WARN","dynamicdns: dynamic_dns_providers_local.csv: line 3: \"not a zone\" is not a DNS name of two or more labels (ignored)"],["WARN","dynamicdns: dynamic_dns_allowlist.csv: line 1: no `host` (or `zone`) column in the header (ignored)"]]},"type":"streaming"}"#
+        r#"{"inspector":{"messages":[["WARN","dynamicdns: dynamic_dns_providers_local.csv: line 3: \"not a zone\" is not a DNS name of two or more labels (ignored)"],["WARN","dynamicdns: dynamic_dns_allowlist.csv: line 1: no `host` (or `zone`) column in the header (ignored)"]]},"type":"streaming","required_fields":["query","isDynDNS","provider","dyndns_zone"]}"#
     );
     assert!(body.contains("x.corp-ddns.example,True,Corp,corp-ddns.example,,\n"), "{body}");
     assert!(body.contains("vpn.ours.duckdns.org,True,DuckDNS"), "{body}");
@@ -181,7 +181,7 @@ fn unreadable_local_files_warn_and_the_search_goes_on() {
     let (info, body) = scp(&app, &[], BODY);
     assert_eq!(
         info,
-        r#"{"inspector":{"messages":[["WARN","dynamicdns: dynamic_dns_providers_local.csv: Is a directory (os error 21) (ignored)"]]},"type":"streaming"}"#
+        r#"{"inspector":{"messages":[["WARN","dynamicdns: dynamic_dns_providers_local.csv: Is a directory (os error 21) (ignored)"]]},"type":"streaming","required_fields":["query","isDynDNS","provider","dyndns_zone"]}"#
     );
     assert!(body.contains("foo.duckdns.org,True,DuckDNS"), "{body}");
 

@@ -164,7 +164,7 @@ fn test_internals_body_with_multivalues_invalid_utf8_and_crlf() {
     let requests = [getinfo(&["field=random_unicode,random_integers"]), execute(true, body)];
     let mut d = Driver::spawn();
     let reply = d.request(&requests[0]);
-    assert_eq!(reply.metadata_raw, GETINFO_REPLY);
+    assert_eq!(reply.metadata_raw, getinfo_reply(&["field=random_unicode,random_integers"]));
     let reply = d.request(&requests[1]);
     let (_, output) = check_execute_reply("TestInternals", body, true, &reply, &fields, None);
     assert_eq!(output.rows.len(), 31);

@@ -28,10 +28,12 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
     let stdin = io::BufReader::with_capacity(1 << 16, io::stdin().lock());
     let stdout = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let s = lookup_stream(stdin, stdout, &mut judge, field).map_err(CliError::Lookup)?;
-    // splunkd copies stderr to search.log.
-    eprintln!(
-        "dynamicdns lookup: {} rows, {} answered, {} isDynDNS=True, {} reverse requests",
-        s.rows, s.answered, s.matched, s.reverse
-    );
+    // splunkd copies stderr to search.log (as errors): only on request.
+    if args.debug {
+        eprintln!(
+            "dynamicdns lookup: {} rows, {} answered, {} isDynDNS=True, {} reverse requests",
+            s.rows, s.answered, s.matched, s.reverse
+        );
+    }
     Ok(())
 }

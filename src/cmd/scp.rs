@@ -1,7 +1,10 @@
 //! `dynamicdns scp`: the SCP v2 session on stdin/stdout, as splunkd runs
 //! it. Errors reach splunkd as the protocol's error reply (the job
-//! inspector shows it); a panic, which should never happen, is caught and
-//! reported the same way instead of dying silently.
+//! inspector shows it) and stderr; a panic, which should never happen, is
+//! caught and reported the same way instead of dying silently. A session
+//! that goes well writes nothing to stderr: splunkd logs every stderr line
+//! of a chunked command as an ERROR in search.log, on every indexer. The
+//! SPL option `debug=true` adds a summary line.
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -38,17 +41,16 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     }));
     match outcome {
         Ok(Ok(summary)) => {
-            eprintln!(
-                "dynamicdns: {} execute requests, {} events, {} flagged isDynDNS=True",
-                summary.executes, summary.records, summary.matched
-            );
+            if summary.debug {
+                eprintln!(
+                    "dynamicdns: {} execute requests, {} events, {} flagged isDynDNS=True",
+                    summary.executes, summary.records, summary.matched
+                );
+            }
             ExitCode::SUCCESS
         }
-        Ok(Err(e)) if e.is_write() => {
-            // splunkd closed our stdout: the search is gone; nothing to say.
-            eprintln!("dynamicdns: {e}");
-            ExitCode::SUCCESS
-        }
+        // splunkd closed our stdout: the search is gone; nothing to say.
+        Ok(Err(e)) if e.is_write() => ExitCode::SUCCESS,
         Ok(Err(e)) => {
             eprintln!("dynamicdns: {e}");
             ExitCode::FAILURE

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use super::scp::{getinfo, parse_header, Reply, GETINFO_REPLY};
+use super::scp::{getinfo, getinfo_reply, parse_header, Reply};
 
 /// How long the driver waits for a reply, for stdout to end, or for exit.
 pub const TIMEOUT: Duration = Duration::from_secs(20);
@@ -188,14 +188,14 @@ impl Driver {
     }
 
     /// Sends a getinfo for `args` and asserts the reply is exactly
-    /// `{"type":"streaming"}` with an empty body.
+    /// [`getinfo_reply`] (`{"type":"streaming","required_fields":[…]}`)
+    /// with an empty body.
     pub fn handshake(&mut self, args: &[&str]) -> Reply {
         let reply = self.request(&getinfo(args));
         assert_eq!(
-            reply.metadata_raw,
-            GETINFO_REPLY,
-            "getinfo reply {:?}",
-            String::from_utf8_lossy(&reply.metadata_raw)
+            String::from_utf8_lossy(&reply.metadata_raw),
+            String::from_utf8_lossy(&getinfo_reply(args)),
+            "getinfo reply"
         );
         assert!(reply.body.is_empty(), "getinfo reply has a body");
         reply

@@ -14,12 +14,75 @@ use super::driver::Driver;
 use super::oracle::Oracle;
 use super::splunk_csv::{decode_mv, parse_csv, Csv};
 
-/// The getinfo reply `dynamicdns` sends.
-pub const GETINFO_REPLY: &[u8] = br#"{"type":"streaming"}"#;
-
 /// The columns the command appends, in order.
 pub const ADDED: [&str; 5] =
     ["isDynDNS", "provider", "dyndns_zone", "__mv_provider", "__mv_dyndns_zone"];
+
+/// The fields the command writes: [`ADDED`] without the `__mv_` twins.
+pub fn written_fields() -> Vec<&'static str> {
+    ADDED.iter().copied().filter(|a| !a.starts_with("__mv_")).collect()
+}
+
+/// The fields `| dynamicdns <args>` reads, as a user reads the options
+/// (`field=a,b`, repeatable, default `query`); `["*"]` with
+/// `allfields=true`: a second, deliberately naive reading of the SPL
+/// options, for the expected getinfo reply.
+pub fn declared_reads(args: &[&str]) -> Vec<String> {
+    let mut reads: Vec<String> = Vec::new();
+    for a in args {
+        let Some((k, v)) = a.split_once('=') else { continue };
+        match k.trim().to_ascii_lowercase().as_str() {
+            "field" | "fields" => {
+                for f in v.split(',').map(str::trim) {
+                    if !reads.iter().any(|r| r == f) {
+                        reads.push(f.to_string());
+                    }
+                }
+            }
+            "allfields"
+                if matches!(
+                    v.trim().to_ascii_lowercase().as_str(),
+                    "true" | "t" | "1" | "yes" | "y"
+                ) =>
+            {
+                return vec!["*".to_string()]
+            }
+            _ => {}
+        }
+    }
+    if reads.is_empty() {
+        reads.push("query".to_string());
+    }
+    reads
+}
+
+/// The exact getinfo reply `dynamicdns` sends for `| dynamicdns <args>`
+/// (no local-file warnings): `{"type":"streaming","required_fields":[…]}`
+/// with the fields read, then the fields written, each once; `["*"]` with
+/// `allfields=true`.
+pub fn getinfo_reply(args: &[&str]) -> Vec<u8> {
+    let reads = declared_reads(args);
+    let mut fields: Vec<String> = Vec::new();
+    if reads == ["*"] {
+        fields = reads;
+    } else {
+        for f in reads.into_iter().chain(written_fields().into_iter().map(String::from)) {
+            if !fields.contains(&f) {
+                fields.push(f);
+            }
+        }
+    }
+    format!(
+        r#"{{"type":"streaming","required_fields":{}}}"#,
+        serde_json::to_string(&fields).unwrap()
+    )
+    .into_bytes()
+}
+
+/// The getinfo reply chunk (header included) for `| dynamicdns <args>`.
+pub fn getinfo_reply_chunk(args: &[&str]) -> Vec<u8> {
+    chunk(getinfo_reply(args), b"")
+}
 
 /// One chunk read from the command's stdout.
 #[derive(Clone, Debug)]
@@ -150,15 +213,21 @@ pub const RECORDINGS: &str =
 
 /// A recording's bytes, gunzipped when its name ends in `.gz`.
 pub fn recording(name: &str) -> Vec<u8> {
-    let path = format!("{RECORDINGS}/{name}");
-    let raw = std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    if !name.ends_with(".gz") {
+    read_recording(std::path::Path::new(RECORDINGS).join(name))
+}
+
+/// The bytes of the recording at `path`, gunzipped when its name ends in
+/// `.gz`.
+pub fn read_recording(path: impl AsRef<std::path::Path>) -> Vec<u8> {
+    let path = path.as_ref();
+    let raw = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    if path.extension().is_none_or(|e| e != "gz") {
         return raw;
     }
     let mut out = Vec::new();
     flate2::read::GzDecoder::new(&raw[..])
         .read_to_end(&mut out)
-        .unwrap_or_else(|e| panic!("{path}: {e}"));
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     out
 }
 
@@ -195,7 +264,11 @@ pub fn replay_through(
     let (meta, body) = &chunks[0];
     assert!(body.is_empty(), "{name}: getinfo has a body");
     let reply = d.request(&chunk(with_args(meta, args), b""));
-    assert_eq!(reply.metadata_raw, GETINFO_REPLY, "{name}: getinfo reply");
+    assert_eq!(
+        String::from_utf8_lossy(&reply.metadata_raw),
+        String::from_utf8_lossy(&getinfo_reply(args)),
+        "{name}: getinfo reply"
+    );
     assert!(reply.body.is_empty(), "{name}: getinfo reply body");
     let mut out = Vec::new();
     for (i, (meta, body)) in chunks[1..].iter().enumerate() {
@@ -215,16 +288,20 @@ pub fn replay_through(
 /// Checks one execute reply against its request:
 /// - metadata is `{"finished": <request's finished>}`, optionally with an
 ///   `inspector` WARN message, allowed only when the request had records and
-///   none of `fields` is in its header;
+///   none of them has a value in any of `fields`;
 /// - no records in → empty body out;
 /// - otherwise the reply parses with the CSV oracle; its header is the
-///   input header plus [`ADDED`], raw header bytes kept; the record count is
-///   equal; every input field is byte-identical by column name; each output
-///   record's raw bytes start with the input record's content followed by a
-///   comma and end with the input record's own line ending;
+///   input header (an input column named like an added one — selected-fields
+///   mode declares them, or the command ran twice — is replaced where it
+///   stands) plus the [`ADDED`] columns the input lacks, raw header bytes
+///   kept; the record count is equal; every other input field is
+///   byte-identical by column name and in its raw (quoted) bytes; without
+///   replaced columns each output record's raw bytes start with the input
+///   record's content followed by a comma; every record ends with the input
+///   record's own line ending;
 /// - the added columns are consistent (`True`/`False`, `__mv_` cells decode
-///   to the LF-joined plain cell), and equal the oracle's values when an
-///   oracle is given.
+///   to the LF-joined plain cell, `__mv_isDynDNS` empty), and equal the
+///   oracle's values when an oracle is given.
 ///
 /// Returns the parsed input and output.
 pub fn check_execute_reply(
@@ -244,10 +321,12 @@ pub fn check_execute_reply(
             Err(e) => std::panic::resume_unwind(e),
         }
     });
-    for name in ADDED {
-        assert!(input.col(name).is_none(), "{what}: generator error, input has a column {name}");
-    }
-    let named_present = fields.iter().any(|f| input.col(f).is_some());
+    let written =
+        |name: &[u8]| ADDED.iter().chain(&["__mv_isDynDNS"]).any(|a| a.as_bytes() == name);
+    let replaced = input.header.iter().any(|h| written(h));
+    let has_value = fields
+        .iter()
+        .any(|f| input.col(f).is_some_and(|c| input.rows.iter().any(|r| !r[c].is_empty())));
 
     let meta = &reply.metadata;
     assert_eq!(
@@ -274,8 +353,8 @@ pub fn check_execute_reply(
             assert!(m[1].is_string(), "{what}: inspector text {m:?}");
         }
         assert!(
-            !named_present && !input.rows.is_empty(),
-            "{what}: WARN although a named field is present or there are no records"
+            !has_value && !input.rows.is_empty(),
+            "{what}: WARN although a named field has a value or there are no records"
         );
     }
 
@@ -290,7 +369,11 @@ pub fn check_execute_reply(
     }
 
     let mut want_header = input.header.clone();
-    want_header.extend(ADDED.iter().map(|a| a.as_bytes().to_vec()));
+    for a in ADDED {
+        if input.col(a).is_none() {
+            want_header.push(a.as_bytes().to_vec());
+        }
+    }
     assert_eq!(output.header, want_header, "{what}: output header");
     assert_eq!(output.rows.len(), input.rows.len(), "{what}: record count");
 
@@ -298,12 +381,28 @@ pub fn check_execute_reply(
     for (k, (i, o)) in input.spans.iter().zip(&output.spans).enumerate() {
         let in_content = &request_body[i.start..i.content_end];
         let out_content = &reply.body[o.start..o.content_end];
-        assert!(
-            out_content.starts_with(in_content) && out_content.get(in_content.len()) == Some(&b','),
-            "{what}: record {k} (0 = header) does not start with its input bytes:\n in: {:?}\nout: {:?}",
-            in_content.escape_ascii().to_string(),
-            out_content.escape_ascii().to_string()
-        );
+        if replaced && k > 0 {
+            let (ins, outs) = (raw_fields(in_content), raw_fields(out_content));
+            assert_eq!(outs.len(), output.header.len(), "{what}: record {k}: raw fields");
+            for (c, name) in input.header.iter().enumerate() {
+                assert!(
+                    written(name) || ins[c] == outs[c],
+                    "{what}: record {k}, field {:?}: raw bytes changed:\n in: {:?}\nout: {:?}",
+                    String::from_utf8_lossy(name),
+                    ins[c].escape_ascii().to_string(),
+                    outs[c].escape_ascii().to_string()
+                );
+            }
+        } else {
+            assert!(
+                out_content.starts_with(in_content)
+                    && (out_content.len() == in_content.len() && replaced
+                        || out_content.get(in_content.len()) == Some(&b',')),
+                "{what}: record {k} (0 = header) does not start with its input bytes:\n in: {:?}\nout: {:?}",
+                in_content.escape_ascii().to_string(),
+                out_content.escape_ascii().to_string()
+            );
+        }
         assert!(
             !out_content.ends_with(b"\n") && !out_content.ends_with(b"\r"),
             "{what}: record {k} is followed by a blank line"
@@ -324,9 +423,10 @@ pub fn check_execute_reply(
         .map(|h| output.header.iter().position(|o| o == h).expect("column kept"))
         .collect();
     let added: Vec<usize> = ADDED.iter().map(|a| output.col(a).unwrap()).collect();
+    let mv_is = output.col("__mv_isDynDNS");
     for (r, (irow, orow)) in input.rows.iter().zip(&output.rows).enumerate() {
         for (c, &oc) in map.iter().enumerate() {
-            if irow[c] != orow[oc] {
+            if irow[c] != orow[oc] && !written(&input.header[c]) {
                 panic!(
                     "{what}: record {r}, field {:?} changed:\n in: {:?}\nout: {:?}",
                     String::from_utf8_lossy(&input.header[c]),
@@ -334,6 +434,9 @@ pub fn check_execute_reply(
                     orow[oc].escape_ascii().to_string()
                 );
             }
+        }
+        if let Some(c) = mv_is {
+            assert!(orow[c].is_empty(), "{what}: record {r}: __mv_isDynDNS set");
         }
         let got: Vec<&[u8]> = added.iter().map(|&c| &orow[c][..]).collect();
         check_added_consistent(what, r, &got);
@@ -352,6 +455,25 @@ pub fn check_execute_reply(
         }
     }
     (input, output)
+}
+
+/// The raw fields of one record's content (quotes kept), split on the
+/// commas outside quotes.
+fn raw_fields(content: &[u8]) -> Vec<&[u8]> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted) = (0, false);
+    for (i, &b) in content.iter().enumerate() {
+        match b {
+            b'"' => quoted = !quoted,
+            b',' if !quoted => {
+                out.push(&content[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&content[start..]);
+    out
 }
 
 /// The appended values agree with each other.

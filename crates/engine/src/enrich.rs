@@ -43,6 +43,21 @@ enum OutCol {
     MvZone,
 }
 
+/// Every output column the enricher writes, in the order it appends them
+/// ([`Dialect::PlainCsv`] leaves out the `__mv_` ones; `__mv_isDynDNS` is
+/// only ever kept consistent where the input has it, never added). The one
+/// list: the header the enricher writes and the fields the getinfo reply
+/// declares ([`output_fields`]) both follow it.
+const OUTPUTS: &[OutCol] =
+    &[OutCol::IsDynDns, OutCol::Provider, OutCol::Zone, OutCol::MvProvider, OutCol::MvZone];
+
+/// The fields the enricher writes (the output columns without their
+/// `__mv_` twins), in order: what the getinfo reply declares besides the
+/// fields read, so that splunkd sends (and merges back) them.
+pub fn output_fields() -> impl Iterator<Item = &'static str> {
+    OUTPUTS.iter().map(|c| c.name()).filter(|n| !n.starts_with("__mv_"))
+}
+
 impl OutCol {
     fn name(self) -> &'static str {
         match self {
@@ -124,6 +139,8 @@ pub struct Enricher<'z> {
     layout: Layout,
     header_done: bool,
     records: u64,
+    /// Some record of the current body has a value in a field read.
+    saw_value: bool,
     spans: Vec<Span>,
     /// The unquoted plain cell being read.
     cell: Vec<u8>,
@@ -165,6 +182,7 @@ impl<'z> Enricher<'z> {
             layout: Layout::default(),
             header_done: false,
             records: 0,
+            saw_value: false,
             spans: Vec::new(),
             cell: Vec::new(),
             mv_cell: Vec::new(),
@@ -178,6 +196,7 @@ impl<'z> Enricher<'z> {
     pub fn reset(&mut self) {
         self.header_done = false;
         self.records = 0;
+        self.saw_value = false;
     }
 
     /// True once the current body's header row has been read.
@@ -185,9 +204,12 @@ impl<'z> Enricher<'z> {
         self.header_done
     }
 
-    /// True when the last header read had none of the fields to read.
+    /// True when no record of the current body so far has a value in any
+    /// of the fields read: its header has none of them, or every such cell
+    /// is empty (splunkd sends a declared field that no event has as an
+    /// empty column).
     pub fn fields_missing(&self) -> bool {
-        self.header_done && self.layout.targets.is_empty()
+        self.header_done && !self.saw_value
     }
 
     /// Enriches one whole body (header row + records) into `out`. A body
@@ -266,13 +288,9 @@ impl<'z> Enricher<'z> {
             }
         }
         let splunk = self.dialect == Dialect::Splunk;
-        let outputs: &[OutCol] = if splunk {
-            &[OutCol::IsDynDns, OutCol::Provider, OutCol::Zone, OutCol::MvProvider, OutCol::MvZone]
-        } else {
-            &[OutCol::IsDynDns, OutCol::Provider, OutCol::Zone]
-        };
+        let outputs = OUTPUTS.iter().filter(|oc| splunk || !oc.name().starts_with("__mv_"));
         layout.replace = vec![None; names.len()];
-        for &oc in outputs.iter().chain(splunk.then_some(&OutCol::MvIsDynDns)) {
+        for &oc in outputs.chain(splunk.then_some(&OutCol::MvIsDynDns)) {
             match col(oc.name().as_bytes()) {
                 Some(c) => {
                     layout.replace[c] = Some(oc);
@@ -314,6 +332,7 @@ impl<'z> Enricher<'z> {
             let judge = &mut self.judge;
             let mut done = false;
             if let Some(cell) = mv_cell.filter(|c| !c.is_empty()) {
+                self.saw_value = true;
                 done = record::for_each_mv_value(cell, &mut self.mv_value, |v| judge.add(v));
             }
             if !done {
@@ -321,6 +340,7 @@ impl<'z> Enricher<'z> {
                 // the value, or several joined by newlines.
                 let (s, e) = self.spans[col];
                 let cell = record::unquote(&buf[s..e], &mut self.cell);
+                self.saw_value |= !cell.is_empty();
                 // memchr splits; a byte-by-byte split costs more than the
                 // match on a typical single value.
                 let mut rest = Some(cell);

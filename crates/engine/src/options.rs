@@ -1,7 +1,8 @@
 //! The command's options, as SPL gives them (`| dynamicdns field=query,answer
-//! mode=text tier=core`): which fields to read, how to read them, and which
-//! tiers of the zone list to use. The CLI builds [`Options`] directly from
-//! its flags.
+//! mode=text tier=core`): which fields to read, how to read them, which
+//! tiers of the zone list to use, which fields to ask splunkd for
+//! (`allfields=`) and whether to log a summary (`debug=`). The CLI builds
+//! [`Options`] directly from its flags.
 
 use crate::zoneset::TierSelection;
 
@@ -23,10 +24,19 @@ pub struct Options {
     pub mode: Mode,
     /// Which tiers of the shipped zone list to use.
     pub tiers: TierSelection,
+    /// `allfields=true`: declare `required_fields` `["*"]` in the getinfo
+    /// reply (splunkd then sends every field) instead of the fields read
+    /// and written.
+    pub all_fields: bool,
+    /// `debug=true`: write a summary of the session to stderr (splunkd logs
+    /// every stderr line as an ERROR in search.log, so not by default).
+    pub debug: bool,
 }
 
 /// The usage line shown with option errors.
-pub const USAGE: &str = "dynamicdns [field=<field>[,<field>...]] [mode=host|text] [tier=all|core]";
+pub const USAGE: &str =
+    "dynamicdns [field=<field>[,<field>...]] [mode=host|text] [tier=all|core] \
+                         [allfields=true|false] [debug=true|false]";
 
 /// A bad option, with a message for the user.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -35,18 +45,39 @@ pub struct OptionsError(String);
 
 impl Default for Options {
     fn default() -> Self {
-        Options { fields: vec!["query".to_string()], mode: Mode::Host, tiers: TierSelection::All }
+        Options {
+            fields: vec!["query".to_string()],
+            mode: Mode::Host,
+            tiers: TierSelection::All,
+            all_fields: false,
+            debug: false,
+        }
+    }
+}
+
+/// A boolean option's value as Splunk writes booleans (splunklib's
+/// `Boolean` validator: `true`/`false`, `t`/`f`, `1`/`0`, `yes`/`no`,
+/// `y`/`n`, any case), or None.
+fn parse_bool(value: &str) -> Option<bool> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "t" | "1" | "yes" | "y" => Some(true),
+        "false" | "f" | "0" | "no" | "n" => Some(false),
+        _ => None,
     }
 }
 
 impl Options {
     /// Parses SPL arguments as splunkd passes them (`searchinfo.args`,
     /// quotes already removed): `field=a,b` (repeatable; names joined by
-    /// commas, spaces around them ignored) and `mode=host|text`.
+    /// commas, spaces around them ignored), `mode=host|text`,
+    /// `tier=all|core`, `allfields=<bool>` and `debug=<bool>` (each at most
+    /// once).
     pub fn from_spl_args<S: AsRef<str>>(args: &[S]) -> Result<Options, OptionsError> {
         let mut fields: Vec<String> = Vec::new();
         let mut mode = None;
         let mut tiers = None;
+        let mut all_fields = None;
+        let mut debug = None;
         for arg in args {
             let arg = arg.as_ref();
             let Some((key, value)) = arg.split_once('=') else {
@@ -96,9 +127,19 @@ impl Options {
                         }
                     });
                 }
+                k @ ("allfields" | "debug") => {
+                    let slot = if k == "allfields" { &mut all_fields } else { &mut debug };
+                    if slot.is_some() {
+                        return Err(OptionsError(format!("{k}= is given twice")));
+                    }
+                    *slot = Some(parse_bool(value).ok_or_else(|| {
+                        OptionsError(format!("'{arg}': {k} must be true or false"))
+                    })?);
+                }
                 _ => {
                     return Err(OptionsError(format!(
-                        "unknown option '{}' in '{arg}'; known options: field, mode, tier",
+                        "unknown option '{}' in '{arg}'; known options: field, mode, tier, \
+                         allfields, debug",
                         key.trim()
                     )))
                 }
@@ -107,7 +148,13 @@ impl Options {
         if fields.is_empty() {
             fields.push("query".to_string());
         }
-        Ok(Options { fields, mode: mode.unwrap_or(Mode::Host), tiers: tiers.unwrap_or_default() })
+        Ok(Options {
+            fields,
+            mode: mode.unwrap_or(Mode::Host),
+            tiers: tiers.unwrap_or_default(),
+            all_fields: all_fields.unwrap_or(false),
+            debug: debug.unwrap_or(false),
+        })
     }
 }
 
@@ -120,7 +167,12 @@ mod tests {
         let ok = |args: &[&str], fields: &[&str], mode, tiers| {
             assert_eq!(
                 Options::from_spl_args(args).unwrap(),
-                Options { fields: fields.iter().map(|s| s.to_string()).collect(), mode, tiers },
+                Options {
+                    fields: fields.iter().map(|s| s.to_string()).collect(),
+                    mode,
+                    tiers,
+                    ..Options::default()
+                },
                 "{args:?}"
             )
         };
@@ -134,6 +186,15 @@ mod tests {
         ok(&["FIELD=x", "Mode=HOST"], &["x"], Mode::Host, all);
         ok(&["tier=core"], &["query"], Mode::Host, TierSelection::Core);
         ok(&["tier=all"], &["query"], Mode::Host, all);
+        let flags = |args: &[&str]| {
+            let o = Options::from_spl_args(args).unwrap();
+            (o.all_fields, o.debug)
+        };
+        assert_eq!(flags(&[]), (false, false));
+        assert_eq!(flags(&["allfields=true"]), (true, false));
+        assert_eq!(flags(&["AllFields=T", "debug=1"]), (true, true));
+        assert_eq!(flags(&["allfields=no", "debug=Yes"]), (false, true));
+        assert_eq!(flags(&["allfields=false", "debug=f"]), (false, false));
         let err = |args: &[&str], msg: &str| {
             let e = Options::from_spl_args(args).unwrap_err().to_string();
             assert!(e.contains(msg), "{args:?}: {e}");
@@ -147,5 +208,9 @@ mod tests {
         err(&["mode=host", "mode=text"], "mode= is given twice");
         err(&["tier=gold"], "tier must be 'all' or 'core'");
         err(&["tier=core", "tier=all"], "tier= is given twice");
+        err(&["allfields=maybe"], "'allfields=maybe': allfields must be true or false");
+        err(&["debug=2"], "'debug=2': debug must be true or false");
+        err(&["allfields=true", "allfields=true"], "allfields= is given twice");
+        err(&["debug=true", "debug=false"], "debug= is given twice");
     }
 }

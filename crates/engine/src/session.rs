@@ -1,13 +1,17 @@
 //! The SCP v2 session: what `dynamicdns scp` does when splunkd runs it.
 //!
-//! Lock-step: one getinfo request and one reply (`{"type":"streaming"}`,
-//! so splunkd may run the command on indexers), then one reply per execute
-//! request, echoing the request's `finished`; EOF between chunks ends the
-//! session cleanly (probes that only ask getinfo end that way too). Nothing
-//! but chunks is written to stdout. On any error the protocol's error reply
-//! is sent — `{"inspector":{"messages":[["ERROR",msg]]},"finished":true,
-//! "error":msg}`, inspector first as Splunk's own MLTK does — and the
-//! caller exits 1. DESIGN.md describes the contract.
+//! Lock-step: one getinfo request and one reply
+//! (`{"type":"streaming","required_fields":[…]}`: splunkd may run the
+//! command on indexers, and sends it only the fields it reads and writes,
+//! see [`required_fields`]), then one reply per execute request, echoing
+//! the request's `finished`; EOF between chunks ends the session cleanly
+//! (probes that only ask getinfo end that way too). Nothing but chunks is
+//! written to stdout, and nothing to stderr unless something is wrong (or
+//! `debug=true` asks for the summary: splunkd logs every stderr line as an
+//! ERROR). On any error the protocol's error reply is sent —
+//! `{"inspector":{"messages":[["ERROR",msg]]},"finished":true,"error":msg}`,
+//! inspector first as Splunk's own MLTK does — and the caller exits 1.
+//! DESIGN.md describes the contract.
 
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
@@ -15,7 +19,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::enrich::{BodyError, BodyStream, Counts, Dialect, Enricher};
+use crate::enrich::{self, BodyError, BodyStream, Counts, Dialect, Enricher};
 use crate::frame::{self, ChunkReader, FrameError};
 use crate::options::Options;
 use crate::zonefile::LocalFiles;
@@ -115,6 +119,8 @@ pub struct Summary {
     pub records: u64,
     /// Records with `isDynDNS=True`.
     pub matched: u64,
+    /// The options asked for this summary on stderr (`debug=true`).
+    pub debug: bool,
 }
 
 /// Where the session's zones come from.
@@ -184,13 +190,58 @@ struct Inspector {
     messages: Vec<(&'static str, String)>,
 }
 
-/// The getinfo reply. Field order is key order on the wire.
+/// The getinfo reply. Field order is key order on the wire:
+/// `{"inspector":…,"type":"streaming","required_fields":[…]}`.
 #[derive(Debug, Serialize)]
-struct GetinfoReply {
+struct GetinfoReply<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     inspector: Option<Inspector>,
     #[serde(rename = "type")]
     kind: &'static str,
+    required_fields: Vec<&'a str>,
+}
+
+/// The fields the getinfo reply declares in `required_fields`: the fields
+/// read (`field=`, in order) and then the fields written
+/// ([`enrich::output_fields`]), each once; `["*"]` (every field) with
+/// `allfields=true`.
+///
+/// splunkd extracts the declared fields, sends only them plus
+/// `_chunked_idx` (and their `__mv_` twins), and merges each reply back
+/// into the full events by `_chunked_idx` (`shared/docs/protocol-modern.md`
+/// §2). Without the declaration it may prune a field nothing after the
+/// command names (`… | dynamicdns | stats count by isDynDNS`), and every
+/// event would come back False. The written fields are declared too, so
+/// that an event that already has one (the command run twice) has it
+/// replaced rather than kept beside the new value.
+pub fn required_fields(options: &Options) -> Vec<&str> {
+    if options.all_fields {
+        return vec!["*"];
+    }
+    let mut fields: Vec<&str> = Vec::new();
+    let written = enrich::output_fields().map(|f| -> &str { f });
+    for f in options.fields.iter().map(String::as_str).chain(written) {
+        if !fields.contains(&f) {
+            fields.push(f);
+        }
+    }
+    fields
+}
+
+/// The inspector warning (also written to stderr) for a request whose
+/// `records` events have no value in any of `fields`.
+pub fn missing_fields_warning(fields: &[String], records: u64) -> String {
+    let (noun, names) = match fields {
+        [one] => ("field", one.clone()),
+        _ => ("fields", fields.join(", ")),
+    };
+    format!(
+        "dynamicdns: none of the {records} events in this batch has a value in the {noun} \
+         {names}, so they all get isDynDNS=False. Check the field name (field=; names are \
+         case-sensitive, e.g. QueryName in Sysmon events, query in CIM data) and that the \
+         search extracts the field before dynamicdns (not dropped by | fields or | table, \
+         extracted for this sourcetype); if the events have it, try allfields=true"
+    )
 }
 
 /// An execute reply.
@@ -264,8 +315,13 @@ fn session<R: Read, W: Write>(
         });
     }
     let options = getinfo.options()?;
+    summary.debug = options.debug;
     let mut zones = source.base.clone().with_tiers(options.tiers);
-    let mut getinfo_reply = GetinfoReply { inspector: None, kind: "streaming" };
+    let mut getinfo_reply = GetinfoReply {
+        inspector: None,
+        kind: "streaming",
+        required_fields: required_fields(&options),
+    };
     if let Some(dir) = &source.lookups {
         let local = LocalFiles::read(dir);
         if !local.problems.is_empty() {
@@ -322,11 +378,11 @@ fn session<R: Read, W: Write>(
         summary.matched += counts.matched;
         let mut reply = ExecuteReply { finished, inspector: None };
         if counts.records > 0 && enricher.fields_missing() && !warned {
+            // Once per process: the inspector shows at most 20 messages
+            // per level, and every indexer runs its own process.
             warned = true;
-            let msg = format!(
-                "dynamicdns: none of the fields {} is present in the events; every event gets isDynDNS=False",
-                options.fields.join(", ")
-            );
+            let msg = missing_fields_warning(&options.fields, counts.records);
+            eprintln!("{msg}");
             reply.inspector = Some(Inspector { messages: vec![("WARN", msg)] });
         }
         frame::write_chunk(output, &to_json(&reply), &out).map_err(SessionError::Write)?;
@@ -447,12 +503,41 @@ mod tests {
         let r = GetinfoReply {
             inspector: Some(Inspector { messages: vec![("WARN", "w".into())] }),
             kind: "streaming",
+            required_fields: vec!["q", "isDynDNS"],
         };
         assert_eq!(
             to_json(&r),
-            br#"{"inspector":{"messages":[["WARN","w"]]},"type":"streaming"}"#
+            br#"{"inspector":{"messages":[["WARN","w"]]},"type":"streaming","required_fields":["q","isDynDNS"]}"#
         );
         let r = ExecuteReply { finished: false, inspector: None };
         assert_eq!(to_json(&r), br#"{"finished":false}"#);
+    }
+
+    /// `required_fields`: the fields read, then every field the enricher
+    /// appends (whatever columns it gains), each once; `["*"]` with
+    /// allfields=true.
+    #[test]
+    fn required_fields_follow_the_output_columns() {
+        let zones = ZoneSet::embedded();
+        let options = Options::from_spl_args(&["field=url,query"]).unwrap();
+        let mut out = Vec::new();
+        Enricher::new(&zones, &options, Dialect::Splunk)
+            .unwrap()
+            .process_body(b"url,query\nx,y\n", &mut out)
+            .unwrap();
+        let header = std::str::from_utf8(&out[..out.iter().position(|&b| b == b'\n').unwrap()])
+            .unwrap()
+            .to_string();
+        let appended: Vec<&str> =
+            header.split(',').skip(2).filter(|n| !n.starts_with("__mv_")).collect();
+        let mut want = vec!["url", "query"];
+        want.extend(&appended);
+        assert_eq!(required_fields(&options), want);
+        assert!(appended.starts_with(&["isDynDNS", "provider", "dyndns_zone"]), "{appended:?}");
+        // A field read that is also written is declared once.
+        let o = Options::from_spl_args(&["field=provider"]).unwrap();
+        assert_eq!(required_fields(&o).iter().filter(|&&f| f == "provider").count(), 1);
+        let o = Options::from_spl_args(&["allfields=true", "field=query"]).unwrap();
+        assert_eq!(required_fields(&o), ["*"]);
     }
 }
