@@ -1,6 +1,8 @@
 //! Replays of real splunkd input (Splunk 6.3, vendored under
-//! `tests/data/recordings/scpv2/Splunk-6.3/`, see its README.md) through the
-//! real binary with the lock-step driver of `util`.
+//! `tests/data/recordings/scpv2/Splunk-6.3/`, see its README.md; Splunk
+//! 8.0.3, used from `../shared/recordings/scpv2/Splunk-8.0.3/` and skipped
+//! with a note when that folder is absent) through the real binary with the
+//! lock-step driver of `util`.
 //!
 //! Each recording's getinfo gets `searchinfo.args` (and `raw_args`) replaced
 //! by options for `dynamicdns`; its execute chunks are sent byte for byte
@@ -174,4 +176,82 @@ fn test_internals_body_with_multivalues_invalid_utf8_and_crlf() {
     assert!(output.spans.iter().all(|s| &reply.body[s.content_end..s.end] == b"\r\n"));
     let fin = d.finish();
     assert_eq!(fin.status.code(), Some(0), "stderr {:?}", fin.stderr);
+}
+
+/// The Splunk 8.0.3 recording, read from `../shared` (repository root +
+/// `../shared`) at run time, not copied into the project; None, with a
+/// printed note, when it is absent.
+fn splunk_803() -> Option<Vec<u8>> {
+    let path =
+        crate::util::root().join("../shared/recordings/scpv2/Splunk-8.0.3/multibyte_input.gz");
+    if !path.exists() {
+        eprintln!("note: {} is absent; the Splunk 8.0.3 replay is skipped", path.display());
+        return None;
+    }
+    Some(read_recording(&path))
+}
+
+/// The execute requests of the 8.0.3 recording, as its README describes
+/// them: raw splunkd bytes, irregular sizes, LF row ends, the last request
+/// (`finished:true`) with records.
+const SIZES_803: [usize; 9] = [6_638, 5_861, 1, 6_574, 5_926, 6_412, 6_088, 1_741, 1_441];
+
+/// Splunk 8.0.3: the getinfo (re-serialised by splunklib: float times, no
+/// args) with our options, then the nine execute chunks byte for byte, each
+/// reply checked field by field against its request and the oracle.
+#[test]
+fn splunk_803_multibyte_input() {
+    let Some(stream) = splunk_803() else { return };
+    let chunks = split_chunks(&stream);
+    assert_eq!(chunks.len(), 10);
+    let meta: serde_json::Value = serde_json::from_slice(&chunks[0].0).unwrap();
+    assert_eq!(meta["searchinfo"]["splunk_version"], "8.0.3");
+    assert!(chunks[1..].iter().all(|(_, b)| !b.contains(&b'\r')), "LF row ends");
+    let ex = replay(
+        "8.0.3 multibyte_input",
+        &chunks,
+        &["field=teststring"],
+        &["teststring"],
+        Some(Oracle::shared()),
+    );
+    let sizes: Vec<usize> = ex.iter().map(|e| e.output.rows.len()).collect();
+    assert_eq!(sizes, SIZES_803);
+    let last = serde_json::from_slice::<serde_json::Value>(&chunks[9].0).unwrap();
+    assert_eq!(last["finished"], true);
+    for e in &ex {
+        // The multibyte value survives; it is no host, so every event is False.
+        assert!(e.output.column("teststring").iter().all(|v| *v == "ทt".as_bytes()));
+        assert!(e.output.column("isDynDNS").iter().all(|v| *v == b"False"));
+        assert_eq!(e.output.column("_time"), e.input.column("_time"));
+    }
+}
+
+/// The same events as splunkd would send them after our getinfo reply
+/// (selected-fields mode: `teststring`, the written fields, `_chunked_idx`
+/// and their twins), merged back by `_chunked_idx`: the same events and
+/// verdicts as the raw replay, `_time` (never sent) included.
+#[test]
+fn splunk_803_in_selected_fields_mode() {
+    let Some(stream) = splunk_803() else { return };
+    let chunks = split_chunks(&stream);
+    let args = ["field=teststring"];
+    let mut all = Splunkd::start(FieldMode::All, ChunkedIdx::PerRequest, &args);
+    let mut sel = Splunkd::start(FieldMode::Selected, ChunkedIdx::PerRequest, &args);
+    for (i, (meta, body)) in chunks[1..].iter().enumerate() {
+        let m: serde_json::Value = serde_json::from_slice(meta).unwrap();
+        let finished = m["finished"].as_bool().unwrap();
+        let what = format!("8.0.3 request {}", i + 1);
+        let a = all.execute(&what, finished, body);
+        check_execute_reply(&what, &a.body, finished, &a.reply, &["teststring"], None);
+        let s = sel.execute(&what, finished, body);
+        check_execute_reply(&what, &s.body, finished, &s.reply, &["teststring"], None);
+        assert!(!s.body.windows(7).any(|w| w == b"__time"), "{what}: _time was sent");
+        assert_eq!(s.events.rows.len(), SIZES_803[i]);
+        s.events.assert_same(&a.events, &what);
+    }
+    for d in [all, sel] {
+        let fin = d.finish();
+        assert_eq!(fin.status.code(), Some(0), "stderr {:?}", fin.stderr);
+        assert_eq!(fin.stderr, "");
+    }
 }

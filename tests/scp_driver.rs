@@ -11,6 +11,14 @@
 //! checked by `util::scp::check_execute_reply` (finished echo, record count,
 //! every input field byte-identical, raw record bytes kept, appended columns
 //! equal to the naive oracle over `lookups/dynamic_dns_providers.csv`).
+//!
+//! Each session runs in both of splunkd's modes at once
+//! (`util::scp::Splunkd`): one process gets every field, the other only the
+//! fields its real getinfo reply declares in `required_fields` plus
+//! `_chunked_idx`, and its replies are merged back into the full events by
+//! `_chunked_idx`; the merged events must equal the all-fields run's, and
+//! every field the command does not write must survive. Success writes
+//! nothing to stderr.
 
 use crate::util::prelude::*;
 use proptest::prelude::*;
@@ -243,8 +251,65 @@ struct Totals {
     warnings: usize,
 }
 
+/// The `_chunked_idx` numbering for the generator's setting: its own
+/// `_chunked_idx` column (per request or global) stands for what splunkd
+/// sends in all-fields mode; selected-fields mode numbers the same way.
+fn idx_numbering(chunked_idx: Option<bool>) -> ChunkedIdx {
+    match chunked_idx {
+        Some(true) => ChunkedIdx::Global,
+        _ => ChunkedIdx::PerRequest,
+    }
+}
+
+/// Sends one body of full events to both processes — `all` gets every
+/// field, `sel` only the declared ones (merged back by `_chunked_idx`) —
+/// and checks both replies against the request each got
+/// ([`check_execute_reply`], with the oracle), that the merged events
+/// equal the all-fields run's (verdicts included), that every field the
+/// command does not write survives the merge unchanged, and that both
+/// modes warn alike. Returns the all-fields exchange.
+fn exchange_both(
+    all: &mut Splunkd,
+    sel: &mut Splunkd,
+    what: &str,
+    finished: bool,
+    full: &[u8],
+    named: &[&str],
+    oracle: Option<&Oracle>,
+) -> (Csv, Csv, Reply) {
+    let a = all.execute(what, finished, full);
+    let (input, output) = check_execute_reply(what, &a.body, finished, &a.reply, named, oracle);
+    let what_sel = format!("{what}, selected fields");
+    let s = sel.execute(&what_sel, finished, full);
+    check_execute_reply(&what_sel, &s.body, finished, &s.reply, named, oracle);
+    s.events.assert_same(&a.events, &what_sel);
+    let events = Events::from_csv(&input);
+    let written = |n: &[u8]| ADDED.iter().chain(&["__mv_isDynDNS"]).any(|a| a.as_bytes() == n);
+    for (c, name) in events.header.iter().enumerate().filter(|(_, n)| !written(n)) {
+        for (r, row) in events.rows.iter().enumerate() {
+            assert_eq!(s.events.get(r, name), &row[c][..], "{what_sel}: event {r} lost {name:?}");
+        }
+    }
+    assert_eq!(
+        a.reply.metadata.get("inspector"),
+        s.reply.metadata.get("inspector"),
+        "{what}: the modes warn differently"
+    );
+    (input, output, a.reply)
+}
+
+/// Asserts stderr holds exactly `warnings` lines, each the missing-field
+/// warning: nothing else is written when all is well.
+fn assert_quiet(stderr: &str, warnings: usize) {
+    let lines: Vec<&str> = stderr.lines().collect();
+    assert_eq!(lines.len(), warnings, "stderr: {stderr:?}");
+    assert!(lines.iter().all(|l| l.starts_with("dynamicdns: none of the ")), "{stderr:?}");
+}
+
 /// One generated session: getinfo with `args`, `n` execute requests (the
-/// last one `finished:true` and of kind `last`), EOF; every reply checked.
+/// last one `finished:true` and of kind `last`), EOF; run twice at once,
+/// as splunkd would with all fields and in selected-fields mode (see
+/// [`exchange_both`]), every reply checked.
 fn run_stream(
     seed: u64,
     args: &[&str],
@@ -255,8 +320,10 @@ fn run_stream(
 ) -> Totals {
     let oracle = Oracle::shared();
     let mut g = Gen::new(seed, oracle, named, chunked_idx);
-    let mut d = Driver::spawn();
-    d.handshake(args);
+    let idx = idx_numbering(chunked_idx);
+    let mut all = Splunkd::start(FieldMode::All, idx, args);
+    let mut sel = Splunkd::start(FieldMode::Selected, idx, args);
+    assert!(sel.selects(), "{:?}", sel.required);
     let mut t = Totals::default();
     for i in 0..n {
         let finished = i + 1 == n;
@@ -275,10 +342,9 @@ fn run_stream(
             }
         };
         let body = g.body(kind);
-        let reply = d.request(&execute(finished, &body));
         let what = format!("seed {seed}, request {} ({kind:?}, finished {finished})", i + 1);
-        let (input, output) =
-            check_execute_reply(&what, &body, finished, &reply, named, Some(oracle));
+        let (input, output, reply) =
+            exchange_both(&mut all, &mut sel, &what, finished, &body, named, Some(oracle));
         t.requests += 1;
         t.records += input.rows.len();
         t.warnings += usize::from(reply.metadata.contains_key("inspector"));
@@ -289,10 +355,12 @@ fn run_stream(
             t.multi_zone += output.rows.iter().filter(|r| r[zone].contains(&b'\n')).count();
         }
     }
-    let fin = d.finish();
-    eprintln!("seed {seed}: {t:?}");
-    assert!(fin.status.success(), "exit status {:?}, stderr {:?}", fin.status, fin.stderr);
-    assert!(!fin.stderr.contains("panicked"), "stderr: {}", fin.stderr);
+    for (mode, d) in [("all fields", all), ("selected fields", sel)] {
+        let fin = d.finish();
+        eprintln!("seed {seed}, {mode}: {t:?}");
+        assert!(fin.status.success(), "exit status {:?}, stderr {:?}", fin.status, fin.stderr);
+        assert_quiet(&fin.stderr, t.warnings);
+    }
     assert_eq!(t.requests, n);
     if !oracle.zones.is_empty() {
         assert!(
@@ -349,22 +417,26 @@ fn stream_spaced_field_list_ends_header_only_crlf() {
 
 #[test]
 fn named_field_absent_everywhere_warns_once_and_passes_records_through() {
-    // `nosuchfield` is never in a header: every record is False and the
-    // WARN comes with the first request that has records, once.
+    // `nosuchfield` is in no event: with all fields it is in no header, in
+    // selected-fields mode it is an empty column. Either way every record
+    // is False and the WARN comes with the first request that has records,
+    // once, in the job inspector and on stderr.
     let oracle = Oracle::shared();
     let mut g = Gen::new(5, oracle, &[], None);
-    let mut d = Driver::spawn();
-    d.handshake(&["field=nosuchfield"]);
+    let args = ["field=nosuchfield"];
+    let mut all = Splunkd::start(FieldMode::All, ChunkedIdx::PerRequest, &args);
+    let mut sel = Splunkd::start(FieldMode::Selected, ChunkedIdx::PerRequest, &args);
     let kinds = [Kind::HeaderOnly(Eol::Lf), Kind::Records(20), Kind::Records(3), Kind::Records(0)];
     for (i, &kind) in kinds.iter().enumerate() {
         let finished = i + 1 == kinds.len();
         let body = g.body(kind);
-        let reply = d.request(&execute(finished, &body));
-        check_execute_reply(
-            &format!("request {i}"),
-            &body,
+        let what = format!("request {i}");
+        let (_, _, reply) = exchange_both(
+            &mut all,
+            &mut sel,
+            &what,
             finished,
-            &reply,
+            &body,
             &["nosuchfield"],
             Some(oracle),
         );
@@ -375,7 +447,138 @@ fn named_field_absent_everywhere_warns_once_and_passes_records_through() {
             reply.metadata
         );
     }
-    assert!(d.finish().status.success());
+    for d in [all, sel] {
+        let fin = d.finish();
+        assert!(fin.status.success());
+        assert_quiet(&fin.stderr, 1);
+    }
+}
+
+/// Field pruning: in selected-fields mode splunkd sends the declared
+/// fields only (a DDNS host in an undeclared field is never seen), each
+/// declared field even where no event has it, then `_chunked_idx`, then
+/// the twins; every other field of the events survives the merge.
+#[test]
+fn selected_fields_mode_sends_only_declared_fields() {
+    let rows: Vec<Vec<Values>> = vec![
+        vec![
+            vec![b"www.example.com".to_vec()],
+            vec![b"x.duckdns.org".to_vec()],
+            vec![b"10.0.0.1".to_vec()],
+        ],
+        vec![vec![b"a.ddns.net".to_vec()], vec![], vec![b"10.0.0.2".to_vec()]],
+    ];
+    let full = splunk_csv(&["query", "answer", "src"], &rows, false);
+    let oracle = Oracle::shared();
+    for (args, named, sent_header, verdicts) in [
+        (
+            &["field=query"][..],
+            &["query"][..],
+            &br#"query,isDynDNS,provider,"dyndns_zone","_chunked_idx","__mv_query","__mv_isDynDNS","__mv_provider","__mv_dyndns_zone","__mv__chunked_idx""#[..],
+            [&b"False"[..], b"True"],
+        ),
+        (
+            &["field=query,answer"],
+            &["query", "answer"],
+            br#"query,answer,isDynDNS,provider,"dyndns_zone","_chunked_idx","__mv_query","__mv_answer","__mv_isDynDNS","__mv_provider","__mv_dyndns_zone","__mv__chunked_idx""#,
+            [b"True", b"True"],
+        ),
+        (
+            &["field=url"],
+            &["url"],
+            br#"url,isDynDNS,provider,"dyndns_zone","_chunked_idx","__mv_url","__mv_isDynDNS","__mv_provider","__mv_dyndns_zone","__mv__chunked_idx""#,
+            [b"False", b"False"],
+        ),
+    ] {
+        let mut all = Splunkd::start(FieldMode::All, ChunkedIdx::PerRequest, args);
+        let mut sel = Splunkd::start(FieldMode::Selected, ChunkedIdx::PerRequest, args);
+        let what = format!("{args:?}");
+        exchange_both(&mut all, &mut sel, &what, false, &full, named, Some(oracle));
+        let s = sel.execute(&what, true, &full);
+        let header = &s.body[..s.body.iter().position(|&b| b == b'\n').unwrap()];
+        assert_eq!(String::from_utf8_lossy(header), String::from_utf8_lossy(sent_header));
+        assert!(!s.body.windows(6).any(|w| w == b"10.0.0"), "src was sent");
+        for (r, want) in verdicts.iter().enumerate() {
+            assert_eq!(s.events.get(r, b"isDynDNS"), *want, "{what}: event {r}");
+            assert_eq!(s.events.get(r, b"src"), &rows[r][2][0][..]);
+            assert_eq!(s.events.get(r, b"answer"), rows[r][1].concat());
+        }
+        for d in [all, sel] {
+            let fin = d.finish();
+            assert!(fin.status.success());
+        }
+    }
+    // allfields=true: required_fields ["*"], so splunkd sends every field.
+    let mut sel = Splunkd::start(FieldMode::Selected, ChunkedIdx::PerRequest, &["allfields=true"]);
+    assert_eq!(sel.required, Some(vec!["*".to_string()]));
+    assert!(!sel.selects());
+    let s = sel.execute("allfields", true, &full);
+    assert_eq!(s.body, full);
+    check_execute_reply("allfields", &s.body, true, &s.reply, &["query"], Some(oracle));
+    assert!(sel.finish().status.success());
+}
+
+/// Records sent without `_chunked_idx` (a splunkd that does not number
+/// them) come back one for one, in order, unchanged: each reply is checked
+/// against what was sent, and merged back by position it equals the
+/// all-fields run.
+#[test]
+fn selected_fields_without_chunked_idx_pass_through_in_order() {
+    let oracle = Oracle::shared();
+    let mut g = Gen::new(11, oracle, &["query", "answer"], None);
+    let args = ["field=query,answer"];
+    let mut all = Splunkd::start(FieldMode::All, ChunkedIdx::PerRequest, &args);
+    let mut sel = Splunkd::start(FieldMode::Selected, ChunkedIdx::Absent, &args);
+    let kinds =
+        [Kind::Records(200), Kind::HeaderOnly(Eol::Lf), Kind::Records(1), Kind::Records(50)];
+    let mut warnings = 0;
+    for (i, &kind) in kinds.iter().enumerate() {
+        let finished = i + 1 == kinds.len();
+        let body = g.body(kind);
+        let what = format!("request {i}");
+        let named = ["query", "answer"];
+        let (_, _, reply) =
+            exchange_both(&mut all, &mut sel, &what, finished, &body, &named, Some(oracle));
+        warnings += usize::from(reply.metadata.contains_key("inspector"));
+    }
+    let body = g.body(Kind::Records(5));
+    let a = all.execute("last", false, &body);
+    let s = sel.execute("last", false, &body);
+    assert!(!s.body.windows(12).any(|w| w == b"_chunked_idx"));
+    s.events.assert_same(&a.events, "last");
+    for d in [all, sel] {
+        let fin = d.finish();
+        assert!(fin.status.success());
+        assert_quiet(&fin.stderr, warnings);
+    }
+}
+
+/// Text mode (`mode=text`, `_raw`) in selected-fields mode: `_raw` is
+/// declared and sent, the verdicts equal the all-fields run's.
+#[test]
+fn selected_fields_text_mode() {
+    let rows: Vec<Vec<Values>> = (0..40)
+        .map(|i| {
+            let raw = match i % 4 {
+                0 => format!("<Event><Data Name='QueryName'>h{i}.duckdns.org</Data></Event>"),
+                1 => format!("powershell iwr http://x{i}.ddns.net/a.ps1, ping duckdns.org"),
+                2 => format!("nothing here {i}"),
+                _ => String::new(),
+            };
+            let raw = if raw.is_empty() { vec![] } else { vec![raw.into_bytes()] };
+            vec![vec![format!("17000000{i:02}").into_bytes()], raw, vec![b"web-01".to_vec()]]
+        })
+        .collect();
+    let full = splunk_csv(&["_time", "_raw", "host"], &rows, false);
+    let args = ["field=_raw", "mode=text"];
+    let mut all = Splunkd::start(FieldMode::All, ChunkedIdx::PerRequest, &args);
+    let mut sel = Splunkd::start(FieldMode::Selected, ChunkedIdx::PerRequest, &args);
+    let (_, output, _) = exchange_both(&mut all, &mut sel, "text", true, &full, &["_raw"], None);
+    let matched = output.column("isDynDNS").iter().filter(|v| **v == b"True").count();
+    assert_eq!(matched, 20);
+    for d in [all, sel] {
+        assert!(d.finish().status.success());
+    }
 }
 
 #[test]
@@ -384,6 +587,7 @@ fn getinfo_only_probe_exits_0() {
     d.handshake(&["field=query"]);
     let fin = d.finish();
     assert_eq!(fin.status.code(), Some(0), "stderr {:?}", fin.stderr);
+    assert_eq!(fin.stderr, "", "a probe that only asks getinfo writes nothing to stderr");
 }
 
 #[test]
