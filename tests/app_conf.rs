@@ -313,6 +313,9 @@ fn the_command_runs_the_launcher_in_scp_mode() {
     assert_eq!(cmd.req("is_risky"), "false");
     assert!(cmd.req("maxwait").parse::<u64>().is_ok());
     assert!(cmd.req("maxchunksize").parse::<u64>().is_ok());
+    // Explicit: the default is false for chunked commands from Splunk 9.0,
+    // true before.
+    assert_eq!(cmd.req("run_in_preview"), "true");
     assert_eq!(c.stanzas.len(), 1);
     let launcher = root().join("bin/dynamicdns.sh");
     let text = read("bin/dynamicdns.sh");
@@ -333,11 +336,11 @@ fn searchbnf_documents_every_option() {
     assert_eq!(cmd.req("usage"), "public");
     let syntax = format!("{} {}", cmd.req("syntax"), c.req("dynamicdns-options").req("syntax"));
     let description = cmd.req("description");
-    for option in ["field=", "mode=", "tier="] {
+    for option in ["field=", "mode=", "tier=", "allfields=", "debug="] {
         assert!(syntax.contains(option), "syntax lists {option}");
         assert!(description.contains(option), "description explains {option}");
     }
-    for value in ["host", "text", "all", "core"] {
+    for value in ["host", "text", "all", "core", "true", "false"] {
         assert!(syntax.contains(value), "syntax lists {value}");
     }
     assert!(cmd.get("category").is_some());
