@@ -14,8 +14,11 @@ same triple from the input with the peer's rule (strip, drop trailing dots,
 lower-case, longest zone strictly above the name).  Every reply must give
 the oracle's triples in the input's order, and a reply that adds isDynDNS
 must carry each input record's fields unchanged (same names, same values)
-before the fields it adds.  Prints a Markdown table; exits 1 on any
-disagreement, naming the first differing record.
+before the fields it adds, except the columns named by --replaced (the
+fields the command writes, which a selected-fields stream already carries,
+empty, because the getinfo reply declares them; the command fills them in
+place).  Prints a Markdown table; exits 1 on any disagreement, naming the
+first differing record.
 """
 
 import argparse
@@ -74,7 +77,9 @@ def main():
     ap.add_argument("--zones", required=True)
     ap.add_argument("--field", default="query")
     ap.add_argument("--reply", action="append", required=True, help="label=file")
+    ap.add_argument("--replaced", default="", help="comma-separated input columns the command fills in")
     a = ap.parse_args()
+    replaced = set(filter(None, a.replaced.split(",")))
     zones = load_zones(a.zones)
 
     with open(a.stream, "rb") as f:
@@ -123,18 +128,23 @@ def main():
             if "isDynDNS" not in hdr:
                 problem = "reply %d has no isDynDNS column" % (n + 1)
                 break
-            qi, di = hdr.index(a.field), hdr.index("isDynDNS")
-            zi = hdr.index("dyndns_zone") if "dyndns_zone" in hdr else hdr.index("provider")
+            qi, di, pi = hdr.index(a.field), hdr.index("isDynDNS"), hdr.index("provider")
+            zi = hdr.index("dyndns_zone") if "dyndns_zone" in hdr else None
             fidelity = label.startswith("dynamicdns")
             if fidelity and hdr[:len(ihdr)] != ihdr:
                 problem = "reply %d: input columns changed: %s" % (n + 1, hdr[:len(ihdr)])
                 break
+            keep = [c for c, h in enumerate(ihdr) if h not in replaced]
             for k, (r, ir) in enumerate(zip(rs, irows)):
-                if fidelity and r[:len(ir)] != ir:
+                if fidelity and [r[c] for c in keep] != [ir[c] for c in keep]:
                     problem = "reply %d record %d: input fields changed:\n  in  %r\n  out %r" % (
                         n + 1, k + 1, ir, r[:len(ir)])
                     break
-                got.append((r[qi], r[di] == "True", r[zi] if r[di] == "True" else ""))
+                # dynamicdns names the zone in dyndns_zone; the splunklib
+                # peer puts it in provider (and leaves a dyndns_zone column
+                # of a selected-fields stream empty).
+                zone = r[zi] if zi is not None and r[zi] else r[pi]
+                got.append((r[qi], r[di] == "True", zone if r[di] == "True" else ""))
         if not problem and got != want:
             if len(got) != len(want):
                 problem = "%d records for %d" % (len(got), len(want))
