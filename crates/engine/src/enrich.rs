@@ -16,7 +16,7 @@
 //! body's own lines and bytes for error messages.
 
 use crate::options::Options;
-use crate::record::{self, CsvError, RecordSpan, Scan, Span};
+use crate::record::{self, CsvError, RecordScanner, RecordSpan, Scan, Span};
 use crate::textscan::ScannerBuildError;
 use crate::verdict::{self, Judge, IS_DYNDNS, PROVIDER, ZONE};
 use crate::zoneset::ZoneSet;
@@ -112,18 +112,21 @@ pub enum RecordErrorKind {
     },
 }
 
-/// Column layout of one body, derived from its header row.
+/// Column layout of one body, derived from its header row. Columns are
+/// named by their slot in [`wanted`](Self::wanted), which is where the
+/// scanner puts their spans.
 #[derive(Debug, Default)]
 struct Layout {
     ncols: usize,
-    /// For each field to read: its column and its `__mv_` column.
+    /// The columns a data record's spans are needed for, ascending: those
+    /// read and those replaced.
+    wanted: Vec<usize>,
+    /// For each field to read: the slots of its column and its `__mv_`
+    /// column.
     targets: Vec<(usize, Option<usize>)>,
-    /// Per input column: the output column that replaces it, if any.
-    replace: Vec<Option<OutCol>>,
-    any_replace: bool,
-    /// Leading columns whose spans a data record needs: through the last
-    /// column read, or all when a column is replaced in place.
-    keep: usize,
+    /// The slots of the input columns replaced in place, in column order,
+    /// and the output column written in each.
+    replace: Vec<(usize, OutCol)>,
     /// Output columns appended after the input's.
     append: Vec<OutCol>,
     /// Appended bytes for a record with no match (the common case).
@@ -159,12 +162,16 @@ pub struct Counts {
     pub records: u64,
     /// Records with `isDynDNS=True`.
     pub matched: u64,
+    /// LF bytes in the rows read (the header row included): the lines of
+    /// the input they span.
+    pub lines: u64,
 }
 
 impl std::ops::AddAssign for Counts {
     fn add_assign(&mut self, other: Counts) {
         self.records += other.records;
         self.matched += other.matched;
+        self.lines += other.lines;
     }
 }
 
@@ -236,21 +243,29 @@ impl<'z> Enricher<'z> {
         out: &mut Vec<u8>,
     ) -> Result<(usize, Counts), RecordError> {
         let mut counts = Counts::default();
+        let mut scanner = RecordScanner::new(buf);
         loop {
-            // Data records keep only the columns the command reads.
-            let keep = if self.header_done { self.layout.keep } else { usize::MAX };
-            let (rec, nfields) =
-                match record::scan_record_prefix(buf, pos, at_eof, &mut self.spans, keep) {
-                    Ok((Scan::Record(rec), n)) => (rec, n),
-                    Ok((Scan::NeedMore | Scan::End, _)) => return Ok((pos, counts)),
-                    Err(e) => {
-                        return Err(RecordError {
-                            kind: e.into(),
-                            offset: pos,
-                            record: self.records + u64::from(self.header_done),
-                        })
-                    }
-                };
+            // Data records are scanned for the columns the command reads
+            // (and replaces) only.
+            let scan = if self.header_done {
+                scanner.scan_columns(pos, at_eof, &self.layout.wanted, &mut self.spans)
+            } else {
+                scanner.scan(pos, at_eof, &mut self.spans, usize::MAX)
+            };
+            let (rec, nfields) = match scan {
+                Ok((Scan::Record(rec), n)) => (rec, n),
+                Ok((Scan::NeedMore | Scan::End, _)) => {
+                    counts.lines = scanner.lines();
+                    return Ok((pos, counts));
+                }
+                Err(e) => {
+                    return Err(RecordError {
+                        kind: e.into(),
+                        offset: pos,
+                        record: self.records + u64::from(self.header_done),
+                    })
+                }
+            };
             if !self.header_done {
                 self.read_header(buf, rec, out);
                 self.header_done = true;
@@ -289,23 +304,23 @@ impl<'z> Enricher<'z> {
         }
         let splunk = self.dialect == Dialect::Splunk;
         let outputs = OUTPUTS.iter().filter(|oc| splunk || !oc.name().starts_with("__mv_"));
-        layout.replace = vec![None; names.len()];
         for &oc in outputs.chain(splunk.then_some(&OutCol::MvIsDynDns)) {
             match col(oc.name().as_bytes()) {
-                Some(c) => {
-                    layout.replace[c] = Some(oc);
-                    layout.any_replace = true;
-                }
+                Some(c) => layout.replace.push((c, oc)),
                 // __mv_isDynDNS is only ever kept consistent, never added.
                 None if oc != OutCol::MvIsDynDns => layout.append.push(oc),
                 None => {}
             }
         }
-        layout.keep = if layout.any_replace {
-            usize::MAX
-        } else {
-            layout.targets.iter().map(|&(c, mv)| c.max(mv.unwrap_or(0)) + 1).max().unwrap_or(0)
-        };
+        layout.replace.sort_unstable_by_key(|&(c, _)| c);
+        // Columns to slots.
+        let read = layout.targets.iter().flat_map(|&(c, mv)| std::iter::once(c).chain(mv));
+        layout.wanted = read.chain(layout.replace.iter().map(|&(c, _)| c)).collect();
+        layout.wanted.sort_unstable();
+        layout.wanted.dedup();
+        let slot = |c: usize| layout.wanted.binary_search(&c).expect("a wanted column");
+        layout.targets = layout.targets.iter().map(|&(c, mv)| (slot(c), mv.map(slot))).collect();
+        layout.replace = layout.replace.iter().map(|&(c, oc)| (slot(c), oc)).collect();
         for &oc in &layout.append {
             layout.no_hit_suffix.push(b',');
             if oc == OutCol::IsDynDns {
@@ -360,31 +375,28 @@ impl<'z> Enricher<'z> {
     fn record(&mut self, buf: &[u8], rec: RecordSpan, out: &mut Vec<u8>) -> bool {
         self.judge_record(buf);
         let matched = !self.judge.hits().is_empty();
-        if !self.layout.any_replace {
+        if self.layout.replace.is_empty() {
             out.extend_from_slice(&buf[rec.start..rec.content_end]);
-            if matched {
-                for i in 0..self.layout.append.len() {
-                    out.push(b',');
-                    self.write_out(self.layout.append[i], out);
-                }
-            } else {
-                out.extend_from_slice(&self.layout.no_hit_suffix);
-            }
         } else {
-            for i in 0..self.spans.len() {
-                let (s, e) = self.spans[i];
-                if i > 0 {
-                    out.push(b',');
-                }
-                match self.layout.replace[i] {
-                    Some(oc) => self.write_out(oc, out),
-                    None => out.extend_from_slice(&buf[s..e]),
-                }
+            // The bytes between replaced columns are copied as they are,
+            // separators included.
+            let mut from = rec.start;
+            for i in 0..self.layout.replace.len() {
+                let (c, oc) = self.layout.replace[i];
+                let (s, e) = self.spans[c];
+                out.extend_from_slice(&buf[from..s]);
+                self.write_out(oc, out);
+                from = e;
             }
+            out.extend_from_slice(&buf[from..rec.content_end]);
+        }
+        if matched {
             for i in 0..self.layout.append.len() {
                 out.push(b',');
                 self.write_out(self.layout.append[i], out);
             }
+        } else {
+            out.extend_from_slice(&self.layout.no_hit_suffix);
         }
         out.extend_from_slice(eol(buf, rec));
         matched
@@ -393,6 +405,13 @@ impl<'z> Enricher<'z> {
     /// Writes the value of one output column for the current hits.
     fn write_out(&mut self, oc: OutCol, out: &mut Vec<u8>) {
         let hits = self.judge.hits();
+        if hits.is_empty() {
+            // No match: False, and every other column empty.
+            if oc == OutCol::IsDynDns {
+                out.extend_from_slice(b"False");
+            }
+            return;
+        }
         let zones = || hits.zones().iter().map(|h| h.zone);
         let providers = || hits.providers().iter().copied();
         let v = &mut self.value_out;
@@ -448,8 +467,9 @@ pub struct BodyStream {
     buf: Vec<u8>,
     /// Body offset of `buf[0]`.
     base: usize,
-    /// Lines of the body before `buf[0]`.
-    lines_before: usize,
+    /// Lines of the body before `buf[0]` (the scanner counts them as it
+    /// goes, so the body is not read twice for line numbers).
+    lines_before: u64,
 }
 
 impl BodyStream {
@@ -481,12 +501,16 @@ impl BodyStream {
         out: &mut Vec<u8>,
     ) -> Result<Counts, BodyError> {
         let (used, counts) = enricher.process(&self.buf, 0, at_eof, out).map_err(|e| {
-            let line = self.lines_before + record::line_of(&self.buf, e.offset);
+            let line = self.lines_before as usize + record::line_of(&self.buf, e.offset);
             let e = e.shifted(self.base);
             BodyError { line, record: e.record, offset: e.offset, kind: e.kind }
         })?;
         if !at_eof {
-            self.lines_before += memchr::memchr_iter(b'\n', &self.buf[..used]).count();
+            debug_assert_eq!(
+                counts.lines,
+                memchr::memchr_iter(b'\n', &self.buf[..used]).count() as u64
+            );
+            self.lines_before += counts.lines;
             self.base += used;
             self.buf.drain(..used);
         }
@@ -622,7 +646,8 @@ mod tests {
                     );
                 } else {
                     assert_eq!(err, None);
-                    assert_eq!(total, Counts { records: 80, matched: 40 }, "block {block}");
+                    let lines = body.iter().filter(|&&b| b == b'\n').count() as u64;
+                    assert_eq!(total, Counts { records: 80, matched: 40, lines }, "block {block}");
                     assert_eq!(out, whole, "block {block}");
                 }
             }

@@ -163,11 +163,24 @@ impl<R: Read> ChunkReader<R> {
         let chunk = self.count;
         let want = self.body_left.min(max as u64);
         let start = buf.len();
-        // Grows only as bytes arrive, so a bogus length cannot allocate.
-        let got = (&mut self.rdr)
-            .take(want)
-            .read_to_end(buf)
-            .map_err(|source| FrameError::Io { chunk, source })? as u64;
+        // What the buffer holds first, then straight from the input into
+        // `buf`: body bytes are not copied through the buffer. `buf` grows
+        // only as bytes arrive, so a bogus length cannot allocate.
+        let held = self.rdr.buffer();
+        let n = held.len().min(usize::try_from(want).unwrap_or(usize::MAX));
+        buf.extend_from_slice(&held[..n]);
+        self.rdr.consume(n);
+        let rest = want - n as u64;
+        let got = n as u64
+            + if rest > 0 {
+                self.rdr
+                    .get_mut()
+                    .take(rest)
+                    .read_to_end(buf)
+                    .map_err(|source| FrameError::Io { chunk, source })? as u64
+            } else {
+                0
+            };
         debug_assert_eq!(buf.len() - start, got as usize);
         self.body_left -= got;
         if got < want {
