@@ -448,52 +448,60 @@ impl RecordScanner<'_> {
             let from = u64::MAX << lo;
             let quote = win.quote & from;
             let was_inside = inside_carry;
-            let inside = prefix_xor(quote) ^ inside_carry;
-            let outside = !inside;
-            let ends = (win.lf | win.cr) & outside & from;
-            // The record's bytes in this window: up to its line end.
-            let rec = if ends != 0 { (ends & ends.wrapping_neg()) - 1 } else { u64::MAX } & from;
-            let commas = win.comma & outside & rec;
-            let opening = quote & inside & rec;
-            let closing = quote & outside & rec;
-            // Quotes must open a field (or follow a closing quote: a
-            // doubled one) and close before a separator (or an opening
-            // quote: doubled).
-            let starts = (commas << 1) | comma_carry | if first { 1 << lo } else { 0 };
-            let after_close = (closing << 1) | u64::from(close_pending);
-            if opening & !(starts | after_close) != 0 {
-                return None;
-            }
-            let line_end = ends & ends.wrapping_neg();
-            let next_ok = (commas | opening | line_end) >> 1;
-            if closing & !next_ok & !(1 << 63) != 0 {
-                return None;
-            }
-            if close_pending && (commas | opening | line_end) & 1 == 0 {
-                return None;
-            }
-            close_pending = closing >> 63 != 0;
-            let lf_inside = win.lf & rec & inside;
-            if lf_inside != 0 {
-                lines += u64::from(lf_inside.count_ones());
-            }
-            // Columns ending in this window.
-            let n = commas.count_ones() as usize;
-            if wi < wanted.len() && wanted[wi] < count + n {
-                let mut cm = commas;
-                while cm != 0 {
-                    let at = base + cm.trailing_zeros() as usize;
-                    cm &= cm - 1;
-                    if wi < wanted.len() && wanted[wi] == count {
-                        spans[wi] = (col_start, at);
-                        wi += 1;
-                    }
-                    count += 1;
-                    col_start = at + 1;
+            let (commas, ends, rec);
+            if quote == 0 && inside_carry == 0 && !close_pending {
+                // No quote in sight (most windows of most events).
+                ends = (win.lf | win.cr) & from;
+                rec = if ends != 0 { (ends & ends.wrapping_neg()) - 1 } else { u64::MAX } & from;
+                commas = win.comma & rec;
+            } else {
+                let inside = prefix_xor(quote) ^ inside_carry;
+                let outside = !inside;
+                ends = (win.lf | win.cr) & outside & from;
+                // The record's bytes in this window: up to its line end.
+                rec = if ends != 0 { (ends & ends.wrapping_neg()) - 1 } else { u64::MAX } & from;
+                commas = win.comma & outside & rec;
+                let opening = quote & inside & rec;
+                let closing = quote & outside & rec;
+                // Quotes must open a field (or follow a closing quote: a
+                // doubled one) and close before a separator (or an opening
+                // quote: doubled).
+                let starts = (commas << 1) | comma_carry | if first { 1 << lo } else { 0 };
+                let after_close = (closing << 1) | u64::from(close_pending);
+                if opening & !(starts | after_close) != 0 {
+                    return None;
                 }
-            } else if n > 0 {
-                count += n;
-                col_start = base + 64 - commas.leading_zeros() as usize;
+                let line_end = ends & ends.wrapping_neg();
+                let next_ok = (commas | opening | line_end) >> 1;
+                if closing & !next_ok & !(1 << 63) != 0 {
+                    return None;
+                }
+                if close_pending && (commas | opening | line_end) & 1 == 0 {
+                    return None;
+                }
+                close_pending = closing >> 63 != 0;
+                let lf_inside = win.lf & rec & inside;
+                if lf_inside != 0 {
+                    lines += u64::from(lf_inside.count_ones());
+                }
+                inside_carry = ((inside as i64) >> 63) as u64;
+            }
+            // Columns ending in this window: for each wanted one, step over
+            // the commas before it, take its span; then count the rest.
+            let mut cm = commas;
+            while wi < wanted.len() && wanted[wi] < count + cm.count_ones() as usize {
+                for _ in count..wanted[wi] {
+                    col_start = base + cm.trailing_zeros() as usize + 1;
+                    cm &= cm - 1;
+                }
+                let at = base + cm.trailing_zeros() as usize;
+                cm &= cm - 1;
+                spans[wi] = (col_start, at);
+                (count, col_start, wi) = (wanted[wi] + 1, at + 1, wi + 1);
+            }
+            if cm != 0 {
+                count += cm.count_ones() as usize;
+                col_start = base + 64 - cm.leading_zeros() as usize;
             }
             if ends != 0 {
                 let end = base + ends.trailing_zeros() as usize;
@@ -519,7 +527,6 @@ impl RecordScanner<'_> {
                 let span = RecordSpan { start: pos, content_end: end, end: rec_end };
                 return Some((Scan::Record(span), count + 1));
             }
-            inside_carry = ((inside as i64) >> 63) as u64;
             comma_carry = commas >> 63;
             base += 64;
             if base >= len {
