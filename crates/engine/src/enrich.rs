@@ -379,11 +379,18 @@ impl<'z> Enricher<'z> {
             out.extend_from_slice(&buf[rec.start..rec.content_end]);
         } else {
             // The bytes between replaced columns are copied as they are,
-            // separators included.
+            // separators included; so is a replaced cell that already
+            // holds its new value (a record without a match, whose written
+            // fields splunkd sends empty in selected-fields mode).
             let mut from = rec.start;
             for i in 0..self.layout.replace.len() {
                 let (c, oc) = self.layout.replace[i];
                 let (s, e) = self.spans[c];
+                if !matched
+                    && buf[s..e] == *if oc == OutCol::IsDynDns { &b"False"[..] } else { b"" }
+                {
+                    continue;
+                }
                 out.extend_from_slice(&buf[from..s]);
                 self.write_out(oc, out);
                 from = e;
