@@ -279,7 +279,8 @@ impl<'z> Enricher<'z> {
                     });
                 }
                 counts.records += 1;
-                if self.record(buf, rec, out) {
+                let plain = scanner.last_record_plain();
+                if self.record(buf, rec, plain, out) {
                     counts.matched += 1;
                 }
             }
@@ -337,12 +338,19 @@ impl<'z> Enricher<'z> {
     }
 
     /// Judges the values a record holds in the fields read.
-    fn judge_record(&mut self, buf: &[u8]) {
+    /// Judges the values a record holds in the fields read; `plain` when
+    /// the scanner vouches that no value of it holds an LF or a doubled
+    /// quote (then cells are not searched for either).
+    fn judge_record(&mut self, buf: &[u8], plain: bool) {
         self.judge.clear();
         for &(col, mv_col) in &self.layout.targets {
             let mv_cell = mv_col.map(|c| {
                 let (s, e) = self.spans[c];
-                record::unquote(&buf[s..e], &mut self.mv_cell)
+                if plain {
+                    strip_quotes(&buf[s..e])
+                } else {
+                    record::unquote(&buf[s..e], &mut self.mv_cell)
+                }
             });
             let judge = &mut self.judge;
             let mut done = false;
@@ -354,6 +362,12 @@ impl<'z> Enricher<'z> {
                 // No (or a malformed) multivalue cell: the plain cell holds
                 // the value, or several joined by newlines.
                 let (s, e) = self.spans[col];
+                if plain {
+                    let cell = strip_quotes(&buf[s..e]);
+                    self.saw_value |= !cell.is_empty();
+                    judge.add(cell);
+                    continue;
+                }
                 let cell = record::unquote(&buf[s..e], &mut self.cell);
                 self.saw_value |= !cell.is_empty();
                 // memchr splits; a byte-by-byte split costs more than the
@@ -371,9 +385,10 @@ impl<'z> Enricher<'z> {
         }
     }
 
-    /// Writes one enriched record; true when it matched.
-    fn record(&mut self, buf: &[u8], rec: RecordSpan, out: &mut Vec<u8>) -> bool {
-        self.judge_record(buf);
+    /// Writes one enriched record; true when it matched. `plain` as for
+    /// [`judge_record`](Self::judge_record).
+    fn record(&mut self, buf: &[u8], rec: RecordSpan, plain: bool, out: &mut Vec<u8>) -> bool {
+        self.judge_record(buf, plain);
         let matched = !self.judge.hits().is_empty();
         if self.layout.replace.is_empty() {
             out.extend_from_slice(&buf[rec.start..rec.content_end]);
@@ -437,6 +452,15 @@ impl<'z> Enricher<'z> {
             OutCol::MvProvider | OutCol::MvZone => {}
         }
         record::write_field(v, out);
+    }
+}
+
+/// A raw field without its quotes, for a field with no doubled quote.
+#[inline]
+fn strip_quotes(raw: &[u8]) -> &[u8] {
+    match raw {
+        [b'"', inner @ .., b'"'] => inner,
+        _ => raw,
     }
 }
 

@@ -128,6 +128,9 @@ pub struct RecordScanner<'a> {
     avx2: bool,
     /// LF bytes in the records returned so far.
     lines: u64,
+    /// The last record [`scan_columns`](Self::scan_columns) returned has no
+    /// LF inside a quoted value and no doubled quote.
+    plain: bool,
 }
 
 /// One 64-byte window's quote, comma, LF and CR bytes: bit `i` for byte
@@ -166,6 +169,7 @@ impl<'a> RecordScanner<'a> {
             scratch: Vec::new(),
             avx2: has_avx2(),
             lines: 0,
+            plain: false,
         }
     }
 
@@ -173,6 +177,14 @@ impl<'a> RecordScanner<'a> {
     /// and the line ends inside its quoted values): the lines they span.
     pub fn lines(&self) -> u64 {
         self.lines
+    }
+
+    /// True when the last record [`scan_columns`](Self::scan_columns)
+    /// returned has no LF inside a quoted value and no doubled quote: none
+    /// of its values then holds an LF, and a quoted one is its bytes
+    /// between the quotes ([`unquote`] need not look). False when unsure.
+    pub fn last_record_plain(&self) -> bool {
+        self.plain
     }
 
     /// Scans the record at `pos`, as [`scan_record_prefix`]. Records must be
@@ -348,6 +360,7 @@ impl RecordScanner<'_> {
         if let Some(done) = self.scan_fast(pos, at_eof, wanted, spans) {
             return Ok(done);
         }
+        self.plain = false;
         let mut scratch = std::mem::take(&mut self.scratch);
         let keep = wanted.last().map_or(0, |&c| c + 1);
         let result = self.scan(pos, at_eof, &mut scratch, keep);
@@ -444,6 +457,9 @@ impl RecordScanner<'_> {
         let mut col_start = pos;
         let mut wi = 0usize;
         let mut first = true;
+        // Doubled quotes and LFs inside quotes seen (any bit set: the
+        // record is not plain).
+        let mut escapes = 0u64;
         loop {
             let from = u64::MAX << lo;
             let quote = win.quote & from;
@@ -481,6 +497,9 @@ impl RecordScanner<'_> {
                 }
                 close_pending = closing >> 63 != 0;
                 let lf_inside = win.lf & rec & inside;
+                // A doubled quote is a closing quote right before an
+                // opening one.
+                escapes |= (after_close & opening) | lf_inside;
                 if lf_inside != 0 {
                     lines += u64::from(lf_inside.count_ones());
                 }
@@ -523,6 +542,7 @@ impl RecordScanner<'_> {
                     }
                 };
                 self.lines += lines;
+                self.plain = escapes == 0;
                 (self.window_base, self.window) = (base, win);
                 let span = RecordSpan { start: pos, content_end: end, end: rec_end };
                 return Some((Scan::Record(span), count + 1));
@@ -541,6 +561,7 @@ impl RecordScanner<'_> {
                     spans[wi] = (col_start, len);
                 }
                 self.lines += lines;
+                self.plain = escapes == 0;
                 let span = RecordSpan { start: pos, content_end: len, end: len };
                 return Some((Scan::Record(span), count + 1));
             }
@@ -554,6 +575,7 @@ impl RecordScanner<'_> {
                         None => break len,
                         Some(i) if buf[base + i] == b'\n' => {
                             lines += 1;
+                            escapes = 1;
                             base += i + 1;
                         }
                         Some(i) => break base + i,
@@ -1085,6 +1107,16 @@ mod tests {
                         prop_assert_eq!(got, want, "at {} in {:?}", pos, data.escape_ascii().to_string());
                         match got {
                             Ok((Scan::Record(r), _)) => {
+                                if sc.last_record_plain() {
+                                    // No value holds an LF or a doubled quote.
+                                    let (_, every, _) = naive_scan(data, pos, at_eof, usize::MAX);
+                                    for &(s, e) in &every {
+                                        let v = &data[s..e];
+                                        let inner = if v.first() == Some(&b'"') { &v[1..v.len() - 1] } else { v };
+                                        prop_assert!(!v.contains(&b'\n'), "{:?}", data.escape_ascii().to_string());
+                                        prop_assert!(v.first() != Some(&b'"') || !inner.contains(&b'"'), "{:?}", data.escape_ascii().to_string());
+                                    }
+                                }
                                 let want_spans: Vec<Span> =
                                     wanted.iter().map(|&c| all.get(c).copied().unwrap_or((0, 0))).collect();
                                 prop_assert_eq!(&spans, &want_spans, "at {} in {:?}", pos, data.escape_ascii().to_string());
