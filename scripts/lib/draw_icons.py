@@ -6,8 +6,10 @@ the app's static/ folder, where Splunk Web looks for them):
                           orange arrow turning round it (a name that follows a
                           moving address: dynamic DNS)
   appIcon_2x.png   72x72  the same for high-density screens
-  appIconAlt.png   36x36  the same glyph without the tile, on transparency,
-                          for dark backgrounds
+  appIconAlt.png   36x36  the same glyph without the tile, on transparency
+                          (Splunk Web's alternate icon; where Splunk shows it
+                          is not documented in the material we have, so it
+                          is drawn to read on dark and mid-tone backgrounds)
   appIconAlt_2x.png 72x72
 
 Each image is drawn at 8 times its size and scaled down (Lanczos), so the
