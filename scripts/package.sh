@@ -6,7 +6,16 @@
 #     bin/dynamicdns.sh            launcher (commands.conf, transforms.conf)
 #     bin/x86_64/dynamicdns        glibc >= 2.17 (cargo zigbuild)
 #     bin/aarch64/dynamicdns       glibc >= 2.17 (cargo zigbuild, Debian rustc-web)
-#     default/*.conf lookups/*.csv metadata/default.meta
+#     default/*.conf               conf files
+#     default/data/ui/{nav,views}/ navigation and dashboards (Simple XML)
+#     static/appIcon*.png          icons (app/static/, drawn by scripts/lib/draw_icons.py)
+#     lookups/*.csv                shipped lookups only: never a file users edit
+#     metadata/default.meta
+#
+# Files users edit (local zones, allowlist, first-seen baseline) are not in
+# the package, so installing a new version over an old one - which replaces
+# every file the package contains - never overwrites them; the script fails
+# if one of them is in lookups/.
 #
 # The archive is reproducible: sorted names, numeric owner 0/0, mtime
 # SOURCE_DATE_EPOCH (default: the last commit's time), modes 0755 for
@@ -115,11 +124,14 @@ cp app/app.manifest "$app/"
 cp app/README.md "$app/README.md"
 cp data/licenses/Apache-2.0.txt "$app/LICENSE"
 cp default/*.conf "$app/default/"
+cp -R default/data "$app/default/"
 cp lookups/*.csv "$app/lookups/"
+for user_file in $USER_LOOKUPS; do
+    [ ! -e "$app/lookups/$user_file" ] ||
+        die "lookups/$user_file is a file users edit: it must not be shipped (an upgrade would overwrite it)"
+done
 cp app/metadata/default.meta "$app/metadata/"
-if [ -d app/static ] && [ -n "$(ls -A app/static)" ]; then
-    mkdir -p "$app/static" && cp app/static/* "$app/static/"
-fi
+mkdir -p "$app/static" && cp app/static/*.png "$app/static/"
 cp bin/dynamicdns.sh "$app/bin/"
 cp "$x86_bin" "$app/bin/x86_64/dynamicdns"
 if [ -n "$arm_bin" ]; then

@@ -11,6 +11,9 @@ set -euo pipefail
 REPO=$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)
 TOOLS=${DYNAMICDNS_TOOLS:-$REPO/target/tools}
 APP_ID=dynamicdns
+# Lookup files users create and edit: never shipped (an app upgrade replaces
+# every file the package contains). The last two are the names before 0.2.
+USER_LOOKUPS="dynamicdns_local_zones.csv dynamicdns_allowlist.csv dynamicdns_first_seen.csv dynamic_dns_providers_local.csv dynamic_dns_allowlist.csv"
 
 # Pinned tool versions (bump deliberately; each is checked after install).
 ZIGLANG_VERSION=0.15.2          # PyPI ziglang: the zig toolchain cargo-zigbuild links with
