@@ -256,7 +256,7 @@ Usage:
   dynamicdns check [OPTIONS] [VALUE...]
                                       judge host names / URLs (arguments, or one per stdin line)
   dynamicdns enrich [OPTIONS] [FILE|-]
-                                      add isDynDNS, provider, dyndns_zone to a CSV
+                                      add isDynDNS, provider, dyndns_zone … to a CSV
   dynamicdns lookup [OPTIONS] [FIELD]
                                       Splunk external lookup (CSV on stdin/stdout)
   dynamicdns zones validate FILE...   check local zone and allowlist files
@@ -280,16 +280,17 @@ const CHECK_USAGE: &str = "\
 Usage: dynamicdns check [OPTIONS] [VALUE...]
 
 Judges each VALUE (a host name, URL, host:port …), or each line of stdin when
-no VALUE is given, and writes CSV: value,isDynDNS,provider,dyndns_zone — one
-row per value, in input order.
+no VALUE is given, and writes CSV: value,isDynDNS,provider,dyndns_zone,
+dyndns_category,dyndns_tier — one row per value, in input order.
 ";
 
 const ENRICH_USAGE: &str = "\
 Usage: dynamicdns enrich [OPTIONS] [FILE|-]
 
 Reads a CSV with a header row (FILE, or stdin when FILE is - or absent) and
-writes it to stdout with isDynDNS, provider and dyndns_zone added. Every input
-row comes out, in order, byte for byte, with the new fields appended.
+writes it to stdout with isDynDNS, provider, dyndns_zone, dyndns_category and
+dyndns_tier added. Every input row comes out, in order, byte for byte, with the
+new fields appended.
 ";
 
 const LOOKUP_USAGE: &str = "\
@@ -298,18 +299,19 @@ Usage: dynamicdns lookup [OPTIONS] [FIELD]
 Splunk external lookup (transforms.conf external_type = executable). Reads a
 CSV with a header row on stdin (the lookup's fields_list, e.g.
 query,isDynDNS,provider,dyndns_zone) and writes the same CSV to stdout with
-isDynDNS (True/False), provider and dyndns_zone filled from FIELD's value
-(default: query). Rows that carry only output values (a reverse lookup) are
-answered with FIELD=* (any host).
+isDynDNS (True/False), provider, dyndns_zone, dyndns_category and dyndns_tier
+(those the header has) filled from FIELD's value (default: query). Rows that
+carry only output values (a reverse lookup) are answered with FIELD=* (any
+host).
 ";
 
 /// `dynamicdns zones --help`.
 pub const ZONES_HELP: &str = "\
 Usage:
   dynamicdns zones validate FILE...
-      Checks local files (zones: zone[,provider][,tier]; allowlist:
-      host[,comment]); prints every bad row with its line and exits 1 if
-      there is one.
+      Checks local files (zones: zone[,provider][,category][,tier];
+      allowlist: host, provider or category[,reason][,expires]); prints
+      every bad row with its line and exits 1 if there is one.
   dynamicdns zones stats [FILE]
       Counts zones per tier, category, provider and source in a zone list
       (default: the shipped list in the app's lookups/ folder).

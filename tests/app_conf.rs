@@ -28,7 +28,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::util::conf::{default_conf as conf, parse_conf, Stanza};
+use crate::util::conf::{default_conf as conf, parse_conf, Conf, Stanza};
 use crate::util::{read, root};
 
 // ---------------------------------------------------------------------------
@@ -457,7 +457,12 @@ fn lookups_point_at_existing_files_and_the_launcher() {
     assert_eq!(cmd, ["dynamicdns.sh", "lookup", "query"]);
     assert!(root().join("bin").join(cmd[0]).is_file());
     let fields: Vec<&str> = ext.req("fields_list").split(',').map(str::trim).collect();
-    assert_eq!(fields, ["query", "isDynDNS", "provider", "dyndns_zone"]);
+    // The input field, then every field the command writes (the engine's
+    // own list), so the lookup and the command report the same fields.
+    use dynamicdns_engine::enrich::{output_fields, Dialect};
+    let want: Vec<&str> =
+        std::iter::once("query").chain(output_fields(Dialect::PlainCsv)).collect();
+    assert_eq!(fields, want);
 
     let mut files = BTreeSet::new();
     for (name, s) in &t.stanzas {

@@ -426,20 +426,15 @@ const DNS_ROWS: &[u8] = b"_time,src,query,answer,__mv_answer\r\n\
 1700000005,10.1.9.9,duckdns.org,99.79.143.35,\r\n";
 
 /// The app's local files, as an admin would edit them.
-///
-/// Written under the pre-0.2 names, which today's binary reads. When the
-/// binary reads `dynamicdns_local_zones.csv` and `dynamicdns_allowlist.csv`
-/// (and the old names only with a deprecation warning, which would change
-/// the exact getinfo reply checked here), switch these two to the new names.
 fn tune_lookups(home: &SplunkHome) {
     let lookups = home.app().join("lookups");
     std::fs::write(
-        lookups.join("dynamic_dns_allowlist.csv"),
+        lookups.join("dynamicdns_allowlist.csv"),
         "host,comment\nok.duckdns.org,our VPN\n",
     )
     .unwrap();
     std::fs::write(
-        lookups.join("dynamic_dns_providers_local.csv"),
+        lookups.join("dynamicdns_local_zones.csv"),
         "zone,provider,category,tier,sources\ncorp-dyn.example,Corp DDNS,ddns,core,local\n",
     )
     .unwrap();
@@ -822,14 +817,26 @@ fn an_upgrade_keeps_every_file_users_edit() {
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 
     // The 0.1.0 user's rows still take effect after the upgrade (the
-    // binary reads the pre-0.2 names, with a deprecation warning once it
-    // reads the new ones). TODO(lead): when the binary reads
-    // dynamicdns_local_zones.csv, add new-dyn.example → True (New DDNS).
+    // binary reads the pre-0.2 names, with a deprecation warning), and so
+    // do the rows of the new files.
     let out = Command::new(app.join("bin/dynamicdns.sh"))
-        .args(["check", "a.corp-dyn.example", "ok.duckdns.org", "x.duckdns.org"])
+        .args([
+            "check",
+            "a.corp-dyn.example",
+            "ok.duckdns.org",
+            "x.duckdns.org",
+            "a.new-dyn.example",
+            "vpn.corp.duckdns.org",
+        ])
         .output()
         .unwrap();
     assert!(out.status.success(), "check: {}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("dynamic_dns_providers_local.csv: old file name")
+            && err.contains("dynamic_dns_allowlist.csv: old file name"),
+        "{err}"
+    );
     let rows = parse_csv(&out.stdout);
     let verdict: Vec<(&str, &str, &str)> = rows
         .iter()
@@ -841,6 +848,8 @@ fn an_upgrade_keeps_every_file_users_edit() {
             ("a.corp-dyn.example", "True", "Corp DDNS"),
             ("ok.duckdns.org", "False", ""),
             ("x.duckdns.org", "True", "DuckDNS"),
+            ("a.new-dyn.example", "True", "New DDNS"),
+            ("vpn.corp.duckdns.org", "False", ""),
         ]
     );
 }

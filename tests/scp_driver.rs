@@ -78,7 +78,7 @@ struct Gen {
 /// Hosts drawn from the lookup's zones (below a zone, apexes, lookalikes,
 /// upper case) plus values that are no DDNS host at all.
 fn host_pool(oracle: &Oracle, rng: &mut SplitMix64) -> Vec<String> {
-    let zones: Vec<&str> = oracle.zones.iter().map(|(z, _)| z.as_str()).collect();
+    let zones: Vec<&str> = oracle.zones.iter().map(|z| z.zone.as_str()).collect();
     let set: std::collections::HashSet<&str> = zones.iter().copied().collect();
     // Zones below another zone first (longest-match cases), then a sample.
     let nested = |z: &&str| z.match_indices('.').any(|(i, _)| set.contains(&z[i + 1..]));

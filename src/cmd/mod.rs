@@ -39,7 +39,8 @@ pub fn load_zones(args: &Args) -> Result<ZoneSet, CliError> {
     };
     let local = LocalFiles::read(&dir);
     for p in &local.problems {
-        eprintln!("dynamicdns: warning: {}: {p} (ignored)", dir.display());
+        let ignored = if p.ignored() { " (ignored)" } else { "" };
+        eprintln!("dynamicdns: warning: {}: {p}{ignored}", dir.display());
     }
     Ok(local.apply(set))
 }

@@ -43,10 +43,11 @@ fn validate(files: &[String]) -> Result<(), CliError> {
     for file in files {
         let bytes = std::fs::read(file)
             .map_err(|source| CliError::Input { name: file.clone(), source })?;
-        // An allowlist is recognised by its `host` column (and no `zone`).
+        // An allowlist is recognised by its name, or by a header without a
+        // `zone` column (host, provider or category rows).
         let header = bytes.split(|&b| b == b'\n').next().unwrap_or(b"").to_ascii_lowercase();
         let cols: Vec<&[u8]> = header.split(|&b| b == b',').map(|c| c.trim_ascii()).collect();
-        let kind = if cols.contains(&&b"host"[..]) && !cols.contains(&&b"zone"[..]) {
+        let kind = if file.contains("allowlist") || !cols.contains(&&b"zone"[..]) {
             FileKind::Allowlist
         } else {
             FileKind::Zones
@@ -57,11 +58,9 @@ fn validate(files: &[String]) -> Result<(), CliError> {
         }
         bad += loaded.problems.len();
         let what = if kind == FileKind::Zones { "zones" } else { "allowlist entries" };
-        report.push_str(&format!(
-            "{file}: {} {what} OK, {} bad rows\n",
-            loaded.table.len(),
-            loaded.problems.len()
-        ));
+        let rows = loaded.table.len() + loaded.providers.len() + loaded.categories.len();
+        report
+            .push_str(&format!("{file}: {rows} {what} OK, {} bad rows\n", loaded.problems.len()));
     }
     crate::print(&report)?;
     if bad > 0 {

@@ -18,8 +18,17 @@ use super::splunk_csv::{decode_mv, parse_csv, Csv};
 pub const GETINFO_REPLY: &[u8] = br#"{"type":"streaming"}"#;
 
 /// The columns the command appends, in order.
-pub const ADDED: [&str; 5] =
-    ["isDynDNS", "provider", "dyndns_zone", "__mv_provider", "__mv_dyndns_zone"];
+pub const ADDED: [&str; 9] = [
+    "isDynDNS",
+    "provider",
+    "dyndns_zone",
+    "dyndns_category",
+    "dyndns_tier",
+    "__mv_provider",
+    "__mv_dyndns_zone",
+    "__mv_dyndns_category",
+    "__mv_dyndns_tier",
+];
 
 /// One chunk read from the command's stdout.
 #[derive(Clone, Debug)]
@@ -356,17 +365,26 @@ pub fn check_execute_reply(
 
 /// The appended values agree with each other.
 fn check_added_consistent(what: &str, r: usize, got: &[&[u8]]) {
-    let [is, provider, zone, mv_provider, mv_zone] = [got[0], got[1], got[2], got[3], got[4]];
+    let [is, provider, zone, category, tier] = [got[0], got[1], got[2], got[3], got[4]];
+    let mv = &got[5..9];
     match is {
         b"True" => assert!(!zone.is_empty(), "{what}: record {r}: True without a zone"),
-        b"False" => assert!(
-            provider.is_empty() && zone.is_empty() && mv_provider.is_empty() && mv_zone.is_empty(),
-            "{what}: record {r}: False with values"
+        // False: no hit at all, or only provider service hosts.
+        b"False" if zone.is_empty() => assert!(
+            got[1..].iter().all(|v| v.is_empty()),
+            "{what}: record {r}: False with values but no zone"
+        ),
+        b"False" => assert_eq!(
+            category, b"provider-service",
+            "{what}: record {r}: False with a zone that is not a service host"
         ),
         other => panic!("{what}: record {r}: isDynDNS = {:?}", other.escape_ascii().to_string()),
     }
-    for (plain, mv, name) in [(provider, mv_provider, "provider"), (zone, mv_zone, "dyndns_zone")]
-    {
+    if !zone.is_empty() {
+        assert!(!category.is_empty() && !tier.is_empty(), "{what}: record {r}: no category/tier");
+    }
+    let names = ["provider", "dyndns_zone", "dyndns_category", "dyndns_tier"];
+    for ((plain, mv), name) in [provider, zone, category, tier].into_iter().zip(mv).zip(names) {
         let values: Vec<&[u8]> = plain.split(|&b| b == b'\n').collect();
         if values.len() > 1 {
             let decoded =

@@ -17,7 +17,8 @@ Usage: cargo xtask zones build [--data DIR] [--out FILE]
 Rebuilds the shipped zone list from the vendored sources in DIR (default:
 data/ of the repository) and writes it to FILE (default:
 lookups/dynamic_dns_providers.csv of the repository; - for stdout), the
-excluded zones with their reasons beside it (dynamic_dns_excluded.csv) and
+excluded zones with their reasons (dynamic_dns_excluded.csv) and the provider
+service hosts (dynamic_dns_service_hosts.csv) beside it, and
 DIR/suspicious_resolution.csv. The result is byte-for-byte reproducible;
 review the diff and commit the three files together.
 ";
@@ -87,19 +88,25 @@ pub(crate) fn zones_build(data: &Path, out: &Path) -> Result<(), Failure> {
             .map_err(|e| failed(format!("writing output: {e}")));
     }
     let excluded = out.with_file_name(zonebuild::EXCLUDED_FILE_NAME);
+    let service = out.with_file_name(zonebuild::SERVICE_FILE_NAME);
     let resolution = data.join(zonebuild::RESOLUTION_FILE_NAME);
-    for (path, bytes) in
-        [(out, &built.lookup), (&excluded, &built.excluded), (&resolution, &built.resolution)]
-    {
+    for (path, bytes) in [
+        (out, &built.lookup),
+        (&excluded, &built.excluded),
+        (&service, &built.service_hosts),
+        (&resolution, &built.resolution),
+    ] {
         std::fs::write(path, bytes).map_err(|e| failed(format!("{}: {e}", path.display())))?;
     }
     let rows = |b: &[u8]| b.iter().filter(|&&c| c == b'\n').count().saturating_sub(1);
     eprintln!(
-        "xtask: wrote {} ({} zones), {} ({} excluded) and {}",
+        "xtask: wrote {} ({} zones), {} ({} excluded), {} ({} service hosts) and {}",
         out.display(),
         rows(&built.lookup),
         excluded.display(),
         rows(&built.excluded),
+        service.display(),
+        rows(&built.service_hosts),
         resolution.display()
     );
     Ok(())

@@ -3,9 +3,9 @@
 //! file.
 //!
 //! Every input record is copied to the output byte for byte and the
-//! verdict fields are appended: `isDynDNS` (`True`/`False`), `provider` and
-//! `dyndns_zone` (plus their `__mv_` twins in the [`Dialect::Splunk`]
-//! dialect). Where the input already has a column of one of those names
+//! verdict fields are appended: `isDynDNS` (`True`/`False`), `provider`,
+//! `dyndns_zone`, `dyndns_category` and `dyndns_tier` (plus their `__mv_`
+//! twins in the [`Dialect::Splunk`] dialect). Where the input already has a column of one of those names
 //! (the command run twice, or an older lookup's output), that column's
 //! value is replaced in place instead, so the output never holds two
 //! columns of one name.
@@ -18,7 +18,7 @@
 use crate::options::Options;
 use crate::record::{self, CsvError, RecordSpan, Scan, Span};
 use crate::textscan::ScannerBuildError;
-use crate::verdict::{self, Judge, IS_DYNDNS, PROVIDER, ZONE};
+use crate::verdict::{self, Judge, CATEGORY, IS_DYNDNS, PROVIDER, TIER, ZONE};
 use crate::zoneset::ZoneSet;
 
 /// How several values of one output field are written.
@@ -38,10 +38,30 @@ enum OutCol {
     IsDynDns,
     Provider,
     Zone,
+    Category,
+    Tier,
     MvIsDynDns,
     MvProvider,
     MvZone,
+    MvCategory,
+    MvTier,
 }
+
+/// The columns written in each dialect, in order. `__mv_isDynDNS` is only
+/// ever kept consistent where the input has it, never added.
+const PLAIN_COLUMNS: &[OutCol] =
+    &[OutCol::IsDynDns, OutCol::Provider, OutCol::Zone, OutCol::Category, OutCol::Tier];
+const SPLUNK_COLUMNS: &[OutCol] = &[
+    OutCol::IsDynDns,
+    OutCol::Provider,
+    OutCol::Zone,
+    OutCol::Category,
+    OutCol::Tier,
+    OutCol::MvProvider,
+    OutCol::MvZone,
+    OutCol::MvCategory,
+    OutCol::MvTier,
+];
 
 impl OutCol {
     fn name(self) -> &'static str {
@@ -49,11 +69,25 @@ impl OutCol {
             OutCol::IsDynDns => IS_DYNDNS,
             OutCol::Provider => PROVIDER,
             OutCol::Zone => ZONE,
+            OutCol::Category => CATEGORY,
+            OutCol::Tier => TIER,
             OutCol::MvIsDynDns => "__mv_isDynDNS",
             OutCol::MvProvider => "__mv_provider",
             OutCol::MvZone => "__mv_dyndns_zone",
+            OutCol::MvCategory => "__mv_dyndns_category",
+            OutCol::MvTier => "__mv_dyndns_tier",
         }
     }
+}
+
+/// The names of the columns the enricher appends in `dialect`, in order
+/// (what the command writes into every event).
+pub fn output_fields(dialect: Dialect) -> impl Iterator<Item = &'static str> {
+    let cols = match dialect {
+        Dialect::Splunk => SPLUNK_COLUMNS,
+        Dialect::PlainCsv => PLAIN_COLUMNS,
+    };
+    cols.iter().map(|c| c.name())
 }
 
 /// A record error in a buffer given to [`Enricher::process`]: where, and
@@ -266,11 +300,7 @@ impl<'z> Enricher<'z> {
             }
         }
         let splunk = self.dialect == Dialect::Splunk;
-        let outputs: &[OutCol] = if splunk {
-            &[OutCol::IsDynDns, OutCol::Provider, OutCol::Zone, OutCol::MvProvider, OutCol::MvZone]
-        } else {
-            &[OutCol::IsDynDns, OutCol::Provider, OutCol::Zone]
-        };
+        let outputs = if splunk { SPLUNK_COLUMNS } else { PLAIN_COLUMNS };
         layout.replace = vec![None; names.len()];
         for &oc in outputs.iter().chain(splunk.then_some(&OutCol::MvIsDynDns)) {
             match col(oc.name().as_bytes()) {
@@ -339,10 +369,10 @@ impl<'z> Enricher<'z> {
     /// Writes one enriched record; true when it matched.
     fn record(&mut self, buf: &[u8], rec: RecordSpan, out: &mut Vec<u8>) -> bool {
         self.judge_record(buf);
-        let matched = !self.judge.hits().is_empty();
+        let hit = !self.judge.hits().is_empty();
         if !self.layout.any_replace {
             out.extend_from_slice(&buf[rec.start..rec.content_end]);
-            if matched {
+            if hit {
                 for i in 0..self.layout.append.len() {
                     out.push(b',');
                     self.write_out(self.layout.append[i], out);
@@ -367,7 +397,7 @@ impl<'z> Enricher<'z> {
             }
         }
         out.extend_from_slice(eol(buf, rec));
-        matched
+        self.judge.hits().is_dyndns()
     }
 
     /// Writes the value of one output column for the current hits.
@@ -375,12 +405,16 @@ impl<'z> Enricher<'z> {
         let hits = self.judge.hits();
         let zones = || hits.zones().iter().map(|h| h.zone);
         let providers = || hits.providers().iter().copied();
+        let categories = || hits.categories().iter().copied();
+        let tiers = || hits.tiers().iter().map(|t| t.as_str());
         let v = &mut self.value_out;
         v.clear();
         match oc {
             OutCol::IsDynDns => v.extend_from_slice(hits.is_dyndns_str().as_bytes()),
             OutCol::Provider => verdict::join(providers(), b'\n', v),
             OutCol::Zone => verdict::join(zones(), b'\n', v),
+            OutCol::Category => verdict::join(categories(), b'\n', v),
+            OutCol::Tier => verdict::join(tiers(), b'\n', v),
             OutCol::MvIsDynDns => {}
             OutCol::MvProvider if hits.providers().len() > 1 => {
                 record::encode_mv(providers().map(str::as_bytes), v)
@@ -388,7 +422,13 @@ impl<'z> Enricher<'z> {
             OutCol::MvZone if hits.zones().len() > 1 => {
                 record::encode_mv(zones().map(str::as_bytes), v)
             }
-            OutCol::MvProvider | OutCol::MvZone => {}
+            OutCol::MvCategory if hits.categories().len() > 1 => {
+                record::encode_mv(categories().map(str::as_bytes), v)
+            }
+            OutCol::MvTier if hits.tiers().len() > 1 => {
+                record::encode_mv(tiers().map(str::as_bytes), v)
+            }
+            OutCol::MvProvider | OutCol::MvZone | OutCol::MvCategory | OutCol::MvTier => {}
         }
         record::write_field(v, out);
     }
@@ -513,40 +553,46 @@ mod tests {
                 q,
                 Mode::Host,
                 "query\na.duckdns.org\nduckdns.org\n",
-                "query,isDynDNS,provider,dyndns_zone\na.duckdns.org,True,DuckDNS,duckdns.org\nduckdns.org,False,,\n",
+                "query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+                 a.duckdns.org,True,DuckDNS,duckdns.org,ddns,core\nduckdns.org,False,,,,\n",
             ),
             (
                 Splunk,
                 q,
                 Mode::Host,
                 "query,__mv_query\r\n\"a\nb.ddns.net\",\r\n,\"$x.duckdns.org$;$y.ddns.net$\"\r\n",
-                "query,__mv_query,isDynDNS,provider,dyndns_zone,__mv_provider,__mv_dyndns_zone\r\n\
-                 \"a\nb.ddns.net\",,True,No-IP,ddns.net,,\r\n\
-                 ,\"$x.duckdns.org$;$y.ddns.net$\",True,\"DuckDNS\nNo-IP\",\"duckdns.org\nddns.net\",$DuckDNS$;$No-IP$,$duckdns.org$;$ddns.net$\r\n",
+                "query,__mv_query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier,\
+                 __mv_provider,__mv_dyndns_zone,__mv_dyndns_category,__mv_dyndns_tier\r\n\
+                 \"a\nb.ddns.net\",,True,No-IP,ddns.net,ddns,core,,,,\r\n\
+                 ,\"$x.duckdns.org$;$y.ddns.net$\",True,\"DuckDNS\nNo-IP\",\"duckdns.org\nddns.net\",ddns,core,\
+                 $DuckDNS$;$No-IP$,$duckdns.org$;$ddns.net$,,\r\n",
             ),
             (
                 PlainCsv,
                 &["query", "answer"],
                 Mode::Host,
                 "src,answer,query\n1,a.x.example,www.example.com\n",
-                "src,answer,query,isDynDNS,provider,dyndns_zone\n1,a.x.example,www.example.com,True,,x.example\n",
+                "src,answer,query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+                 1,a.x.example,www.example.com,True,,x.example,ddns,core\n",
             ),
             (
                 PlainCsv,
                 q,
                 Mode::Host,
                 "isDynDNS,query,provider\nstale,a.ddns.net,old\nstale,b.example,old",
-                "isDynDNS,query,provider,dyndns_zone\nTrue,a.ddns.net,No-IP,ddns.net\nFalse,b.example,,\n",
+                "isDynDNS,query,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+                 True,a.ddns.net,No-IP,ddns.net,ddns,core\nFalse,b.example,,,,\n",
             ),
             (
                 PlainCsv,
                 &["cmd"],
                 Mode::Text,
                 "cmd\n\"iwr http://a.duckdns.org/x, ping b.ddns.net\"\n",
-                "cmd,isDynDNS,provider,dyndns_zone\n\"iwr http://a.duckdns.org/x, ping b.ddns.net\",True,\"DuckDNS\nNo-IP\",\"duckdns.org\nddns.net\"\n",
+                "cmd,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+                 \"iwr http://a.duckdns.org/x, ping b.ddns.net\",True,\"DuckDNS\nNo-IP\",\"duckdns.org\nddns.net\",ddns,core\n",
             ),
             (PlainCsv, q, Mode::Host, "query\n", ""),
-            (PlainCsv, &["nope"], Mode::Host, "query\na.duckdns.org\n", "query,isDynDNS,provider,dyndns_zone\na.duckdns.org,False,,\n"),
+            (PlainCsv, &["nope"], Mode::Host, "query\na.duckdns.org\n", "query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\na.duckdns.org,False,,,,\n"),
         ];
         for (i, (dialect, fields, mode, body, want)) in cases.iter().enumerate() {
             assert_eq!(enrich(*dialect, fields, *mode, body), *want, "case {i}: {body:?}");

@@ -32,7 +32,11 @@ assert_eq!(zones.longest_match(b"duckdns.org"), None); // the apex is not DDNS
 let mut enricher = Enricher::new(&zones, &Options::default(), Dialect::PlainCsv).unwrap();
 let mut out = Vec::new();
 enricher.process_body(b"query\nx.ddns.net\n", &mut out).unwrap();
-assert_eq!(out, b"query,isDynDNS,provider,dyndns_zone\nx.ddns.net,True,No-IP,ddns.net\n");
+assert_eq!(
+    String::from_utf8(out).unwrap(),
+    "query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+     x.ddns.net,True,No-IP,ddns.net,ddns,core\n"
+);
 ```
 */
 #![deny(missing_docs)]

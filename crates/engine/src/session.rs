@@ -273,8 +273,10 @@ fn session<R: Read, W: Write>(
             // job inspector and logged to search.log.
             let mut inspector = Inspector::default();
             for p in &local.problems {
-                eprintln!("dynamicdns: {p} (ignored)");
-                inspector.messages.push(("WARN", format!("dynamicdns: {p} (ignored)")));
+                let msg =
+                    format!("dynamicdns: {p}{}", if p.ignored() { " (ignored)" } else { "" });
+                eprintln!("{msg}");
+                inspector.messages.push(("WARN", msg));
             }
             getinfo_reply.inspector = Some(inspector);
         }
