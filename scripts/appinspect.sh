@@ -13,7 +13,7 @@
 #       splunk-appinspect inspect <tgz> --mode precert --included-tags cloud --ci
 #     with --skip-trusted-libraries-update (works offline). Any failure,
 #     warning or future failure fails this script. The JUnit report is
-#     written to target/appinspect/.
+#     written to target/appinspect/ (under CARGO_TARGET_DIR when set).
 #
 # Usage: scripts/appinspect.sh [--all-tags] [PACKAGE.tgz]
 #   default package: dist/dynamicdns-<version>.tgz
@@ -98,7 +98,7 @@ EOF
 
 # --- 2. Splunk AppInspect.
 bin=$(ensure_venv appinspect "splunk-appinspect==$APPINSPECT_VERSION")
-out=$REPO/target/appinspect
+out=$TARGET_DIR/appinspect
 mkdir -p "$out"
 skip=()
 if "$bin/splunk-appinspect" inspect --help | grep -q -- '--skip-trusted-libraries-update'; then
@@ -155,9 +155,9 @@ fi
 
 case $rc in
     0) echo "AppInspect: cloud checks passed: 0 failures, 0 warnings (exit 0)" ;;
-    101) die "AppInspect: failures (exit 101); report: ${out#"$REPO"/}/appinspect-cloud.xml" ;;
-    103) die "AppInspect: warnings (exit 103); report: ${out#"$REPO"/}/appinspect-cloud.xml" ;;
-    104) die "AppInspect: future failures (exit 104); report: ${out#"$REPO"/}/appinspect-cloud.xml" ;;
+    101) die "AppInspect: failures (exit 101); report: $out/appinspect-cloud.xml" ;;
+    103) die "AppInspect: warnings (exit 103); report: $out/appinspect-cloud.xml" ;;
+    104) die "AppInspect: future failures (exit 104); report: $out/appinspect-cloud.xml" ;;
     *)
         tail -20 "$out/appinspect-cloud.log" >&2
         die "AppInspect could not inspect the package (exit $rc)"

@@ -22,7 +22,8 @@
 # directories and files under bin/, 0644 for everything else, gzip -n.
 #
 # Usage: scripts/package.sh [--no-build]
-#   --no-build   package the binaries already built (target/...), if present
+#   --no-build   package the binaries already built (under cargo's target
+#                directory, CARGO_TARGET_DIR honoured), if present
 # Environment:
 #   DYNAMICDNS_AARCH64_BIN=FILE   use this prebuilt aarch64 binary instead of building one
 #   DYNAMICDNS_AARCH64=skip       package without an aarch64 binary (not for Splunk Cloud)
@@ -58,21 +59,14 @@ manifest_version=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1])
 package_id=$(awk -F' *= *' '/^\[/{s=$0} s=="[package]"&&$1=="id"{print $2}' default/app.conf)
 [ "$package_id" = "$APP_ID" ] || die "default/app.conf [package] id '$package_id' != $APP_ID"
 
-# --- Binaries
-x86_bin=$REPO/target/$X86_TARGET/release-lto/dynamicdns
-arm_dir=$REPO/target/aarch64-debian
-arm_bin=$arm_dir/$ARM_TARGET/release-lto/dynamicdns
-# Paths in panic messages must not depend on where the repo or cargo's
-# registry is, so that the binaries are the same from any checkout.
-remap="--remap-path-prefix=$REPO=/dynamicdns --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"
+# --- Binaries (under cargo's target directory: CARGO_TARGET_DIR is honoured)
+x86_bin=$X86_BIN
+arm_bin=$ARM_BIN
 
 if [ "$build" = 1 ]; then
-    ensure_zigbuild
-    log "building $X86_TARGET (glibc $GLIBC_FLOOR) with cargo zigbuild"
-    RUSTFLAGS="$remap" cargo zigbuild --quiet --profile release-lto --locked --bin dynamicdns \
-        --target "$X86_TARGET.$GLIBC_FLOOR"
+    build_x86_release
 fi
-[ -x "$x86_bin" ] || die "no x86_64 binary at ${x86_bin#"$REPO"/} (run without --no-build)"
+[ -x "$x86_bin" ] || die "no x86_64 binary at $x86_bin (run without --no-build)"
 
 if [ -n "${DYNAMICDNS_AARCH64_BIN:-}" ]; then
     arm_bin=$DYNAMICDNS_AARCH64_BIN
@@ -82,8 +76,9 @@ elif [ "${DYNAMICDNS_AARCH64:-}" = skip ]; then
 elif [ "$build" = 1 ]; then
     if rustc_arm=$(ensure_aarch64_rustc); then
         log "building $ARM_TARGET (glibc $GLIBC_FLOOR) with cargo zigbuild and $("$rustc_arm" --version)"
-        RUSTC=$rustc_arm RUSTFLAGS="$remap" CARGO_TARGET_DIR=$arm_dir \
-            cargo zigbuild --quiet --profile release-lto --locked --bin dynamicdns --target "$ARM_TARGET.$GLIBC_FLOOR"
+        RUSTC=$rustc_arm RUSTFLAGS="$(remap_flags)" CARGO_TARGET_DIR=$ARM_TARGET_DIR \
+            cargo zigbuild --quiet --profile "$SHIP_PROFILE" --locked --bin dynamicdns \
+            --target "$ARM_TARGET.$GLIBC_FLOOR"
     else
         log "warning: no Rust compiler with the aarch64 standard library could be set up"
         arm_bin=
@@ -98,7 +93,7 @@ if [ -z "$arm_bin" ]; then
 fi
 
 # --- Checks on the binaries: architecture, glibc floor, version, lookup mode.
-file -b "$x86_bin" | grep -q 'ELF 64-bit.*x86-64' || die "${x86_bin#"$REPO"/} is not an x86-64 ELF: $(file -b "$x86_bin")"
+file -b "$x86_bin" | grep -q 'ELF 64-bit.*x86-64' || die "$x86_bin is not an x86-64 ELF: $(file -b "$x86_bin")"
 check_glibc_floor "$x86_bin"
 got=$("$x86_bin" --version)
 [ "$got" = "dynamicdns $version" ] || die "x86_64 binary reports '$got', expected 'dynamicdns $version'"
@@ -116,7 +111,7 @@ if [ -n "$arm_bin" ]; then
 fi
 
 # --- Stage the app.
-stage=$REPO/target/package
+stage=$TARGET_DIR/package
 app=$stage/$APP_ID
 rm -rf "$stage"
 mkdir -p "$app"/{bin/x86_64,default,lookups,metadata,LICENSES}
