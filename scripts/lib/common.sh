@@ -167,21 +167,17 @@ shipped_x86_bin() {
     echo "$X86_BIN"
 }
 
-# A crate's binary installed with cargo install under ROOT, unless that
-# version is there already. Built in cargo's temporary directory, never in
-# the project's target directory: a set CARGO_TARGET_DIR then neither collects
-# the tools' builds nor waits on the project's build lock.
-ensure_cargo_tool() { # root crate version [cargo install flags...]
-    local root=$1 crate=$2 version=$3
-    shift 3
-    local bin=$root/bin/$crate
-    if [ ! -x "$bin" ] || [ "$("$bin" --version 2>/dev/null)" != "$crate $version" ]; then
-        log "installing $crate $version into ${root#"$REPO"/} (crates.io)"
-        # No debug info in --debug builds: they only have to run.
-        env -u CARGO_TARGET_DIR -u CARGO_BUILD_TARGET_DIR CARGO_PROFILE_DEV_DEBUG=0 \
-            cargo install --quiet --locked --force --root "$root" "$@" "$crate" --version "$version"
-    fi
-    [ "$("$bin" --version 2>/dev/null)" = "$crate $version" ] || die "$bin is not $crate $version"
+# A cargo subcommand from its binary wheel on PyPI (Astral's
+# astral-dev-toolchain packages of the upstream release tag, with the
+# upstream commit in the wheel's metadata): nothing to compile, where a
+# `cargo install --debug` took minutes of both cores. Prints the command's
+# path, checked to report `crate version`.
+ensure_wheel_tool() { # crate version
+    local crate=$1 version=$2 bin
+    bin=$(ensure_venv "$crate" "astral-dev-toolchain-$crate==$version")/$crate
+    [ "$("$bin" --version 2>/dev/null)" = "$crate $version" ] ||
+        die "$bin (PyPI astral-dev-toolchain-$crate) is not $crate $version"
+    echo "$bin"
 }
 
 # Debian packages for missing commands (root and apt-get needed). Fails if a
