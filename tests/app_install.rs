@@ -527,7 +527,9 @@ fn the_external_lookup_runs_as_transforms_conf_declares_it() {
     let home = SplunkHome::install(&tgz, "lookup");
     tune_lookups(&home);
     let (argv, fields) = home.lookup_argv("dynamicdns");
-    assert_eq!(fields, ["query", "isDynDNS", "provider", "dyndns_zone"]);
+    let outputs = ["isDynDNS", "provider", "dyndns_zone", "dyndns_category", "dyndns_tier"];
+    assert_eq!(fields[0], "query");
+    assert_eq!(fields[1..], outputs);
     let mut input = fields.join(",") + "\n";
     for q in [
         "update7.duckdns.org",
@@ -536,10 +538,10 @@ fn the_external_lookup_runs_as_transforms_conf_declares_it() {
         "a.corp-dyn.example",
         "\"q,uoted\"",
     ] {
-        input.push_str(&format!("{q},,,\n"));
+        input.push_str(&format!("{q},,,,,\n"));
     }
     // A reverse request (only an output set): answered with query=*.
-    input.push_str(",True,,\n");
+    input.push_str(",True,,,,\n");
     let mut child = home.spawn(&argv);
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
@@ -551,13 +553,13 @@ fn the_external_lookup_runs_as_transforms_conf_declares_it() {
     assert!(status.success(), "exit {status}; stderr: {stderr}");
     assert_eq!(
         out,
-        "query,isDynDNS,provider,dyndns_zone\n\
-         update7.duckdns.org,True,DuckDNS,duckdns.org\n\
-         www.example.com,False,,\n\
-         ok.duckdns.org,False,,\n\
-         a.corp-dyn.example,True,Corp DDNS,corp-dyn.example\n\
-         \"q,uoted\",False,,\n\
-         *,True,,\n"
+        "query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+         update7.duckdns.org,True,DuckDNS,duckdns.org,ddns,core\n\
+         www.example.com,False,,,,\n\
+         ok.duckdns.org,False,,,,\n\
+         a.corp-dyn.example,True,Corp DDNS,corp-dyn.example,ddns,core\n\
+         \"q,uoted\",False,,,,\n\
+         *,True,,,,\n"
     );
 }
 

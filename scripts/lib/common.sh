@@ -31,9 +31,10 @@ die() {
     exit 1
 }
 
-# The crate's version, from Cargo.toml's [package] section.
+# The crate's version, from Cargo.toml's [package] section, or from
+# [workspace.package] where the package says `version.workspace = true`.
 crate_version() {
-    awk '/^\[/{p=($0=="[package]")} p&&/^version *=/{gsub(/.*= *"|".*/,"");print;exit}' \
+    awk '/^\[/{p=($0=="[package]"||$0=="[workspace.package]")} p&&/^version *=/{gsub(/.*= *"|".*/,"");print;exit}' \
         "$REPO/Cargo.toml"
 }
 
