@@ -29,6 +29,9 @@
 #   DYNAMICDNS_REQUIRE_AARCH64=1  fail if no aarch64 binary can be built or found (CI)
 #   DYNAMICDNS_TOOLS=DIR          where build tools are installed (default target/tools)
 #   SOURCE_DATE_EPOCH             archive timestamps
+#   DYNAMICDNS_BUILD              build id compiled into the binaries (| dynamicdnsinfo's
+#                                 `build`; default: the commit, 12 hex digits, +
+#                                 "-dirty" when tracked files differ from it)
 
 # shellcheck source=lib/common.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -62,6 +65,15 @@ package_id=$(awk -F' *= *' '/^\[/{s=$0} s=="[package]"&&$1=="id"{print $2}' defa
 x86_bin=$REPO/target/$X86_TARGET/release-lto/dynamicdns
 arm_dir=$REPO/target/aarch64-debian
 arm_bin=$arm_dir/$ARM_TARGET/release-lto/dynamicdns
+# The build id | dynamicdnsinfo reports (crates/engine/build.rs reads it): a
+# function of the commit only, so the same commit still gives the same bytes.
+if [ -z "${DYNAMICDNS_BUILD:-}" ]; then
+    DYNAMICDNS_BUILD=$(git -C "$REPO" rev-parse --short=12 HEAD 2>/dev/null || echo dev)
+    if [ "$DYNAMICDNS_BUILD" != dev ] && ! git -C "$REPO" diff --quiet HEAD -- 2>/dev/null; then
+        DYNAMICDNS_BUILD=$DYNAMICDNS_BUILD-dirty
+    fi
+fi
+export DYNAMICDNS_BUILD
 # Paths in panic messages must not depend on where the repo or cargo's
 # registry is, so that the binaries are the same from any checkout.
 remap="--remap-path-prefix=$REPO=/dynamicdns --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"
@@ -105,13 +117,18 @@ got=$("$x86_bin" --version)
 if ! printf 'query,isDynDNS\na.duckdns.org,\n' | "$x86_bin" lookup query --no-local 2>/dev/null | grep -q '^a.duckdns.org,True$'; then
     die "the binary has no working 'lookup' subcommand (the external lookup of transforms.conf; src/cmd/lookup.rs)"
 fi
+got=$("$x86_bin" info --text --no-local | sed -n 's/^build: //p')
+[ "$got" = "$DYNAMICDNS_BUILD" ] || die "x86_64 binary reports build '$got', expected '$DYNAMICDNS_BUILD' (rebuild without --no-build)"
+log "build id $DYNAMICDNS_BUILD"
 if [ -n "$arm_bin" ]; then
     file -b "$arm_bin" | grep -q 'ELF 64-bit.*ARM aarch64' || die "$arm_bin is not an aarch64 ELF: $(file -b "$arm_bin")"
     check_glibc_floor "$arm_bin"
     if qemu=$(ensure_qemu_aarch64 2>/dev/null); then
         got=$("$qemu" "$arm_bin" --version)
         [ "$got" = "dynamicdns $version" ] || die "aarch64 binary (under qemu) reports '$got', expected 'dynamicdns $version'"
-        log "aarch64 binary runs under qemu: $got"
+        got=$("$qemu" "$arm_bin" info --text --no-local | sed -n 's/^build: //p')
+        [ "$got" = "$DYNAMICDNS_BUILD" ] || die "aarch64 binary reports build '$got', expected '$DYNAMICDNS_BUILD'"
+        log "aarch64 binary runs under qemu: dynamicdns $version, build $got"
     fi
 fi
 
