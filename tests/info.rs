@@ -75,7 +75,7 @@ fn lookup_counts(file: &str, columns: &[&str]) -> (usize, BTreeMap<String, usize
 
 /// The fields the row must hold for the shipped data, from the repository's
 /// lookups (independently of the engine's table).
-pub(crate) fn shipped_fields() -> Vec<(&'static str, String)> {
+fn shipped_fields() -> Vec<(&'static str, String)> {
     let (zones, by) = lookup_counts("dynamic_dns_providers.csv", &["tier", "category"]);
     let (hosts, _) = lookup_counts("dynamic_dns_service_hosts.csv", &[]);
     let n = |k: &str| by.get(k).copied().unwrap_or(0).to_string();
@@ -96,7 +96,7 @@ pub(crate) fn shipped_fields() -> Vec<(&'static str, String)> {
 /// fewer than two values and otherwise decodes to the values of the plain
 /// cell, which holds them joined by LF. Multivalue fields come back as
 /// their LF-joined plain cell.
-pub(crate) fn the_row(body: &[u8]) -> BTreeMap<String, String> {
+fn the_row(body: &[u8]) -> BTreeMap<String, String> {
     let csv = parse_csv(body);
     let mut want: Vec<Vec<u8>> = FIELDS.iter().map(|f| f.as_bytes().to_vec()).collect();
     want.extend(MULTIVALUE.iter().map(|f| format!("__mv_{f}").into_bytes()));
@@ -160,8 +160,9 @@ fn getinfo_is_stateful_or_with_distributed_true_streaming() {
 fn the_first_execute_gets_the_row_later_ones_an_empty_reply() {
     let app = app(&[]);
     let bin = app.join("bin/x86_64/dynamicdns");
-    // splunkd 6.3 sent finished:false without a body, 8.2 finished:true
-    // with a header-only body (the required fields and _chunked_idx).
+    // splunkd 6.3 sent finished:false (its body is lost from the
+    // recording), 8.2 finished:true with a header-only body (the required
+    // fields and _chunked_idx).
     let bodies: [(bool, &[u8]); 2] = [(false, b""), (true, b"_time,\"_chunked_idx\"\n")];
     for (finished, body) in bodies {
         for distributed in [false, true] {

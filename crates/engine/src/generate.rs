@@ -199,8 +199,8 @@ mod tests {
     use super::*;
 
     fn chunk(meta: &str, body: &[u8]) -> Vec<u8> {
-        let mut c = format!("chunked 1.0,{},{}\n{meta}", meta.len(), body.len()).into_bytes();
-        c.extend_from_slice(body);
+        let mut c = Vec::new();
+        frame::write_chunk(&mut c, meta.as_bytes(), body).unwrap();
         c
     }
 
