@@ -30,6 +30,9 @@
 #   DYNAMICDNS_REQUIRE_AARCH64=1  fail if no aarch64 binary can be built or found (CI)
 #   DYNAMICDNS_TOOLS=DIR          where build tools are installed (default target/tools)
 #   SOURCE_DATE_EPOCH             archive timestamps
+#   DYNAMICDNS_BUILD              build id compiled into the binaries (| dynamicdnsinfo's
+#                                 `build`; default: the commit, 12 hex digits, +
+#                                 "-dirty" when tracked files differ from it)
 
 # shellcheck source=lib/common.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -61,6 +64,8 @@ package_id=$(awk -F' *= *' '/^\[/{s=$0} s=="[package]"&&$1=="id"{print $2}' defa
 
 # --- Binaries (under cargo's target directory: CARGO_TARGET_DIR is honoured)
 x86_bin=$X86_BIN
+# The build id the binaries report (| dynamicdnsinfo), from the commit.
+export_build_id
 arm_bin=$ARM_BIN
 
 if [ "$build" = 1 ]; then
@@ -100,13 +105,18 @@ got=$("$x86_bin" --version)
 if ! printf 'query,isDynDNS\na.duckdns.org,\n' | "$x86_bin" lookup query --no-local 2>/dev/null | grep -q '^a.duckdns.org,True$'; then
     die "the binary has no working 'lookup' subcommand (the external lookup of transforms.conf; src/cmd/lookup.rs)"
 fi
+got=$("$x86_bin" info --text --no-local | sed -n 's/^build: //p')
+[ "$got" = "$DYNAMICDNS_BUILD" ] || die "x86_64 binary reports build '$got', expected '$DYNAMICDNS_BUILD' (rebuild without --no-build)"
+log "build id $DYNAMICDNS_BUILD"
 if [ -n "$arm_bin" ]; then
     file -b "$arm_bin" | grep -q 'ELF 64-bit.*ARM aarch64' || die "$arm_bin is not an aarch64 ELF: $(file -b "$arm_bin")"
     check_glibc_floor "$arm_bin"
     if qemu=$(ensure_qemu_aarch64 2>/dev/null); then
         got=$("$qemu" "$arm_bin" --version)
         [ "$got" = "dynamicdns $version" ] || die "aarch64 binary (under qemu) reports '$got', expected 'dynamicdns $version'"
-        log "aarch64 binary runs under qemu: $got"
+        got=$("$qemu" "$arm_bin" info --text --no-local | sed -n 's/^build: //p')
+        [ "$got" = "$DYNAMICDNS_BUILD" ] || die "aarch64 binary reports build '$got', expected '$DYNAMICDNS_BUILD'"
+        log "aarch64 binary runs under qemu: dynamicdns $version, build $got"
     fi
 fi
 

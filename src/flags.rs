@@ -19,6 +19,9 @@ pub enum Cmd {
     Enrich,
     /// `dynamicdns lookup`.
     Lookup,
+    /// `dynamicdns info` (its flags select the CLI form; without any it
+    /// speaks SCP).
+    Info,
 }
 
 /// Which flag a [`FlagDef`] defines.
@@ -30,11 +33,13 @@ enum Flag {
     Zones,
     Lookups,
     NoLocal,
+    Report,
     Help,
 }
 
 /// One flag: its names, its value's name (if it takes one), its help, and
-/// the subcommands that accept it.
+/// the subcommands that accept it. A long name may be defined twice for
+/// different subcommands (`--text`).
 struct FlagDef {
     flag: Flag,
     long: &'static str,
@@ -45,6 +50,8 @@ struct FlagDef {
 }
 
 const ALL: &[Cmd] = &[Cmd::Check, Cmd::Enrich, Cmd::Lookup];
+/// The subcommands that read the local files.
+const LOCAL: &[Cmd] = &[Cmd::Check, Cmd::Enrich, Cmd::Lookup, Cmd::Info];
 
 /// Every flag, in the order help lists them.
 const FLAGS: &[FlagDef] = &[
@@ -88,7 +95,7 @@ const FLAGS: &[FlagDef] = &[
         value: Some("DIR"),
         help: "folder with the local zones and the allowlist (default: the app's lookups/ \
                folder next to the binary, if any)",
-        on: ALL,
+        on: LOCAL,
     },
     FlagDef {
         flag: Flag::NoLocal,
@@ -96,7 +103,15 @@ const FLAGS: &[FlagDef] = &[
         short: None,
         value: None,
         help: "ignore the local zones and the allowlist",
-        on: ALL,
+        on: LOCAL,
+    },
+    FlagDef {
+        flag: Flag::Report,
+        long: "text",
+        short: None,
+        value: None,
+        help: "print the health report as `key: value` lines (instead of speaking SCP)",
+        on: &[Cmd::Info],
     },
     FlagDef {
         flag: Flag::Help,
@@ -104,7 +119,7 @@ const FLAGS: &[FlagDef] = &[
         short: Some('h'),
         value: None,
         help: "print this help",
-        on: ALL,
+        on: LOCAL,
     },
 ];
 
@@ -119,6 +134,8 @@ pub struct Args {
     pub lookups: Option<PathBuf>,
     /// `--no-local`.
     pub no_local: bool,
+    /// `info --text`.
+    pub report: bool,
     /// The arguments that are not flags, in order.
     pub positional: Vec<OsString>,
     /// `-h`/`--help`.
@@ -138,10 +155,10 @@ pub fn parse(cmd: Cmd, args: Vec<OsString>) -> Result<Args, CliError> {
                 out.positional.push(v.clone());
                 continue;
             }
-            Arg::Long(name) => FLAGS.iter().find(|d| d.long == *name),
-            Arg::Short(c) => FLAGS.iter().find(|d| d.short == Some(*c)),
+            Arg::Long(name) => FLAGS.iter().find(|d| d.long == *name && d.on.contains(&cmd)),
+            Arg::Short(c) => FLAGS.iter().find(|d| d.short == Some(*c) && d.on.contains(&cmd)),
         };
-        let Some(def) = def.filter(|d| d.on.contains(&cmd)) else {
+        let Some(def) = def else {
             return Err(usage(arg.unexpected()));
         };
         let mut value = || -> Result<OsString, CliError> {
@@ -187,6 +204,7 @@ pub fn parse(cmd: Cmd, args: Vec<OsString>) -> Result<Args, CliError> {
             Flag::Zones => out.zones = Some(PathBuf::from(value()?)),
             Flag::Lookups => out.lookups = Some(PathBuf::from(value()?)),
             Flag::NoLocal => out.no_local = true,
+            Flag::Report => out.report = true,
             Flag::Help => out.help = true,
         }
     }
@@ -203,6 +221,7 @@ pub fn help(cmd: Cmd) -> String {
         Cmd::Check => CHECK_USAGE,
         Cmd::Enrich => ENRICH_USAGE,
         Cmd::Lookup => LOOKUP_USAGE,
+        Cmd::Info => INFO_USAGE,
     });
     h.push_str("\nOptions:\n");
     for def in FLAGS.iter().filter(|d| d.on.contains(&cmd)) {
@@ -259,6 +278,8 @@ Usage:
                                       add isDynDNS, provider, dyndns_zone … to a CSV
   dynamicdns lookup [OPTIONS] [FIELD]
                                       Splunk external lookup (CSV on stdin/stdout)
+  dynamicdns info [--text]            the health report of | dynamicdnsinfo (SCP v2;
+                                      --text: key: value lines)
   dynamicdns zones validate FILE...   check local zone and allowlist files
   dynamicdns zones stats [FILE]       zone counts per tier, category, provider, source
   dynamicdns --version
@@ -303,6 +324,22 @@ isDynDNS (True/False), provider, dyndns_zone, dyndns_category and dyndns_tier
 (those the header has) filled from FIELD's value (default: query). Rows that
 carry only output values (a reverse lookup) are answered with FIELD=* (any
 host).
+";
+
+const INFO_USAGE: &str = "\
+Usage: dynamicdns info
+       dynamicdns info --text [--lookups DIR | --no-local]
+
+Without options: the health command | dynamicdnsinfo [distributed=<bool>],
+a generating command speaking Splunk's custom search command protocol v2 on
+stdin and stdout (commands.conf runs it). It answers with one row: version,
+build, CPU, app folder, zone counts per tier and category, provider service
+hosts, the local files found with their row counts, and their problems.
+distributed=true (in SPL) runs it on every indexer too.
+
+With --text: prints the same fields as `key: value` lines, one per value of a
+multivalue field, for admins outside Splunk (e.g. bin/dynamicdns.sh info
+--text in the installed app). The exit status is 0 whatever `status` says.
 ";
 
 /// `dynamicdns zones --help`.
@@ -362,18 +399,37 @@ mod tests {
         assert!(parse_err(Cmd::Enrich, &["--field", "a,,b"]).contains("empty field name"));
         assert!(parse_err(Cmd::Lookup, &["--tier", "most"]).contains("all or core"));
         assert!(parse_err(Cmd::Lookup, &["--no-local=x"]).contains("--no-local"));
+        assert!(parse_err(Cmd::Info, &["--tier", "core"]).contains("--tier"));
+        assert!(parse_err(Cmd::Info, &["--zones", "z.csv"]).contains("--zones"));
+    }
+
+    /// `--text` means one thing for check, enrich and lookup, another for
+    /// info: each subcommand gets its own definition.
+    #[test]
+    fn a_long_name_per_subcommand() {
+        let a = parse_ok(Cmd::Check, &["--text"]);
+        assert!(a.options.mode == Mode::Text && !a.report);
+        let a = parse_ok(Cmd::Info, &["--text", "--lookups", "d", "--no-local"]);
+        assert!(a.options.mode == Mode::Host && a.report && a.no_local);
+        assert_eq!(a.lookups, Some(PathBuf::from("d")));
     }
 
     /// Every flag a command accepts is in its help, and every flag in its
     /// help is accepted (the table is the one source).
     #[test]
     fn help_lists_exactly_the_accepted_flags() {
-        for cmd in [Cmd::Check, Cmd::Enrich, Cmd::Lookup] {
+        for cmd in [Cmd::Check, Cmd::Enrich, Cmd::Lookup, Cmd::Info] {
             let h = help(cmd);
             assert!(h.starts_with("Usage: dynamicdns "), "{h}");
+            let options = h.split("\nOptions:\n").nth(1).unwrap();
             for def in FLAGS {
-                let listed = h.contains(&format!("--{}", def.long));
-                assert_eq!(listed, def.on.contains(&cmd), "{cmd:?} --{}", def.long);
+                let listed = options.contains(&format!("--{} ", def.long))
+                    || options.contains(&format!("--{}\n", def.long));
+                let accepted = FLAGS.iter().any(|d| d.long == def.long && d.on.contains(&cmd));
+                assert_eq!(listed, accepted, "{cmd:?} --{}", def.long);
+                if def.on.contains(&cmd) {
+                    assert!(options.contains(def.help.split_whitespace().next().unwrap()));
+                }
                 if def.on.contains(&cmd) {
                     let mut args = vec![format!("--{}", def.long)];
                     if def.value.is_some() {

@@ -420,27 +420,9 @@ fn searchbnf_documents_every_option() {
     }
 }
 
-/// The fields `| dynamicdnsinfo` emits (the lead's contract for the binary).
-const INFO_FIELDS: &[&str] = &[
-    "server",
-    "version",
-    "build",
-    "arch",
-    "app_dir",
-    "zones",
-    "zones_core",
-    "zones_extended",
-    "zones_ddns",
-    "zones_vendor_ddns",
-    "zones_vpn_vendor",
-    "service_hosts",
-    "local_zones",
-    "allowlist",
-    "local_files",
-    "problems",
-    "problem_count",
-    "status",
-];
+/// The fields `| dynamicdnsinfo` emits: the engine's list, which the
+/// binary's row is made from (`tests/info.rs` checks the row against it).
+const INFO_FIELDS: &[&str] = dynamicdns_engine::health::FIELDS;
 
 /// The header of a lookup CSV in `lookups/`.
 fn csv_header(file: &str) -> Vec<String> {
@@ -1268,6 +1250,134 @@ fn dashboards_are_simple_xml_whose_searches_and_tokens_exist() {
     for field in INFO_FIELDS.iter().filter(|f| !["problems", "local_files"].contains(f)) {
         assert!(all_queries.contains(&format!(" {field} ")), "Health shows {field}");
     }
+}
+
+/// The fields an SPL search reads that it does not make itself: the words
+/// of each pipeline segment after its command, without quoted strings,
+/// numbers, functions (a word before `(`), `as`/`by`/`AND`/`OR`/`NOT`/
+/// `true`/`false`, and the fields it makes (`… as x`, `eval x=…` at the
+/// start of an assignment). The first command's own options are skipped
+/// when it is `dynamicdnsinfo`.
+fn fields_read(spl: &str) -> BTreeSet<String> {
+    // Quoted strings go first (no `|` or word inside them counts).
+    let mut plain = String::new();
+    let mut chars = spl.chars();
+    while let Some(c) = chars.next() {
+        if c == '"' {
+            while let Some(q) = chars.next() {
+                match q {
+                    '\\' => {
+                        chars.next();
+                    }
+                    '"' => break,
+                    _ => {}
+                }
+            }
+            plain.push(' ');
+        } else {
+            plain.push(c);
+        }
+    }
+    let (mut used, mut made) = (BTreeSet::new(), BTreeSet::new());
+    for segment in plain.split('|') {
+        let b = segment.as_bytes();
+        // (word, the byte after it, follows `as`, starts an assignment)
+        let mut words = Vec::new();
+        let (mut i, mut depth, mut assign_start) = (0, 0i32, true);
+        let mut prev = "";
+        while i < b.len() {
+            let c = b[i];
+            if c.is_ascii_alphanumeric() || c == b'_' {
+                let start = i;
+                while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_') {
+                    i += 1;
+                }
+                let word = &segment[start..i];
+                words.push((
+                    word,
+                    b[i..].iter().find(|c| !c.is_ascii_whitespace()).copied(),
+                    prev.eq_ignore_ascii_case("as"),
+                    assign_start && depth == 0,
+                ));
+                prev = word;
+                assign_start = false;
+                continue;
+            }
+            match c {
+                b'(' => depth += 1,
+                b')' => depth -= 1,
+                b',' if depth == 0 => assign_start = true,
+                _ => {}
+            }
+            i += 1;
+        }
+        let Some(((command, ..), rest)) = words.split_first() else { continue };
+        if *command == "dynamicdnsinfo" {
+            continue;
+        }
+        let assigns = *command == "eval";
+        for (k, &(word, next, after_as, at_start)) in rest.iter().enumerate() {
+            let keyword = ["as", "by", "and", "or", "not", "true", "false"]
+                .contains(&word.to_ascii_lowercase().as_str());
+            let at_start = at_start || (assigns && k == 0);
+            if next == Some(b'(') || keyword || word.bytes().all(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            if after_as || (assigns && at_start && next == Some(b'=')) {
+                made.insert(word.to_string());
+            } else {
+                used.insert(word.to_string());
+            }
+        }
+    }
+    used.difference(&made).cloned().collect()
+}
+
+#[test]
+fn the_field_scanner_tells_read_fields_from_made_ones() {
+    let read = |spl: &str| fields_read(spl).into_iter().collect::<Vec<_>>();
+    assert_eq!(
+        read("| dynamicdnsinfo distributed=true | eventstats dc(version) as n | eval ok=if(n=1 AND zones>0, \"a|b x\", \"no\"), k=coalesce(server, \"-\") | table splunk_server ok k status typo_field"),
+        ["server", "splunk_server", "status", "typo_field", "version", "zones"]
+    );
+    assert_eq!(
+        read("| dynamicdnsinfo | mvexpand local_files | where isnotnull(problems)"),
+        ["local_files", "problems"]
+    );
+}
+
+/// Every field the dashboards' `| dynamicdnsinfo` searches read is one the
+/// command emits (the engine's [`INFO_FIELDS`]), `splunk_server` (which
+/// Splunk adds to the indexers' rows), or one the search makes itself.
+#[test]
+fn the_health_view_reads_only_fields_the_command_emits() {
+    let mut searches = 0;
+    let mut read = BTreeSet::new();
+    for (view, text) in views() {
+        let doc = roxmltree::Document::parse(&text).unwrap();
+        for q in doc.descendants().filter(|n| n.has_tag_name("query")) {
+            let query = q.text().unwrap_or("");
+            if !query.trim_start().starts_with("| dynamicdnsinfo") {
+                continue;
+            }
+            searches += 1;
+            let fields = fields_read(query);
+            read.extend(fields.iter().cloned());
+            let unknown: Vec<String> = fields
+                .into_iter()
+                .filter(|f| f != "splunk_server" && !INFO_FIELDS.contains(&f.as_str()))
+                .collect();
+            assert!(
+                unknown.is_empty(),
+                "{view}.xml reads {unknown:?}, which | dynamicdnsinfo does not emit:\n{query}"
+            );
+        }
+    }
+    assert_eq!(searches, 3, "the Health view's three | dynamicdnsinfo searches");
+    // And it shows every one of them (so the scan above saw the searches).
+    let mut want: BTreeSet<String> = INFO_FIELDS.iter().map(|f| f.to_string()).collect();
+    want.insert("splunk_server".to_string());
+    assert_eq!(read, want);
 }
 
 #[test]

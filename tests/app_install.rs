@@ -271,12 +271,17 @@ impl SplunkHome {
         parse_conf(file, &text).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// The command line splunkd runs for `| dynamicdns`: `filename` from
-    /// `<app>/linux_x86_64/bin/` or else `<app>/bin/`, then `command.arg.<N>`
-    /// in order of N.
+    /// The command line splunkd runs for `| dynamicdns`.
     fn command_argv(&self) -> Vec<String> {
+        self.command_argv_of(APP)
+    }
+
+    /// The command line splunkd runs for the command of `stanza` in
+    /// commands.conf: `filename` from `<app>/linux_x86_64/bin/` or else
+    /// `<app>/bin/`, then `command.arg.<N>` in order of N.
+    fn command_argv_of(&self, stanza: &str) -> Vec<String> {
         let conf = self.conf("commands.conf");
-        let stanza = conf.req(APP);
+        let stanza = conf.req(stanza);
         assert_eq!(stanza.req("chunked"), "true");
         let filename = stanza.req("filename");
         let program = [self.app().join("linux_x86_64/bin"), self.app().join("bin")]
@@ -490,6 +495,92 @@ fn the_command_runs_as_commands_conf_declares_it() {
     assert_eq!(flags, ["True", "False"]);
 }
 
+/// `| dynamicdnsinfo` as commands.conf declares it, through the launcher,
+/// as splunkd would run it on the search head and (with
+/// `distributed=true`) on an indexer: a generating command's getinfo, an
+/// execute request without records answered with the one row, EOF, exit 0
+/// with nothing on stderr. The row names the installed app and the zone
+/// counts of the installed lookup.
+#[test]
+fn the_info_command_runs_as_commands_conf_declares_it() {
+    let Some(tgz) = package() else { return };
+    let home = SplunkHome::install(&tgz, "info");
+    tune_lookups(&home);
+    let argv = home.command_argv_of("dynamicdnsinfo");
+    assert!(argv[0].ends_with("/bin/dynamicdns.sh"), "{argv:?}");
+    assert_eq!(argv[1..], ["info"]);
+    let installed = |file: &str| {
+        let mut r = csv::Reader::from_path(home.app().join("lookups").join(file)).unwrap();
+        let h = r.headers().unwrap().clone();
+        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        (h, rows)
+    };
+    let (h, zones) = installed("dynamic_dns_providers.csv");
+    let count = |col: &str, value: &str| {
+        let c = h.iter().position(|x| x == col).unwrap();
+        zones.iter().filter(|r| &r[c] == value).count().to_string()
+    };
+    let (_, hosts) = installed("dynamic_dns_service_hosts.csv");
+    let app_dir = std::fs::canonicalize(home.app()).unwrap().display().to_string();
+    for distributed in [true, false] {
+        let mut cmd = home.command(&argv);
+        cmd.env("SPLUNK_SERVER_NAME", "Splunkd");
+        let mut d = Driver::spawn_command(cmd, TIMEOUT);
+        let mut meta =
+            scp::getinfo_metadata(if distributed { &["distributed=true"] } else { &[] });
+        meta["searchinfo"]["command"] = json!("dynamicdnsinfo");
+        meta["searchinfo"]["dispatch_dir"] = json!(home.dispatch_dir().display().to_string());
+        let reply = d.request(&scp::chunk_json(&meta, b""));
+        let kind = if distributed { "streaming" } else { "stateful" };
+        assert_eq!(
+            String::from_utf8_lossy(&reply.metadata_raw),
+            format!(r#"{{"generating":true,"type":"{kind}"}}"#)
+        );
+        let reply = d.request(&scp::execute(true, b""));
+        assert_eq!(reply.metadata_raw, br#"{"finished":true}"#);
+        let rows = parse_csv(&reply.body);
+        assert_eq!(rows.len(), 1);
+        let row = &rows[0];
+        let want = [
+            ("server", "Splunkd".to_string()),
+            ("version", env!("CARGO_PKG_VERSION").to_string()),
+            ("arch", "x86_64".to_string()),
+            ("app_dir", app_dir.clone()),
+            ("zones", zones.len().to_string()),
+            ("zones_core", count("tier", "core")),
+            ("zones_extended", count("tier", "extended")),
+            ("zones_ddns", count("category", "ddns")),
+            ("zones_vendor_ddns", count("category", "vendor-ddns")),
+            ("zones_vpn_vendor", count("category", "vpn-vendor")),
+            ("service_hosts", hosts.len().to_string()),
+            ("local_zones", "1".to_string()),
+            ("allowlist", "1".to_string()),
+            (
+                "local_files",
+                "dynamicdns_local_zones.csv: 1 row\ndynamicdns_allowlist.csv: 1 row".to_string(),
+            ),
+            ("problems", String::new()),
+            ("problem_count", "0".to_string()),
+            ("status", "ok".to_string()),
+        ];
+        for (k, v) in want {
+            assert_eq!(row[k], v, "{k} (distributed={distributed})");
+        }
+        // The package's build says which commit it was built from
+        // (scripts/package.sh; `dev` only outside a git checkout).
+        let build = &row["build"];
+        let hex = build.strip_suffix("-dirty").unwrap_or(build);
+        assert!(
+            (hex.len() == 12 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+                || (build == "dev" && !root().join(".git").exists()),
+            "build {build:?}"
+        );
+        let fin = d.finish();
+        assert!(fin.status.success(), "exit {}; stderr: {}", fin.status, fin.stderr);
+        assert_eq!(fin.stderr, "", "stderr stays quiet");
+    }
+}
+
 /// Real splunkd bytes through the installed launcher: the countmatches
 /// recording (text with 48 embedded newlines, unicode) and sum.map (50,000
 /// records), each reply checked field by field as in tests/recordings.rs.
@@ -527,7 +618,9 @@ fn the_external_lookup_runs_as_transforms_conf_declares_it() {
     let home = SplunkHome::install(&tgz, "lookup");
     tune_lookups(&home);
     let (argv, fields) = home.lookup_argv("dynamicdns");
-    assert_eq!(fields, ["query", "isDynDNS", "provider", "dyndns_zone"]);
+    let outputs = ["isDynDNS", "provider", "dyndns_zone", "dyndns_category", "dyndns_tier"];
+    assert_eq!(fields[0], "query");
+    assert_eq!(fields[1..], outputs);
     let mut input = fields.join(",") + "\n";
     for q in [
         "update7.duckdns.org",
@@ -536,10 +629,10 @@ fn the_external_lookup_runs_as_transforms_conf_declares_it() {
         "a.corp-dyn.example",
         "\"q,uoted\"",
     ] {
-        input.push_str(&format!("{q},,,\n"));
+        input.push_str(&format!("{q},,,,,\n"));
     }
     // A reverse request (only an output set): answered with query=*.
-    input.push_str(",True,,\n");
+    input.push_str(",True,,,,\n");
     let mut child = home.spawn(&argv);
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
@@ -551,13 +644,13 @@ fn the_external_lookup_runs_as_transforms_conf_declares_it() {
     assert!(status.success(), "exit {status}; stderr: {stderr}");
     assert_eq!(
         out,
-        "query,isDynDNS,provider,dyndns_zone\n\
-         update7.duckdns.org,True,DuckDNS,duckdns.org\n\
-         www.example.com,False,,\n\
-         ok.duckdns.org,False,,\n\
-         a.corp-dyn.example,True,Corp DDNS,corp-dyn.example\n\
-         \"q,uoted\",False,,\n\
-         *,True,,\n"
+        "query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+         update7.duckdns.org,True,DuckDNS,duckdns.org,ddns,core\n\
+         www.example.com,False,,,,\n\
+         ok.duckdns.org,False,,,,\n\
+         a.corp-dyn.example,True,Corp DDNS,corp-dyn.example,ddns,core\n\
+         \"q,uoted\",False,,,,\n\
+         *,True,,,,\n"
     );
 }
 
@@ -596,6 +689,14 @@ fn the_aarch64_binary_is_arm_and_runs_the_same_session() {
     let argv = [qemu.display().to_string(), bin.display().to_string(), "scp".to_string()];
     let replies = scp_session(&home, &argv, &["field=query,answer"], &[DNS_ROWS]);
     check_dns_verdicts(&replies[0]);
+    // The health report says so.
+    let out = home
+        .command(&[argv[0].clone(), argv[1].clone(), "info".into(), "--text".into()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\narch: aarch64\n") && text.contains("\nstatus: ok\n"), "{text}");
 }
 
 #[test]

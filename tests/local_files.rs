@@ -10,8 +10,9 @@ use crate::util::process;
 use crate::util::scp::{chunk, split_chunks};
 
 /// A scratch `$SPLUNK_HOME/etc/apps/dynamicdns` with the binary in
-/// `bin/x86_64/` and the given lookup files; removed when dropped.
-struct App {
+/// `bin/x86_64/` and the given lookup files; removed when dropped (also
+/// used by `tests/info.rs`).
+pub(crate) struct App {
     _home: tempfile::TempDir,
     root: std::path::PathBuf,
 }
@@ -23,7 +24,7 @@ impl std::ops::Deref for App {
     }
 }
 
-fn app(files: &[(&str, &str)]) -> App {
+pub(crate) fn app(files: &[(&str, &str)]) -> App {
     let home = tempfile::Builder::new().prefix("dynamicdns-app-").tempdir().unwrap();
     let root = home.path().join("etc/apps/dynamicdns");
     std::fs::create_dir_all(root.join("bin/x86_64")).unwrap();

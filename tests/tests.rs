@@ -10,6 +10,7 @@ mod app_install;
 mod bad_input;
 mod bounded;
 mod cli;
+mod info;
 mod launcher;
 mod local_files;
 mod matching;

@@ -80,9 +80,10 @@ if [ -n "${DYNAMICDNS_BIN:-}" ] && [ "${DYNAMICDNS_BIN#/}" = "$DYNAMICDNS_BIN" ]
     DYNAMICDNS_BIN=$PWD/$DYNAMICDNS_BIN
 fi
 
-# The crate's version, from Cargo.toml's [package] section.
+# The crate's version, from Cargo.toml's [package] section, or from
+# [workspace.package] where the package says `version.workspace = true`.
 crate_version() {
-    awk '/^\[/{p=($0=="[package]")} p&&/^version *=/{gsub(/.*= *"|".*/,"");print;exit}' \
+    awk '/^\[/{p=($0=="[package]"||$0=="[workspace.package]")} p&&/^version *=/{gsub(/.*= *"|".*/,"");print;exit}' \
         "$REPO/Cargo.toml"
 }
 
@@ -132,6 +133,21 @@ EOF
         die "cargo-zigbuild from PyPI is not $CARGO_ZIGBUILD_VERSION"
 }
 
+# The build id | dynamicdnsinfo reports (crates/engine/build.rs reads
+# DYNAMICDNS_BUILD): the commit, `-dirty` when tracked files changed, `dev`
+# outside git. A function of the commit only, so the same commit still gives
+# the same bytes; set for every shipped build (package, perf guard, stress),
+# so they share one build.
+export_build_id() {
+    if [ -z "${DYNAMICDNS_BUILD:-}" ]; then
+        DYNAMICDNS_BUILD=$(git -C "$REPO" rev-parse --short=12 HEAD 2>/dev/null || echo dev)
+        if [ "$DYNAMICDNS_BUILD" != dev ] && ! git -C "$REPO" diff --quiet HEAD -- 2>/dev/null; then
+            DYNAMICDNS_BUILD=$DYNAMICDNS_BUILD-dirty
+        fi
+    fi
+    export DYNAMICDNS_BUILD
+}
+
 # Paths in panic messages must not depend on where the repo, the target
 # directory or cargo's registry is, so that the binaries are the same from any
 # checkout. (rustc applies the last matching prefix.)
@@ -148,6 +164,7 @@ remap_flags() {
 # second call a no-op: package.sh, the perf guard and the stress test share
 # this one optimised build).
 build_x86_release() {
+    export_build_id
     ensure_zigbuild
     log "building $X86_TARGET (glibc $GLIBC_FLOOR, profile $SHIP_PROFILE) with cargo zigbuild"
     (cd "$REPO" && RUSTFLAGS="$(remap_flags)" cargo zigbuild --quiet --profile "$SHIP_PROFILE" --locked \

@@ -1,9 +1,12 @@
 //! One module per subcommand, plus what `check`, `enrich` and `lookup`
-//! share: the zone set they use.
+//! share: the zone set they use; `scp` and `info` share the protocol's exit
+//! handling ([`protocol`]).
 
 pub mod check;
 pub mod enrich;
+pub mod info;
 pub mod lookup;
+pub mod protocol;
 pub mod scp;
 pub mod zones;
 

@@ -1,13 +1,11 @@
-//! `dynamicdns scp`: the SCP v2 session on stdin/stdout, as splunkd runs
-//! it. Errors reach splunkd as the protocol's error reply (the job
-//! inspector shows it); a panic, which should never happen, is caught and
-//! reported the same way instead of dying silently.
+//! `dynamicdns scp`: the SCP v2 session of `| dynamicdns` on stdin/stdout,
+//! as splunkd runs it (errors, closed pipes and panics as
+//! [`super::protocol`] handles them).
 
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use dynamicdns_engine::frame;
 use dynamicdns_engine::session::{self, ZoneSource};
 use dynamicdns_engine::zonefile::app_lookups_dir;
 use dynamicdns_engine::zoneset::ZoneSet;
@@ -31,38 +29,12 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
         return ExitCode::from(2);
     }
     let source = ZoneSource { base: ZoneSet::embedded(), lookups: app_lookups_dir() };
-    let stdin = io::stdin().lock();
-    let mut stdout = io::stdout().lock();
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        session::run(stdin, &mut stdout, &source)
-    }));
-    match outcome {
-        Ok(Ok(summary)) => {
-            eprintln!(
-                "dynamicdns: {} execute requests, {} events, {} flagged isDynDNS=True",
+    super::protocol::run(|stdin, stdout| {
+        session::run(stdin, stdout, &source).map(|summary| {
+            Some(format!(
+                "{} execute requests, {} events, {} flagged isDynDNS=True",
                 summary.executes, summary.records, summary.matched
-            );
-            ExitCode::SUCCESS
-        }
-        Ok(Err(e)) if e.is_write() => {
-            // splunkd closed our stdout: the search is gone; nothing to say.
-            eprintln!("dynamicdns: {e}");
-            ExitCode::SUCCESS
-        }
-        Ok(Err(e)) => {
-            eprintln!("dynamicdns: {e}");
-            ExitCode::FAILURE
-        }
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            let msg = format!("internal error in dynamicdns (please report): {what}");
-            let _ =
-                frame::write_chunk(&mut io::stdout().lock(), &session::error_metadata(&msg), b"");
-            ExitCode::FAILURE
-        }
-    }
+            ))
+        })
+    })
 }

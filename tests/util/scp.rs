@@ -171,6 +171,35 @@ pub fn recording(name: &str) -> Vec<u8> {
     out
 }
 
+/// The `generatehello` recording (a generating command; getinfo, then
+/// one execute request with `finished:false` in splunkd 6.3's spaced JSON)
+/// as chunks, repaired: its execute header announces a 150-byte body that
+/// is not in the file, so it announces the 0 bytes that are there.
+pub fn generatehello_repaired() -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut stream = recording("generatehello.input.gz");
+    let bad = b"chunked 1.0,43,150\n";
+    let at = stream.windows(bad.len()).position(|w| w == bad).expect("the damaged header");
+    assert_eq!(stream.len() - at - bad.len(), 43, "only the metadata follows the damaged header");
+    stream.splice(at..at + bad.len(), b"chunked 1.0,43,0\n".iter().copied());
+    let chunks = split_chunks(&stream);
+    assert_eq!(chunks.len(), 2);
+    // splunkd 6.3 metadata with spaces (and a trailing LF) is still JSON.
+    assert_eq!(chunks[1].0, b"{ \"action\": \"execute\", \"finished\": false }\n");
+    chunks
+}
+
+/// The `pypygeneratetext` recording (a distributed generating command) as
+/// chunks, repaired: the stray trailing LF dropped and the missing execute
+/// request (`finished:true`, no body) added.
+pub fn pypygeneratetext_repaired() -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut stream = recording("pypygeneratetext.input.gz");
+    assert_eq!(stream.pop(), Some(b'\n'));
+    stream.extend_from_slice(&execute(true, b""));
+    let chunks = split_chunks(&stream);
+    assert_eq!(chunks.len(), 2);
+    chunks
+}
+
 /// The recording's getinfo metadata with our command's options.
 pub fn with_args(getinfo_meta: &[u8], args: &[&str]) -> Vec<u8> {
     let mut v: Value = serde_json::from_slice(getinfo_meta).unwrap();

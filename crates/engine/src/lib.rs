@@ -18,7 +18,9 @@ How the pieces fit (DESIGN.md has the data flow and the invariants):
 - [`verdict`] judges values into hits; [`enrich`] rewrites a CSV body with
   the verdict fields appended, block by block;
 - [`session`] is the SCP session; [`external_lookup`] the Splunk external
-  lookup.
+  lookup;
+- [`generate`] is the SCP session of a generating command, and [`health`]
+  the row of the health command `| dynamicdnsinfo` that it sends.
 
 ```
 use dynamicdns_engine::enrich::{Dialect, Enricher};
@@ -45,6 +47,8 @@ assert_eq!(
 pub mod enrich;
 pub mod external_lookup;
 pub mod frame;
+pub mod generate;
+pub mod health;
 pub mod host;
 pub mod options;
 pub mod record;

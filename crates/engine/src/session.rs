@@ -127,16 +127,17 @@ pub struct ZoneSource {
     pub lookups: Option<PathBuf>,
 }
 
-/// One request, as the session needs it.
+/// One request, as the session needs it (also the generating session's,
+/// [`crate::generate`]).
 #[derive(Debug)]
-struct Request {
-    action: String,
-    meta: serde_json::Map<String, Value>,
+pub(crate) struct Request {
+    pub(crate) action: String,
+    pub(crate) meta: serde_json::Map<String, Value>,
 }
 
 impl Request {
     /// Parses a request's metadata; `chunk` names it in errors.
-    fn parse(bytes: &[u8], chunk: u64) -> Result<Request, SessionError> {
+    pub(crate) fn parse(bytes: &[u8], chunk: u64) -> Result<Request, SessionError> {
         let err = |problem| SessionError::Protocol { chunk, problem };
         let meta = match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Object(m)) => m,
@@ -152,7 +153,7 @@ impl Request {
     }
 
     /// An execute request's `finished` (absent or null: false).
-    fn finished(&self, chunk: u64) -> Result<bool, SessionError> {
+    pub(crate) fn finished(&self, chunk: u64) -> Result<bool, SessionError> {
         match self.meta.get("finished") {
             None | Some(Value::Null) => Ok(false),
             Some(Value::Bool(b)) => Ok(*b),
@@ -160,6 +161,18 @@ impl Request {
                 chunk,
                 problem: ProtocolProblem::FinishedNotBool(v.clone()),
             }),
+        }
+    }
+
+    /// The command's arguments, `searchinfo.args` (absent or null: none).
+    pub(crate) fn args(&self) -> Result<Vec<&str>, OptionsProblem> {
+        match self.meta.get("searchinfo").and_then(|s| s.get("args")) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| v.as_str().ok_or_else(|| OptionsProblem::ArgNotString(v.clone())))
+                .collect(),
+            Some(v) => Err(OptionsProblem::ArgsNotList(v.clone())),
         }
     }
 
@@ -180,8 +193,8 @@ impl Request {
 
 /// The inspector messages of a reply: `[[LEVEL, TEXT], …]`.
 #[derive(Debug, Default, Serialize)]
-struct Inspector {
-    messages: Vec<(&'static str, String)>,
+pub(crate) struct Inspector {
+    pub(crate) messages: Vec<(&'static str, String)>,
 }
 
 /// The getinfo reply. Field order is key order on the wire.
@@ -195,10 +208,10 @@ struct GetinfoReply {
 
 /// An execute reply.
 #[derive(Debug, Serialize)]
-struct ExecuteReply {
-    finished: bool,
+pub(crate) struct ExecuteReply {
+    pub(crate) finished: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    inspector: Option<Inspector>,
+    pub(crate) inspector: Option<Inspector>,
 }
 
 /// The error reply: inspector first, as Splunk's MLTK writes it.
@@ -211,7 +224,7 @@ struct ErrorReply<'a> {
 
 /// Serialises reply metadata. The replies are plain structs of strings
 /// and booleans, which serde_json always serialises.
-fn to_json(reply: &impl Serialize) -> Vec<u8> {
+pub(crate) fn to_json(reply: &impl Serialize) -> Vec<u8> {
     serde_json::to_vec(reply).unwrap_or_else(|_| b"{}".to_vec())
 }
 
