@@ -10,6 +10,8 @@ mod app_install;
 mod bad_input;
 mod bounded;
 mod cli;
+mod enrich_formats;
+mod export;
 mod launcher;
 mod local_files;
 mod matching;

@@ -3,6 +3,8 @@
 
 pub mod check;
 pub mod enrich;
+pub mod enrich_lines;
+pub mod export;
 pub mod lookup;
 pub mod scp;
 pub mod zones;
