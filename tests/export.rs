@@ -317,7 +317,16 @@ fn suricata_content_rules_match_the_policy() {
         );
         assert_policy(buffer, hosts().filter(|c| !c.input.ends_with('.')), |v| {
             let v = if buffer == "http.host" { v.to_lowercase() } else { v.to_string() };
-            let fired: Vec<&&ContentRule> = mine.iter().filter(|r| content_fires(r, &v)).collect();
+            // Only a rule whose content the value ends with can fire: those
+            // are the rules of the value's dot-suffixes (a faster scan of
+            // the same rules).
+            let lower = v.to_lowercase();
+            let suffixes: HashSet<&str> =
+                lower.match_indices('.').map(|(i, _)| &lower[i..]).collect();
+            let fired: Vec<&&ContentRule> = mine
+                .iter()
+                .filter(|r| suffixes.contains(r.plus.as_str()) && content_fires(r, &v))
+                .collect();
             assert!(fired.len() <= 1, "{buffer} {v}: {} rules fired", fired.len());
             fired.first().map_or((false, String::new(), false), |r| (true, r.zone.clone(), false))
         });

@@ -29,6 +29,42 @@ use crate::textscan::ScannerBuildError;
 use crate::verdict::{Judge, CATEGORY, IS_DYNDNS, PROVIDER, TIER, ZONE};
 use crate::zoneset::ZoneSet;
 
+/// Byte classes inside a JSON string.
+const PLAIN: u8 = 0;
+const QUOTE: u8 = 1;
+const BACKSLASH: u8 = 2;
+const CONTROL: u8 = 3;
+const HIGH: u8 = 4;
+static STRING_CLASS: [u8; 256] = {
+    let mut t = [PLAIN; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match b {
+            0x22 => QUOTE,
+            0x5c => BACKSLASH,
+            0..=0x1f => CONTROL,
+            0x80..=0xff => HIGH,
+            _ => PLAIN,
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Whether a word of string bytes may hold a quote, a backslash, a control
+/// byte or a non-ASCII byte (exact when it says no; SWAR "has zero byte" /
+/// "has byte less than" tests).
+#[inline]
+fn has_special(w: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let quote = zero(w ^ (ONES * 0x22));
+    let backslash = zero(w ^ (ONES * 0x5c));
+    let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
+    (quote | backslash | control | (w & HIGH)) != 0
+}
+
 /// Deepest nesting of objects and arrays accepted.
 pub const MAX_DEPTH: usize = 128;
 
@@ -198,7 +234,9 @@ impl JsonlEnricher<'_> {
                     None => {}
                 }
             }
-            let is_output = top && OUTPUT_KEYS.iter().any(|k| k.as_bytes() == key);
+            let is_output = top
+                && matches!(key.first(), Some(b'i' | b'p' | b'd'))
+                && OUTPUT_KEYS.iter().any(|k| k.as_bytes() == key);
             let next_to = self.active.len();
             s.ws();
             if s.peek() != Some(b':') {
@@ -443,84 +481,80 @@ impl Scan<'_> {
     }
 
     /// Skips a string (at its `"`), validating it.
+    #[inline]
     fn skip_string(&mut self) -> Result<(), LineProblem> {
-        let start = self.i + 1;
-        let mut i = start;
-        loop {
-            match memchr::memchr2(b'"', b'\\', &self.b[i..]) {
-                None => {
-                    self.i = self.b.len();
-                    return Err(self.problem("unterminated string"));
-                }
-                Some(k) if self.b[i + k] == b'"' => {
-                    let end = i + k;
-                    self.check_chunk(i, end)?;
-                    self.i = end + 1;
-                    return Ok(());
-                }
-                Some(k) => {
-                    // An escape: validate it, go on after it.
-                    self.check_chunk(i, i + k)?;
-                    self.i = i + k;
-                    let n = self.escape(None)?;
-                    i = i + k + n;
-                }
-            }
-        }
+        self.scan_string(None).map(|_| ())
     }
 
     /// Reads a string (at its `"`): true when it had escapes, and then its
     /// unescaped bytes are in `buf`; else the content is `b[start+1..i-1]`.
+    #[inline]
     fn string(&mut self, buf: &mut Vec<u8>) -> Result<bool, LineProblem> {
+        self.scan_string(Some(buf))
+    }
+
+    /// One pass over a string: a byte class table finds the closing quote,
+    /// escapes and control bytes; UTF-8 is checked only for a string with
+    /// a non-ASCII byte. With `buf`, an escaped string is decoded into it.
+    fn scan_string(&mut self, mut buf: Option<&mut Vec<u8>>) -> Result<bool, LineProblem> {
         let start = self.i + 1;
-        let first = memchr::memchr2(b'"', b'\\', &self.b[start..]);
-        match first {
-            Some(k) if self.b[start + k] == b'"' => {
-                self.check_chunk(start, start + k)?;
-                self.i = start + k + 1;
-                Ok(false)
+        let mut i = start;
+        let mut run = start; // first byte not yet copied into buf
+        let mut escaped = false;
+        let mut non_ascii = false;
+        loop {
+            // Eight plain bytes at a time; the first word with a special
+            // byte (or a false alarm) goes through the table byte by byte.
+            while let Some(w) = self.b.get(i..i + 8) {
+                let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+                if has_special(w) {
+                    break;
+                }
+                i += 8;
             }
-            None => {
+            let Some(&c) = self.b.get(i) else {
                 self.i = self.b.len();
-                Err(self.problem("unterminated string"))
-            }
-            Some(_) => {
-                buf.clear();
-                let mut i = start;
-                loop {
-                    match memchr::memchr2(b'"', b'\\', &self.b[i..]) {
-                        None => {
-                            self.i = self.b.len();
-                            return Err(self.problem("unterminated string"));
-                        }
-                        Some(k) => {
-                            self.check_chunk(i, i + k)?;
-                            buf.extend_from_slice(&self.b[i..i + k]);
-                            if self.b[i + k] == b'"' {
-                                self.i = i + k + 1;
-                                return Ok(true);
-                            }
-                            self.i = i + k;
-                            let n = self.escape(Some(&mut *buf))?;
-                            i = i + k + n;
+                return Err(self.problem("unterminated string"));
+            };
+            match STRING_CLASS[usize::from(c)] {
+                PLAIN => i += 1,
+                HIGH => {
+                    non_ascii = true;
+                    i += 1;
+                }
+                QUOTE => break,
+                BACKSLASH => {
+                    if !escaped {
+                        if let Some(b) = buf.as_deref_mut() {
+                            b.clear();
                         }
                     }
+                    escaped = true;
+                    if let Some(b) = buf.as_deref_mut() {
+                        b.extend_from_slice(&self.b[run..i]);
+                    }
+                    self.i = i;
+                    let n = self.escape(buf.as_deref_mut())?;
+                    i += n;
+                    run = i;
+                }
+                _ => {
+                    self.i = i;
+                    return Err(self.problem("control byte in a string"));
                 }
             }
         }
-    }
-
-    /// Checks a run of string bytes: no control byte, valid UTF-8.
-    #[inline]
-    fn check_chunk(&self, a: usize, b: usize) -> Result<(), LineProblem> {
-        let chunk = &self.b[a..b];
-        if chunk.iter().any(|&c| c < 0x20) {
-            return Err(LineProblem(format!("control byte in a string near byte {}", a + 1)));
+        if non_ascii && std::str::from_utf8(&self.b[start..i]).is_err() {
+            self.i = start;
+            return Err(self.problem("invalid UTF-8 in a string"));
         }
-        if !chunk.is_ascii() && std::str::from_utf8(chunk).is_err() {
-            return Err(LineProblem(format!("invalid UTF-8 in a string near byte {}", a + 1)));
+        if escaped {
+            if let Some(b) = buf {
+                b.extend_from_slice(&self.b[run..i]);
+            }
         }
-        Ok(())
+        self.i = i + 1;
+        Ok(escaped)
     }
 
     /// Decodes the escape at `self.i` (a `\`) into `buf` (only validates
@@ -665,6 +699,19 @@ mod tests {
         ];
         for (fields, line, want) in cases {
             assert_eq!(run(fields, line).unwrap(), *want, "{line}");
+        }
+    }
+
+    /// The word test never misses a special byte.
+    #[test]
+    fn has_special_is_exact_when_it_says_no() {
+        for b in 0..=255u8 {
+            for pos in 0..8 {
+                let mut w = [b'a'; 8];
+                w[pos] = b;
+                let special = STRING_CLASS[usize::from(b)] != PLAIN;
+                assert_eq!(has_special(u64::from_le_bytes(w)), special, "byte {b} at {pos}");
+            }
         }
     }
 
