@@ -12,6 +12,7 @@ mod bounded;
 mod cli;
 mod enrich_formats;
 mod export;
+mod export_rules;
 mod launcher;
 mod local_files;
 mod matching;
