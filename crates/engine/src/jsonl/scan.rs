@@ -28,18 +28,20 @@ pub(super) static STRING_CLASS: [u8; 256] = {
     t
 };
 
-/// Whether a word of string bytes may hold a quote, a backslash, a control
-/// byte or a non-ASCII byte (exact when it says no; SWAR "has zero byte" /
-/// "has byte less than" tests).
+/// The high bit of each byte of a word of string bytes that may be a quote,
+/// a backslash, a control or a non-ASCII byte (SWAR "has zero byte" / "has
+/// byte less than" tests). Zero when there is none; otherwise its lowest
+/// set bit marks the first such byte exactly (a borrow only runs upwards
+/// from a byte that is one, so bytes below it are never flagged).
 #[inline]
-pub(super) fn has_special(w: u64) -> bool {
+pub(super) fn special_mask(w: u64) -> u64 {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
     let quote = zero(w ^ (ONES * 0x22));
     let backslash = zero(w ^ (ONES * 0x5c));
     let control = w.wrapping_sub(ONES * 0x20) & !w & HIGH;
-    (quote | backslash | control | (w & HIGH)) != 0
+    quote | backslash | control | (w & HIGH)
 }
 
 /// A validating scan over one line.
@@ -201,11 +203,13 @@ impl Scan<'_> {
         let mut escaped = false;
         let mut non_ascii = false;
         loop {
-            // Eight plain bytes at a time; the first word with a special
-            // byte (or a false alarm) goes through the table byte by byte.
+            // Eight plain bytes at a time, up to the first special byte;
+            // the table classifies it (and the last few bytes of a line).
             while let Some(w) = self.b.get(i..i + 8) {
                 let w = u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
-                if has_special(w) {
+                let m = special_mask(w);
+                if m != 0 {
+                    i += (m.trailing_zeros() / 8) as usize;
                     break;
                 }
                 i += 8;
