@@ -1,6 +1,6 @@
 //! What the binary touches: an SCP session, a `| dynamicdnsinfo` session
-//! (and `info --text`) and an `enrich` run under `strace -f` make no
-//! network system calls, start no process, open no file for writing,
+//! (and `info --text`), `enrich` runs and an export under `strace -f` make
+//! no network system calls, start no process, open no file for writing,
 //! create, rename or delete nothing, and read only the system's loader
 //! files, `/proc/self/maps` (Rust's runtime, for the main thread's stack
 //! guard), the app's own lookups and the named input file.
@@ -114,4 +114,11 @@ fn no_network_no_writes_only_own_files() {
     let args = ["enrich", "--text", "--field", "_raw", "--zones", zones.to_str().unwrap()];
     let trace = traced(&strace, &args, body);
     check(&trace, &[&zones]);
+    // The line formats, and an export of a multi-part format: stdout only.
+    let json = dir.path().join("input.json");
+    std::fs::write(&json, b"{\"query\":\"foo.duckdns.org\"}\n").unwrap();
+    let trace = traced(&strace, &["enrich", "--format", "jsonl", json.to_str().unwrap()], b"");
+    check(&trace, &[&json]);
+    let args = ["zones", "export", "--format", "suricata", "--tier", "all", "--part", "zones"];
+    check(&traced(&strace, &args, b""), &[]);
 }

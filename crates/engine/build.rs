@@ -9,6 +9,10 @@
 //! sets it (`scripts/package.sh` exports the commit), else `dev`. Nothing
 //! else of the build's environment (time, host, path) enters the binary, so
 //! the same commit still gives the same bytes.
+//!
+//! It also embeds the data version (`data/VERSION`) with the sha256 of the
+//! two lists as built (so an export never names other bytes than it was
+//! made from), and the Suricata sid registry (`data/suricata_sids.csv`).
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -17,6 +21,104 @@ use dynamicdns_zonetable::{TableBuilder, Tier, ZoneInfo};
 
 const ZONES: &str = "../../lookups/dynamic_dns_providers.csv";
 const SERVICE: &str = "../../lookups/dynamic_dns_service_hosts.csv";
+const VERSION: &str = "../../data/VERSION";
+const SIDS: &str = "../../data/suricata_sids.csv";
+const SIGMA: &str = "../../data/sources/sigma.csv";
+
+/// Which of the two Sigma rules each zone of `data/sources/sigma.csv` came
+/// from (0: the proxy DynDNS rule, 1: the low-reputation eTLD rule), sorted.
+fn sigma_zones() -> String {
+    let mut rows: Vec<(String, u8)> = read(SIGMA, &["zone", "source_ref"])
+        .into_iter()
+        .map(|(line, row)| {
+            let rule = if row[1].contains("proxy_download_susp_dyndns.yml") {
+                0
+            } else if row[1].contains("net_dns_low_reputation_etld.yml") {
+                1
+            } else {
+                panic!("{SIGMA}: line {line}: unknown Sigma rule {:?}", row[1])
+            };
+            (row[0].clone(), rule)
+        })
+        .collect();
+    rows.sort();
+    let mut src = String::from(
+        "/// `data/sources/sigma.csv`: (zone, Sigma rule index), sorted by zone.\n\
+         pub(crate) static SIGMA_ZONES: &[(&str, u8)] = &[\n",
+    );
+    for (zone, rule) in rows {
+        writeln!(src, "({zone:?}, {rule}),").unwrap();
+    }
+    src.push_str("];\n");
+    src
+}
+
+/// The lowercase hex sha256 of a file.
+fn sha256_hex(path: &str) -> String {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    hmac_sha256::Hash::hash(&bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// `data/VERSION` as generated code: the version, the sha256 the file
+/// records for each list and the sha256 of the lists as built.
+fn data_version() -> String {
+    let text = std::fs::read_to_string(VERSION).unwrap_or_else(|e| panic!("{VERSION}: {e}"));
+    let field = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key).and_then(|v| v.strip_prefix(' ')))
+            .map(str::trim)
+            .unwrap_or_else(|| panic!("{VERSION}: no `{key}` line"))
+            .to_string()
+    };
+    let version = field("version");
+    let ok = version.len() == 10
+        && version.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'.',
+            _ => b.is_ascii_digit(),
+        });
+    assert!(ok, "{VERSION}: version {version:?} is not YYYY.MM.DD");
+    format!(
+        "/// `data/VERSION`: the data version and the lists' sha256 (recorded, built).\n\
+         pub(crate) const DATA_VERSION: &str = {version:?};\n\
+         pub(crate) const RECORDED_LOOKUP_SHA256: &str = {:?};\n\
+         pub(crate) const RECORDED_SERVICE_SHA256: &str = {:?};\n\
+         pub(crate) const LOOKUP_SHA256: &str = {:?};\n\
+         pub(crate) const SERVICE_SHA256: &str = {:?};\n",
+        field("lookup-sha256"),
+        field("service-hosts-sha256"),
+        sha256_hex(ZONES),
+        sha256_hex(SERVICE),
+    )
+}
+
+/// The sid registry as a static slice sorted by zone: `(zone, index)`.
+fn sid_registry() -> String {
+    let text = std::fs::read_to_string(SIDS).unwrap_or_else(|e| panic!("{SIDS}: {e}"));
+    let mut rows: Vec<(String, u32)> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for (i, line) in text.lines().enumerate() {
+        if line.starts_with('#') || line == "zone,index" || line.is_empty() {
+            continue;
+        }
+        let (zone, index) = line
+            .split_once(',')
+            .and_then(|(z, n)| Some((z.to_string(), n.parse::<u32>().ok()?)))
+            .unwrap_or_else(|| panic!("{SIDS}: line {}: not zone,index", i + 1));
+        assert!(seen.insert(index), "{SIDS}: line {}: index {index} used twice", i + 1);
+        rows.push((zone, index));
+    }
+    rows.sort();
+    assert!(rows.windows(2).all(|w| w[0].0 != w[1].0), "{SIDS}: a zone is listed twice");
+    let mut src = String::from(
+        "/// `data/suricata_sids.csv`: (zone, index), sorted by zone.\n\
+         pub(crate) static SID_INDEX: &[(&str, u32)] = &[\n",
+    );
+    for (zone, index) in rows {
+        writeln!(src, "({zone:?}, {index}),").unwrap();
+    }
+    src.push_str("];\n");
+    src
+}
 
 /// The rows of a CSV file as (line, values of `columns`).
 fn read(path: &str, columns: &[&str]) -> Vec<(usize, Vec<String>)> {
@@ -87,6 +189,9 @@ fn main() {
     println!("cargo:rustc-env=DYNAMICDNS_BUILD_ID={}", build_id());
     println!("cargo:rerun-if-changed={ZONES}");
     println!("cargo:rerun-if-changed={SERVICE}");
+    println!("cargo:rerun-if-changed={VERSION}");
+    println!("cargo:rerun-if-changed={SIDS}");
+    println!("cargo:rerun-if-changed={SIGMA}");
     let out = PathBuf::from(std::env::var("OUT_DIR").expect("OUT_DIR"));
 
     let mut zones = TableBuilder::new();
@@ -130,4 +235,6 @@ fn main() {
     src.push_str(&hosts_src);
     src.push_str(&side);
     std::fs::write(out.join("zones_table.rs"), src).expect("write zones_table.rs");
+    let export = [data_version(), sid_registry(), sigma_zones()].concat();
+    std::fs::write(out.join("export_data.rs"), export).expect("write export_data.rs");
 }

@@ -4,6 +4,8 @@
 
 pub mod check;
 pub mod enrich;
+pub mod enrich_lines;
+pub mod export;
 pub mod info;
 pub mod lookup;
 pub mod protocol;

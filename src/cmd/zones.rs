@@ -1,5 +1,5 @@
-//! `dynamicdns zones validate|stats`: operator tools for the zone files.
-//! They only read; the shipped list is rebuilt by `cargo xtask zones
+//! `dynamicdns zones validate|stats|export`: operator tools for the zone
+//! files (`export` is in [`super::export`]). They only read; the shipped list is rebuilt by `cargo xtask zones
 //! build`, which is not part of this binary.
 
 use std::ffi::OsString;
@@ -12,6 +12,9 @@ use crate::CliError;
 
 /// Runs `zones` with the arguments after its name.
 pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
+    if args.first().is_some_and(|a| a == "export") {
+        return super::export::run(args[1..].to_vec());
+    }
     let mut it = args.iter().map(|a| a.to_string_lossy().into_owned());
     let sub = it.next();
     let rest: Vec<String> = it.collect();

@@ -17,6 +17,10 @@ How the pieces fit (DESIGN.md has the data flow and the invariants):
 - [`options`] parses the command's options;
 - [`verdict`] judges values into hits; [`enrich`] rewrites a CSV body with
   the verdict fields appended, block by block;
+- [`export`] writes the zone list for other platforms (KQL, Suricata,
+  Zeek, Sigma, MISP, Elastic, CSV, JSON);
+- [`lines`] drives line formats: [`jsonl`] (JSON objects, the verdict
+  keys spliced in) and [`zeektsv`] (Zeek ASCII logs, columns appended);
 - [`session`] is the SCP session; [`external_lookup`] the Splunk external
   lookup;
 - [`generate`] is the SCP session of a generating command, and [`health`]
@@ -45,15 +49,19 @@ assert_eq!(
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod enrich;
+pub mod export;
 pub mod external_lookup;
 pub mod frame;
 pub mod generate;
 pub mod health;
 pub mod host;
+pub mod jsonl;
+pub mod lines;
 pub mod options;
 pub mod record;
 pub mod session;
 pub mod textscan;
 pub mod verdict;
+pub mod zeektsv;
 pub mod zonefile;
 pub mod zoneset;
