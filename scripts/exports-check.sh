@@ -28,7 +28,8 @@
 #
 # Usage: scripts/exports-check.sh [--only kql-parse,kql-execute,suricata-syntax,
 #                                   suricata-replay,zeek,sigma,misp,elastic]
-#   DYNAMICDNS_BIN=path   the binary to check (default: target/debug/dynamicdns,
+#   DYNAMICDNS_BIN=path   the binary to check (default: the debug build in cargo's
+#                         target directory, target/debug/dynamicdns,
 #                         built if missing)
 
 set -euo pipefail
@@ -148,7 +149,7 @@ command -v javac >/dev/null || missing+=("javac")
 
 installed=$(date +%s)
 
-bin=${DYNAMICDNS_BIN:-$REPO/target/debug/dynamicdns}
+bin=${DYNAMICDNS_BIN:-$TARGET_DIR/debug/dynamicdns}
 if [ -z "${DYNAMICDNS_BIN:-}" ]; then
     cargo build --locked --quiet --bin dynamicdns
 fi

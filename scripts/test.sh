@@ -23,6 +23,8 @@
 #   perf-guard     scripts/perf-guard.sh: callgrind instruction count of the
 #                  packaged x86_64 binary against scripts/perf-budget.txt
 #   stress         scripts/stress.sh --gb 2, the packaged x86_64 binary
+#   exports        scripts/exports-check.sh: every `zones export` format
+#                  through its platform's real parser or engine
 #   fuzz           scripts/fuzz.sh --seconds 10: every fuzz target
 #   audit          scripts/audit.sh: licences, bans, sources, RustSec
 #                  advisories (../shared/advisory-db or
@@ -148,6 +150,11 @@ finish_step() { # name start-time exit-status
 lane2_pid=
 lane2_body() {
     set -euo pipefail
+    # The debug binary the test step built (lane 1 exports DYNAMICDNS_BIN
+    # for the perf guard later; the export checks do not need an optimised
+    # build).
+    lane_step exports env DYNAMICDNS_BIN="$DYNAMICDNS_TARGET_DIR/debug/dynamicdns" \
+        scripts/exports-check.sh
     lane_step fuzz-install scripts/fuzz.sh --install-only
     lane_step fuzz scripts/fuzz.sh --seconds 10
     lane_step audit-install scripts/audit.sh --install-only
@@ -262,6 +269,7 @@ export DYNAMICDNS_BIN=$packaged_bin
 run_step perf-guard scripts/perf-guard.sh
 run_step stress scripts/stress.sh --gb 2
 if [ "$lanes" = 1 ]; then
+    run_step exports env DYNAMICDNS_BIN="$TARGET_DIR/debug/dynamicdns" scripts/exports-check.sh
     run_step fuzz scripts/fuzz.sh --seconds 10
     run_step audit scripts/audit.sh
 else
