@@ -235,8 +235,15 @@ extract_packaged_bin() {
     chmod 755 "$packaged_bin"
 }
 
+# The fuzz crate has its own lock file; a dependency added to the engine must
+# reach it too, or the fetch step (cargo fetch --locked) fails in CI.
+fuzz_lock_current() {
+    cargo metadata --locked --offline --format-version 1 --manifest-path fuzz/Cargo.toml >/dev/null
+}
+
 run_step fmt cargo fmt --check
 if [ "$quick" = 1 ]; then
+    run_step fuzz-lock fuzz_lock_current
     run_step shellcheck run_shellcheck
     run_step clippy cargo clippy --locked --workspace --all-targets -- -D warnings
     run_step doc cargo_doc
