@@ -5,13 +5,15 @@
 #  1. the tarball: one top folder named like app.conf [package] id, no "./"
 #     paths, no dotfiles, no links, owner 0/0, modes 0755 for directories
 #     and for files under bin/, 0644 for every other file, the launcher and
-#     binaries present (aarch64 too when DYNAMICDNS_REQUIRE_AARCH64=1);
+#     binaries present (aarch64 too when DYNAMICDNS_REQUIRE_AARCH64=1), the
+#     icons, navigation and dashboards present, no lookup file users edit
+#     (an upgrade would overwrite it);
 #  2. Splunk AppInspect (PyPI splunk-appinspect, pinned, installed into a
 #     venv under target/tools by this script):
 #       splunk-appinspect inspect <tgz> --mode precert --included-tags cloud --ci
 #     with --skip-trusted-libraries-update (works offline). Any failure,
 #     warning or future failure fails this script. The JUnit report is
-#     written to target/appinspect/.
+#     written to target/appinspect/ (under CARGO_TARGET_DIR when set).
 #
 # Usage: scripts/appinspect.sh [--all-tags] [PACKAGE.tgz]
 #   default package: dist/dynamicdns-<version>.tgz
@@ -37,10 +39,11 @@ tgz=${tgz:-$REPO/dist/$APP_ID-$(crate_version).tgz}
 [ -f "$tgz" ] || die "no package $tgz (run scripts/package.sh first)"
 
 # --- 1. Tarball layout and modes.
-python3 - "$tgz" "$APP_ID" "${DYNAMICDNS_REQUIRE_AARCH64:-}" <<'EOF'
+python3 - "$tgz" "$APP_ID" "${DYNAMICDNS_REQUIRE_AARCH64:-}" "$USER_LOOKUPS" <<'EOF'
 import sys, tarfile
 
 path, app_id, require_arm = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
+user_lookups = sys.argv[4].split()
 problems = []
 names = set()
 mtimes = set()
@@ -70,11 +73,16 @@ with tarfile.open(path, "r:gz") as tar:
     if listed != sorted(listed, key=lambda n: n.split("/")):
         problems.append("members are not in sorted order")
 for required in ["default/app.conf", "bin/dynamicdns.sh", "bin/x86_64/dynamicdns",
-                 "metadata/default.meta", "README.md", "LICENSE", "app.manifest"]:
+                 "metadata/default.meta", "README.md", "LICENSE", "app.manifest",
+                 "static/appIcon.png", "static/appIcon_2x.png", "static/appIconAlt.png",
+                 "static/appIconAlt_2x.png", "default/data/ui/nav/default.xml"]:
     if f"{app_id}/{required}" not in names:
         problems.append(f"{app_id}/{required}: missing")
 if f"{app_id}/bin/aarch64/dynamicdns" not in names:
     (problems.append if require_arm else print)(f"{app_id}/bin/aarch64/dynamicdns: missing")
+for f in user_lookups:
+    if f"{app_id}/lookups/{f}" in names:
+        problems.append(f"{app_id}/lookups/{f}: a file users edit must not be shipped")
 for p in ("local", "metadata/local.meta"):
     if f"{app_id}/{p}" in names:
         problems.append(f"{app_id}/{p}: must not be shipped")
@@ -90,7 +98,7 @@ EOF
 
 # --- 2. Splunk AppInspect.
 bin=$(ensure_venv appinspect "splunk-appinspect==$APPINSPECT_VERSION")
-out=$REPO/target/appinspect
+out=$TARGET_DIR/appinspect
 mkdir -p "$out"
 skip=()
 if "$bin/splunk-appinspect" inspect --help | grep -q -- '--skip-trusted-libraries-update'; then
@@ -147,9 +155,9 @@ fi
 
 case $rc in
     0) echo "AppInspect: cloud checks passed: 0 failures, 0 warnings (exit 0)" ;;
-    101) die "AppInspect: failures (exit 101); report: ${out#"$REPO"/}/appinspect-cloud.xml" ;;
-    103) die "AppInspect: warnings (exit 103); report: ${out#"$REPO"/}/appinspect-cloud.xml" ;;
-    104) die "AppInspect: future failures (exit 104); report: ${out#"$REPO"/}/appinspect-cloud.xml" ;;
+    101) die "AppInspect: failures (exit 101); report: $out/appinspect-cloud.xml" ;;
+    103) die "AppInspect: warnings (exit 103); report: $out/appinspect-cloud.xml" ;;
+    104) die "AppInspect: future failures (exit 104); report: $out/appinspect-cloud.xml" ;;
     *)
         tail -20 "$out/appinspect-cloud.log" >&2
         die "AppInspect could not inspect the package (exit $rc)"

@@ -26,7 +26,8 @@
 #                peer before timing and print its exit code, record count,
 #                match count and digest
 #
-# What it does, all under target/bench/ (gitignored through /target):
+# What it does, all under target/bench/ (gitignored through /target; under
+# CARGO_TARGET_DIR when that is set):
 #   1. finds the kit at ${BENCH_KIT:-../shared/bench}; the kit is only read
 #   2. makes venv/ (python3 -m venv) with splunk-sdk==2.1.1 unless present
 #   3. writes zones.csv (`*.<zone>*, True` per row, ESCU format) from the
@@ -124,7 +125,9 @@ abspath() { if [[ $1 == /* ]]; then printf '%s' "$1"; else printf '%s/%s' "$PWD"
 # Quote one word for bench.py / drive.py, which split peer commands with shlex.
 q() { local s=$1; printf "'%s'" "${s//\'/\'\\\'\'}"; }
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=lib/common.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
+ROOT=$REPO
 if [[ -n ${BENCH_KIT:-} ]]; then KIT=$(abspath "$BENCH_KIT"); else KIT=$ROOT/../shared/bench; fi
 if [[ -n ${ZONES_CSV:-} ]]; then ZONES_SRC=$(abspath "$ZONES_CSV"); else ZONES_SRC=$ROOT/lookups/dynamic_dns_providers.csv; fi
 PY=${PYTHON:-python3}
@@ -137,7 +140,7 @@ done
 command -v "$PY" >/dev/null || die "$PY not found (set PYTHON)"
 command -v cargo >/dev/null || die "cargo not found"
 
-WORK=$ROOT/target/bench
+WORK=$TARGET_DIR/bench
 VENV=$WORK/venv
 ZONES=$WORK/zones.csv
 STREAM=$WORK/dns_$EVENTS.scp
@@ -216,8 +219,7 @@ if [[ -n ${DYNAMICDNS_CMD:-} ]]; then
 else
   say "build: dynamicdns (release-lto, as shipped)"
   cargo build --profile release-lto --locked
-  DDNS_BIN=${CARGO_TARGET_DIR:-target}/release-lto/dynamicdns
-  [[ $DDNS_BIN == /* ]] || DDNS_BIN=$ROOT/$DDNS_BIN
+  DDNS_BIN=$TARGET_DIR/release-lto/dynamicdns
   [[ -x $DDNS_BIN ]] || die "$DDNS_BIN missing after cargo build --release"
   DDNS_CMD="$(q "$DDNS_BIN") scp"
 fi
@@ -364,7 +366,7 @@ failures=$(grep -E ' exited |command died|reply [0-9]+ metadata' "$raw_err" || t
     echo
     echo "**Some runs failed, so these numbers are not valid:**"
     echo
-    sed 's/^/    /' <<<"$failures"
+    printf '%s\n' "$failures" | sed 's/^/    /'
   fi
   echo
   grep '^|' "$raw_out"

@@ -6,20 +6,33 @@
 #     bin/dynamicdns.sh            launcher (commands.conf, transforms.conf)
 #     bin/x86_64/dynamicdns        glibc >= 2.17 (cargo zigbuild)
 #     bin/aarch64/dynamicdns       glibc >= 2.17 (cargo zigbuild, Debian rustc-web)
-#     default/*.conf lookups/*.csv metadata/default.meta
+#     default/*.conf               conf files
+#     default/data/ui/{nav,views}/ navigation and dashboards (Simple XML)
+#     static/appIcon*.png          icons (app/static/, drawn by scripts/lib/draw_icons.py)
+#     lookups/*.csv                shipped lookups only: never a file users edit
+#     metadata/default.meta
+#
+# Files users edit (local zones, allowlist, first-seen baseline) are not in
+# the package, so installing a new version over an old one - which replaces
+# every file the package contains - never overwrites them; the script fails
+# if one of them is in lookups/.
 #
 # The archive is reproducible: sorted names, numeric owner 0/0, mtime
 # SOURCE_DATE_EPOCH (default: the last commit's time), modes 0755 for
 # directories and files under bin/, 0644 for everything else, gzip -n.
 #
 # Usage: scripts/package.sh [--no-build]
-#   --no-build   package the binaries already built (target/...), if present
+#   --no-build   package the binaries already built (under cargo's target
+#                directory, CARGO_TARGET_DIR honoured), if present
 # Environment:
 #   DYNAMICDNS_AARCH64_BIN=FILE   use this prebuilt aarch64 binary instead of building one
 #   DYNAMICDNS_AARCH64=skip       package without an aarch64 binary (not for Splunk Cloud)
 #   DYNAMICDNS_REQUIRE_AARCH64=1  fail if no aarch64 binary can be built or found (CI)
 #   DYNAMICDNS_TOOLS=DIR          where build tools are installed (default target/tools)
 #   SOURCE_DATE_EPOCH             archive timestamps
+#   DYNAMICDNS_BUILD              build id compiled into the binaries (| dynamicdnsinfo's
+#                                 `build`; default: the commit, 12 hex digits, +
+#                                 "-dirty" when tracked files differ from it)
 
 # shellcheck source=lib/common.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -49,21 +62,16 @@ manifest_version=$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1])
 package_id=$(awk -F' *= *' '/^\[/{s=$0} s=="[package]"&&$1=="id"{print $2}' default/app.conf)
 [ "$package_id" = "$APP_ID" ] || die "default/app.conf [package] id '$package_id' != $APP_ID"
 
-# --- Binaries
-x86_bin=$REPO/target/$X86_TARGET/release-lto/dynamicdns
-arm_dir=$REPO/target/aarch64-debian
-arm_bin=$arm_dir/$ARM_TARGET/release-lto/dynamicdns
-# Paths in panic messages must not depend on where the repo or cargo's
-# registry is, so that the binaries are the same from any checkout.
-remap="--remap-path-prefix=$REPO=/dynamicdns --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"
+# --- Binaries (under cargo's target directory: CARGO_TARGET_DIR is honoured)
+x86_bin=$X86_BIN
+# The build id the binaries report (| dynamicdnsinfo), from the commit.
+export_build_id
+arm_bin=$ARM_BIN
 
 if [ "$build" = 1 ]; then
-    ensure_zigbuild
-    log "building $X86_TARGET (glibc $GLIBC_FLOOR) with cargo zigbuild"
-    RUSTFLAGS="$remap" cargo zigbuild --quiet --profile release-lto --locked --bin dynamicdns \
-        --target "$X86_TARGET.$GLIBC_FLOOR"
+    build_x86_release
 fi
-[ -x "$x86_bin" ] || die "no x86_64 binary at ${x86_bin#"$REPO"/} (run without --no-build)"
+[ -x "$x86_bin" ] || die "no x86_64 binary at $x86_bin (run without --no-build)"
 
 if [ -n "${DYNAMICDNS_AARCH64_BIN:-}" ]; then
     arm_bin=$DYNAMICDNS_AARCH64_BIN
@@ -73,8 +81,9 @@ elif [ "${DYNAMICDNS_AARCH64:-}" = skip ]; then
 elif [ "$build" = 1 ]; then
     if rustc_arm=$(ensure_aarch64_rustc); then
         log "building $ARM_TARGET (glibc $GLIBC_FLOOR) with cargo zigbuild and $("$rustc_arm" --version)"
-        RUSTC=$rustc_arm RUSTFLAGS="$remap" CARGO_TARGET_DIR=$arm_dir \
-            cargo zigbuild --quiet --profile release-lto --locked --bin dynamicdns --target "$ARM_TARGET.$GLIBC_FLOOR"
+        RUSTC=$rustc_arm RUSTFLAGS="$(remap_flags)" CARGO_TARGET_DIR=$ARM_TARGET_DIR \
+            cargo zigbuild --quiet --profile "$SHIP_PROFILE" --locked --bin dynamicdns \
+            --target "$ARM_TARGET.$GLIBC_FLOOR"
     else
         log "warning: no Rust compiler with the aarch64 standard library could be set up"
         arm_bin=
@@ -89,25 +98,30 @@ if [ -z "$arm_bin" ]; then
 fi
 
 # --- Checks on the binaries: architecture, glibc floor, version, lookup mode.
-file -b "$x86_bin" | grep -q 'ELF 64-bit.*x86-64' || die "${x86_bin#"$REPO"/} is not an x86-64 ELF: $(file -b "$x86_bin")"
+file -b "$x86_bin" | grep -q 'ELF 64-bit.*x86-64' || die "$x86_bin is not an x86-64 ELF: $(file -b "$x86_bin")"
 check_glibc_floor "$x86_bin"
 got=$("$x86_bin" --version)
 [ "$got" = "dynamicdns $version" ] || die "x86_64 binary reports '$got', expected 'dynamicdns $version'"
 if ! printf 'query,isDynDNS\na.duckdns.org,\n' | "$x86_bin" lookup query --no-local 2>/dev/null | grep -q '^a.duckdns.org,True$'; then
     die "the binary has no working 'lookup' subcommand (the external lookup of transforms.conf; src/cmd/lookup.rs)"
 fi
+got=$("$x86_bin" info --text --no-local | sed -n 's/^build: //p')
+[ "$got" = "$DYNAMICDNS_BUILD" ] || die "x86_64 binary reports build '$got', expected '$DYNAMICDNS_BUILD' (rebuild without --no-build)"
+log "build id $DYNAMICDNS_BUILD"
 if [ -n "$arm_bin" ]; then
     file -b "$arm_bin" | grep -q 'ELF 64-bit.*ARM aarch64' || die "$arm_bin is not an aarch64 ELF: $(file -b "$arm_bin")"
     check_glibc_floor "$arm_bin"
     if qemu=$(ensure_qemu_aarch64 2>/dev/null); then
         got=$("$qemu" "$arm_bin" --version)
         [ "$got" = "dynamicdns $version" ] || die "aarch64 binary (under qemu) reports '$got', expected 'dynamicdns $version'"
-        log "aarch64 binary runs under qemu: $got"
+        got=$("$qemu" "$arm_bin" info --text --no-local | sed -n 's/^build: //p')
+        [ "$got" = "$DYNAMICDNS_BUILD" ] || die "aarch64 binary reports build '$got', expected '$DYNAMICDNS_BUILD'"
+        log "aarch64 binary runs under qemu: dynamicdns $version, build $got"
     fi
 fi
 
 # --- Stage the app.
-stage=$REPO/target/package
+stage=$TARGET_DIR/package
 app=$stage/$APP_ID
 rm -rf "$stage"
 mkdir -p "$app"/{bin/x86_64,default,lookups,metadata,LICENSES}
@@ -115,11 +129,14 @@ cp app/app.manifest "$app/"
 cp app/README.md "$app/README.md"
 cp data/licenses/Apache-2.0.txt "$app/LICENSE"
 cp default/*.conf "$app/default/"
+cp -R default/data "$app/default/"
 cp lookups/*.csv "$app/lookups/"
+for user_file in $USER_LOOKUPS; do
+    [ ! -e "$app/lookups/$user_file" ] ||
+        die "lookups/$user_file is a file users edit: it must not be shipped (an upgrade would overwrite it)"
+done
 cp app/metadata/default.meta "$app/metadata/"
-if [ -d app/static ] && [ -n "$(ls -A app/static)" ]; then
-    mkdir -p "$app/static" && cp app/static/* "$app/static/"
-fi
+mkdir -p "$app/static" && cp app/static/*.png "$app/static/"
 cp bin/dynamicdns.sh "$app/bin/"
 cp "$x86_bin" "$app/bin/x86_64/dynamicdns"
 if [ -n "$arm_bin" ]; then

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Stress: feeds several GB of SCP v2 traffic through the release binary
-# (`dynamicdns scp`) and checks that peak memory stays flat, i.e. bounded by
+# Stress: feeds several GB of SCP v2 traffic through the shipped release
+# binary (`dynamicdns scp`; DYNAMICDNS_BIN=FILE to use another) and checks that peak memory stays flat, i.e. bounded by
 # the largest chunk, not by the total fed.
 #
 #   scripts/stress.sh [--gb N] [--chunk-mb M] [--max-rss-mb R] [--time-limit S]
@@ -13,7 +13,8 @@
 # the peak after the first quarter differs from the final peak by more
 # than 10% (memory growing with input), if the command fails, or if it
 # takes longer than S seconds (default 600).
-source "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
+# shellcheck source=lib/common.sh
+. "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
 
 gb=4
 chunk_mb=32
@@ -34,9 +35,10 @@ for v in "$gb" "$chunk_mb" "$time_limit" ${max_rss_mb:+"$max_rss_mb"}; do
 done
 max_rss_mb=${max_rss_mb:-$((4 * chunk_mb + 64))}
 
-log "building the release binary"
-cargo build --quiet --profile release-lto --locked --manifest-path "$REPO/Cargo.toml"
-bin=${CARGO_TARGET_DIR:-$REPO/target}/release-lto/dynamicdns
+# The shipped x86_64 binary: $DYNAMICDNS_BIN (scripts/test.sh passes the
+# packaged one), else the build scripts/package.sh makes (a no-op when fresh).
+bin=$(shipped_x86_bin)
+log "feeding $bin"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

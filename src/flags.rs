@@ -5,6 +5,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use dynamicdns_engine::export::{self, KqlSource, SuricataMode, ZeekData};
 use dynamicdns_engine::options::{Mode, Options};
 use dynamicdns_engine::zoneset::TierSelection;
 
@@ -19,6 +20,23 @@ pub enum Cmd {
     Enrich,
     /// `dynamicdns lookup`.
     Lookup,
+    /// `dynamicdns info` (its flags select the CLI form; without any it
+    /// speaks SCP).
+    Info,
+    /// `dynamicdns zones export`.
+    Export,
+}
+
+/// The input format of `enrich`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum EnrichFormat {
+    /// CSV with a header row (the default).
+    #[default]
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+    /// Zeek's ASCII TSV logs.
+    Zeek,
 }
 
 /// Which flag a [`FlagDef`] defines.
@@ -31,11 +49,22 @@ enum Flag {
     Lookups,
     NoLocal,
     Debug,
+    Report,
+    Format,
+    PassBadLines,
+    Part,
+    SuricataMode,
+    ZeekData,
+    KqlSource,
+    KqlUrl,
+    ElasticFields,
+    NoComments,
     Help,
 }
 
 /// One flag: its names, its value's name (if it takes one), its help, and
-/// the subcommands that accept it.
+/// the subcommands that accept it. A long name may be defined twice for
+/// different subcommands (`--text`).
 struct FlagDef {
     flag: Flag,
     long: &'static str,
@@ -46,6 +75,9 @@ struct FlagDef {
 }
 
 const ALL: &[Cmd] = &[Cmd::Check, Cmd::Enrich, Cmd::Lookup];
+/// The subcommands that read the local files.
+const LOCAL: &[Cmd] = &[Cmd::Check, Cmd::Enrich, Cmd::Lookup, Cmd::Info];
+const EXPORT: &[Cmd] = &[Cmd::Export];
 
 /// Every flag, in the order help lists them.
 const FLAGS: &[FlagDef] = &[
@@ -54,7 +86,28 @@ const FLAGS: &[FlagDef] = &[
         long: "field",
         short: Some('f'),
         value: Some("F"),
-        help: "field to judge (repeatable, or F1,F2); default: query",
+        help: "field to judge (repeatable, or F1,F2); default: query. With --format jsonl a \
+               dotted path (dns.rrname, answers): a key with dots is tried whole first, an array \
+               is a multivalue field",
+        on: &[Cmd::Enrich],
+    },
+    FlagDef {
+        flag: Flag::Format,
+        long: "format",
+        short: None,
+        value: Some("F"),
+        help: "enrich: csv (default), jsonl (one JSON object per line: Zeek JSON, Suricata eve, \
+               Sysmon) or zeek (Zeek TSV with #fields). zones export: kql, suricata, zeek, \
+               sigma, misp, elastic, csv or json",
+        on: &[Cmd::Enrich, Cmd::Export],
+    },
+    FlagDef {
+        flag: Flag::PassBadLines,
+        long: "pass-bad-lines",
+        short: None,
+        value: None,
+        help: "jsonl and zeek: copy a line that cannot be read unchanged (counted on stderr) \
+               instead of stopping with an error naming file and line",
         on: &[Cmd::Enrich],
     },
     FlagDef {
@@ -71,8 +124,72 @@ const FLAGS: &[FlagDef] = &[
         short: None,
         value: Some("T"),
         help: "all (default) or core: core uses only zones with provider-owned or curated \
-               evidence, all adds the extended long tail (FreeDNS registry)",
-        on: ALL,
+               evidence, all adds the extended long tail (FreeDNS registry); zones export: \
+               the default depends on the format (core for kql, suricata, zeek, sigma)",
+        on: &[Cmd::Check, Cmd::Enrich, Cmd::Lookup, Cmd::Export],
+    },
+    FlagDef {
+        flag: Flag::Part,
+        long: "part",
+        short: None,
+        value: Some("NAME"),
+        help: "the part to write when the format has several files (suricata dataset: rules, \
+               zones, service-hosts; zeek file: script, zones; elastic: index, bulk, policy, \
+               pipeline); output goes to stdout only",
+        on: EXPORT,
+    },
+    FlagDef {
+        flag: Flag::SuricataMode,
+        long: "suricata-mode",
+        short: None,
+        value: Some("M"),
+        help: "content (one rule per zone and buffer; default for core) or dataset (six rules \
+               and two dataset files; default for all)",
+        on: EXPORT,
+    },
+    FlagDef {
+        flag: Flag::ZeekData,
+        long: "zeek-data",
+        short: None,
+        value: Some("D"),
+        help: "inline (zones in the script; default for core) or file (a TSV the script reads; \
+               default for all)",
+        on: EXPORT,
+    },
+    FlagDef {
+        flag: Flag::KqlSource,
+        long: "kql-source",
+        short: None,
+        value: Some("S"),
+        help: "datatable (zones in the query; default, core only), watchlist (Sentinel \
+               watchlist DynamicDnsZones from --format csv) or externaldata (--kql-url)",
+        on: EXPORT,
+    },
+    FlagDef {
+        flag: Flag::KqlUrl,
+        long: "kql-url",
+        short: None,
+        value: Some("URL"),
+        help: "with --kql-source externaldata: where --format csv --no-comments is served",
+        on: EXPORT,
+    },
+    FlagDef {
+        flag: Flag::ElasticFields,
+        long: "elastic-fields",
+        short: None,
+        value: Some("F"),
+        help: "document fields holding the host, comma-separated, first non-empty wins \
+               (default: dns.question.name, url.domain, tls.client.server_name, \
+               destination.domain)",
+        on: EXPORT,
+    },
+    FlagDef {
+        flag: Flag::NoComments,
+        long: "no-comments",
+        short: None,
+        value: None,
+        help: "csv: leave out the four # provenance lines (for KQL externaldata)",
+        on: EXPORT,
     },
     FlagDef {
         flag: Flag::Zones,
@@ -89,7 +206,7 @@ const FLAGS: &[FlagDef] = &[
         value: Some("DIR"),
         help: "folder with the local zones and the allowlist (default: the app's lookups/ \
                folder next to the binary, if any)",
-        on: ALL,
+        on: LOCAL,
     },
     FlagDef {
         flag: Flag::NoLocal,
@@ -97,7 +214,15 @@ const FLAGS: &[FlagDef] = &[
         short: None,
         value: None,
         help: "ignore the local zones and the allowlist",
-        on: ALL,
+        on: LOCAL,
+    },
+    FlagDef {
+        flag: Flag::Report,
+        long: "text",
+        short: None,
+        value: None,
+        help: "print the health report as `key: value` lines (instead of speaking SCP)",
+        on: &[Cmd::Info],
     },
     FlagDef {
         flag: Flag::Debug,
@@ -114,7 +239,7 @@ const FLAGS: &[FlagDef] = &[
         short: Some('h'),
         value: None,
         help: "print this help",
-        on: ALL,
+        on: &[Cmd::Check, Cmd::Enrich, Cmd::Lookup, Cmd::Info, Cmd::Export],
     },
 ];
 
@@ -131,10 +256,22 @@ pub struct Args {
     pub no_local: bool,
     /// `--debug`.
     pub debug: bool,
+    /// `info --text`.
+    pub report: bool,
     /// The arguments that are not flags, in order.
     pub positional: Vec<OsString>,
     /// `-h`/`--help`.
     pub help: bool,
+    /// `enrich --format`.
+    pub enrich_format: EnrichFormat,
+    /// `enrich --pass-bad-lines`.
+    pub pass_bad_lines: bool,
+    /// `zones export --format`.
+    pub export_format: Option<export::Format>,
+    /// `--tier` was given (an export's default tier depends on the format).
+    pub tier_given: bool,
+    /// `zones export`'s other options.
+    pub export: export::Options,
 }
 
 /// Parses the arguments of `cmd` (after the subcommand's name).
@@ -150,10 +287,10 @@ pub fn parse(cmd: Cmd, args: Vec<OsString>) -> Result<Args, CliError> {
                 out.positional.push(v.clone());
                 continue;
             }
-            Arg::Long(name) => FLAGS.iter().find(|d| d.long == *name),
-            Arg::Short(c) => FLAGS.iter().find(|d| d.short == Some(*c)),
+            Arg::Long(name) => FLAGS.iter().find(|d| d.long == *name && d.on.contains(&cmd)),
+            Arg::Short(c) => FLAGS.iter().find(|d| d.short == Some(*c) && d.on.contains(&cmd)),
         };
-        let Some(def) = def.filter(|d| d.on.contains(&cmd)) else {
+        let Some(def) = def else {
             return Err(usage(arg.unexpected()));
         };
         let mut value = || -> Result<OsString, CliError> {
@@ -184,6 +321,7 @@ pub fn parse(cmd: Cmd, args: Vec<OsString>) -> Result<Args, CliError> {
             }
             Flag::Text => out.options.mode = Mode::Text,
             Flag::Tier => {
+                out.tier_given = true;
                 let v = value()?;
                 out.options.tiers = match v.to_str().map(str::to_ascii_lowercase).as_deref() {
                     Some("all" | "extended") => TierSelection::All,
@@ -200,6 +338,69 @@ pub fn parse(cmd: Cmd, args: Vec<OsString>) -> Result<Args, CliError> {
             Flag::Lookups => out.lookups = Some(PathBuf::from(value()?)),
             Flag::NoLocal => out.no_local = true,
             Flag::Debug => out.debug = true,
+            Flag::Report => out.report = true,
+            Flag::Format => {
+                let v = value()?;
+                let v = v.to_string_lossy().to_ascii_lowercase();
+                if cmd == Cmd::Enrich {
+                    out.enrich_format = match v.as_str() {
+                        "csv" => EnrichFormat::Csv,
+                        "jsonl" | "json" | "ndjson" => EnrichFormat::Jsonl,
+                        "zeek" | "tsv" => EnrichFormat::Zeek,
+                        _ => {
+                            return Err(CliError::Usage(format!(
+                                "--format {v}: enrich reads csv, jsonl or zeek"
+                            )))
+                        }
+                    };
+                } else {
+                    let names: Vec<&str> = export::FORMATS.iter().map(|f| f.name()).collect();
+                    out.export_format = Some(export::Format::parse(&v).ok_or_else(|| {
+                        CliError::Usage(format!(
+                            "--format {v}: the formats are {}",
+                            names.join(", ")
+                        ))
+                    })?);
+                }
+            }
+            Flag::PassBadLines => out.pass_bad_lines = true,
+            Flag::Part => out.export.part = Some(value()?.to_string_lossy().into_owned()),
+            Flag::SuricataMode => {
+                out.export.suricata_mode =
+                    Some(match choice(def, value()?, &["content", "dataset"])? {
+                        0 => SuricataMode::Content,
+                        _ => SuricataMode::Dataset,
+                    })
+            }
+            Flag::ZeekData => {
+                out.export.zeek_data = Some(match choice(def, value()?, &["inline", "file"])? {
+                    0 => ZeekData::Inline,
+                    _ => ZeekData::File,
+                })
+            }
+            Flag::KqlSource => {
+                let names = ["datatable", "watchlist", "externaldata"];
+                out.export.kql_source = match choice(def, value()?, &names)? {
+                    0 => KqlSource::Datatable,
+                    1 => KqlSource::Watchlist,
+                    _ => KqlSource::Externaldata,
+                }
+            }
+            Flag::KqlUrl => out.export.kql_url = Some(value()?.to_string_lossy().into_owned()),
+            Flag::ElasticFields => {
+                let v = value()?.to_string_lossy().into_owned();
+                let fields: Vec<String> = v
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|f| !f.is_empty())
+                    .map(String::from)
+                    .collect();
+                if fields.is_empty() {
+                    return Err(CliError::Usage("--elastic-fields: no field named".to_string()));
+                }
+                out.export.elastic_fields = Some(fields);
+            }
+            Flag::NoComments => out.export.no_comments = true,
             Flag::Help => out.help = true,
         }
     }
@@ -209,6 +410,14 @@ pub fn parse(cmd: Cmd, args: Vec<OsString>) -> Result<Args, CliError> {
     Ok(out)
 }
 
+/// The index of `v` among `names` (any case), or a usage error naming them.
+fn choice(def: &FlagDef, v: OsString, names: &[&str]) -> Result<usize, CliError> {
+    let v = v.to_string_lossy().to_ascii_lowercase();
+    names.iter().position(|n| *n == v).ok_or_else(|| {
+        CliError::Usage(format!("--{} {v}: must be one of {}", def.long, names.join(", ")))
+    })
+}
+
 /// The help of `cmd`: its usage and description, then its flags from
 /// [`FLAGS`].
 pub fn help(cmd: Cmd) -> String {
@@ -216,6 +425,8 @@ pub fn help(cmd: Cmd) -> String {
         Cmd::Check => CHECK_USAGE,
         Cmd::Enrich => ENRICH_USAGE,
         Cmd::Lookup => LOOKUP_USAGE,
+        Cmd::Info => INFO_USAGE,
+        Cmd::Export => EXPORT_USAGE,
     });
     h.push_str("\nOptions:\n");
     for def in FLAGS.iter().filter(|d| d.on.contains(&cmd)) {
@@ -269,11 +480,17 @@ Usage:
   dynamicdns check [OPTIONS] [VALUE...]
                                       judge host names / URLs (arguments, or one per stdin line)
   dynamicdns enrich [OPTIONS] [FILE|-]
-                                      add isDynDNS, provider, dyndns_zone to a CSV
+                                      add isDynDNS, provider, dyndns_zone … to a CSV,
+                                      JSON lines or Zeek TSV log
   dynamicdns lookup [OPTIONS] [FIELD]
                                       Splunk external lookup (CSV on stdin/stdout)
+  dynamicdns info [--text]            the health report of | dynamicdnsinfo (SCP v2;
+                                      --text: key: value lines)
   dynamicdns zones validate FILE...   check local zone and allowlist files
   dynamicdns zones stats [FILE]       zone counts per tier, category, provider, source
+  dynamicdns zones export --format F [OPTIONS]
+                                      the zone list for kql, suricata, zeek, sigma, misp,
+                                      elastic, csv, json (stdout)
   dynamicdns --version
 
 Run `dynamicdns <command> --help` for a command's options.
@@ -293,16 +510,30 @@ const CHECK_USAGE: &str = "\
 Usage: dynamicdns check [OPTIONS] [VALUE...]
 
 Judges each VALUE (a host name, URL, host:port …), or each line of stdin when
-no VALUE is given, and writes CSV: value,isDynDNS,provider,dyndns_zone — one
-row per value, in input order.
+no VALUE is given, and writes CSV: value,isDynDNS,provider,dyndns_zone,
+dyndns_category,dyndns_tier — one row per value, in input order.
 ";
 
 const ENRICH_USAGE: &str = "\
 Usage: dynamicdns enrich [OPTIONS] [FILE|-]
 
 Reads a CSV with a header row (FILE, or stdin when FILE is - or absent) and
-writes it to stdout with isDynDNS, provider and dyndns_zone added. Every input
-row comes out, in order, byte for byte, with the new fields appended.
+writes it to stdout with isDynDNS, provider, dyndns_zone, dyndns_category and
+dyndns_tier added. Every input row comes out, in order, byte for byte, with the
+new fields appended. --format jsonl appends them as keys before each object's
+closing brace; --format zeek appends columns to #fields/#types and each line.
+";
+
+const EXPORT_USAGE: &str = "\
+Usage: dynamicdns zones export --format F [--tier T] [--part NAME] [OPTIONS]
+
+Writes the shipped zone list (not the local files) for another platform to
+stdout: kql (Sentinel, Defender XDR), suricata, zeek, sigma, misp (warninglist),
+elastic (enrich index and pipeline), csv or json. Each matches a host only when
+it lies strictly below a zone (the apex and look-alikes do not match; the
+longest zone names the provider; provider service hosts are not DDNS hosts),
+and names the data version and the sources' licences. A format made of several
+files is written one --part per run (without --part the command lists them).
 ";
 
 const LOOKUP_USAGE: &str = "\
@@ -311,21 +542,41 @@ Usage: dynamicdns lookup [OPTIONS] [FIELD]
 Splunk external lookup (transforms.conf external_type = executable). Reads a
 CSV with a header row on stdin (the lookup's fields_list, e.g.
 query,isDynDNS,provider,dyndns_zone) and writes the same CSV to stdout with
-isDynDNS (True/False), provider and dyndns_zone filled from FIELD's value
-(default: query). Rows that carry only output values (a reverse lookup) are
-answered with FIELD=* (any host).
+isDynDNS (True/False), provider, dyndns_zone, dyndns_category and dyndns_tier
+(those the header has) filled from FIELD's value (default: query). Rows that
+carry only output values (a reverse lookup) are answered with FIELD=* (any
+host).
+";
+
+const INFO_USAGE: &str = "\
+Usage: dynamicdns info
+       dynamicdns info --text [--lookups DIR | --no-local]
+
+Without options: the health command | dynamicdnsinfo [distributed=<bool>],
+a generating command speaking Splunk's custom search command protocol v2 on
+stdin and stdout (commands.conf runs it). It answers with one row: version,
+build, CPU, app folder, zone counts per tier and category, provider service
+hosts, the local files found with their row counts, and their problems.
+distributed=true (in SPL) runs it on every indexer too.
+
+With --text: prints the same fields as `key: value` lines, one per value of a
+multivalue field, for admins outside Splunk (e.g. bin/dynamicdns.sh info
+--text in the installed app). The exit status is 0 whatever `status` says.
 ";
 
 /// `dynamicdns zones --help`.
 pub const ZONES_HELP: &str = "\
 Usage:
   dynamicdns zones validate FILE...
-      Checks local files (zones: zone[,provider][,tier]; allowlist:
-      host[,comment]); prints every bad row with its line and exits 1 if
-      there is one.
+      Checks local files (zones: zone[,provider][,category][,tier];
+      allowlist: host, provider or category[,reason][,expires]); prints
+      every bad row with its line and exits 1 if there is one.
   dynamicdns zones stats [FILE]
       Counts zones per tier, category, provider and source in a zone list
       (default: the shipped list in the app's lookups/ folder).
+  dynamicdns zones export --format F [--tier all|core] [--part NAME]
+      Writes the shipped list for another platform to stdout (see
+      `dynamicdns zones export --help`).
 
 The shipped list is rebuilt from the vendored sources by the developers'
 `cargo xtask zones build` (not part of this binary, which writes no files).
@@ -373,22 +624,52 @@ mod tests {
         assert!(parse_err(Cmd::Enrich, &["--field", "a,,b"]).contains("empty field name"));
         assert!(parse_err(Cmd::Lookup, &["--tier", "most"]).contains("all or core"));
         assert!(parse_err(Cmd::Lookup, &["--no-local=x"]).contains("--no-local"));
+        assert!(parse_err(Cmd::Info, &["--tier", "core"]).contains("--tier"));
+        assert!(parse_err(Cmd::Info, &["--zones", "z.csv"]).contains("--zones"));
+    }
+
+    /// `--text` means one thing for check, enrich and lookup, another for
+    /// info: each subcommand gets its own definition.
+    #[test]
+    fn a_long_name_per_subcommand() {
+        let a = parse_ok(Cmd::Check, &["--text"]);
+        assert!(a.options.mode == Mode::Text && !a.report);
+        let a = parse_ok(Cmd::Info, &["--text", "--lookups", "d", "--no-local"]);
+        assert!(a.options.mode == Mode::Host && a.report && a.no_local);
+        assert_eq!(a.lookups, Some(PathBuf::from("d")));
     }
 
     /// Every flag a command accepts is in its help, and every flag in its
     /// help is accepted (the table is the one source).
     #[test]
     fn help_lists_exactly_the_accepted_flags() {
-        for cmd in [Cmd::Check, Cmd::Enrich, Cmd::Lookup] {
+        for cmd in [Cmd::Check, Cmd::Enrich, Cmd::Lookup, Cmd::Info, Cmd::Export] {
             let h = help(cmd);
             assert!(h.starts_with("Usage: dynamicdns "), "{h}");
+            let options = h.split("\nOptions:\n").nth(1).unwrap();
             for def in FLAGS {
-                let listed = h.contains(&format!("--{}", def.long));
-                assert_eq!(listed, def.on.contains(&cmd), "{cmd:?} --{}", def.long);
+                let listed = options.contains(&format!("--{} ", def.long))
+                    || options.contains(&format!("--{}\n", def.long));
+                let accepted = FLAGS.iter().any(|d| d.long == def.long && d.on.contains(&cmd));
+                assert_eq!(listed, accepted, "{cmd:?} --{}", def.long);
+                if def.on.contains(&cmd) {
+                    assert!(options.contains(def.help.split_whitespace().next().unwrap()));
+                }
                 if def.on.contains(&cmd) {
                     let mut args = vec![format!("--{}", def.long)];
                     if def.value.is_some() {
-                        args.push(if def.flag == Flag::Tier { "core" } else { "x" }.into());
+                        args.push(
+                            match def.flag {
+                                Flag::Tier => "core",
+                                Flag::Format if cmd == Cmd::Enrich => "jsonl",
+                                Flag::Format => "kql",
+                                Flag::SuricataMode => "dataset",
+                                Flag::ZeekData => "file",
+                                Flag::KqlSource => "watchlist",
+                                _ => "x",
+                            }
+                            .into(),
+                        );
                     }
                     let args: Vec<&str> = args.iter().map(String::as_str).collect();
                     parse_ok(cmd, &args);

@@ -1,8 +1,11 @@
-//! The `dynamicdns` binary: a thin shell over the engine crate. `scp` is
-//! what Splunk runs (commands.conf); `check`, `enrich`, `lookup` and `zones`
-//! are the command line. Errors go to stderr and name the file and line;
-//! exit status 1 for bad data, 2 for bad usage; a closed stdout (`| head`)
-//! ends quietly with 0. This is the one place that decides the exit code.
+//! The `dynamicdns` binary: a thin shell over the engine crate. `scp` and
+//! `info` are what Splunk runs (commands.conf: `| dynamicdns`,
+//! `| dynamicdnsinfo`); `lookup` is transforms.conf's external lookup;
+//! `check`, `enrich`, `zones` and `info --text` are the command line.
+//! Errors go to stderr and name the file and line; exit status 1 for bad
+//! data, 2 for bad usage; a closed stdout (`| head`) ends quietly with 0.
+//! This is the one place that decides the exit code (the SCP sessions'
+//! in `cmd::protocol`).
 
 mod cmd;
 mod flags;
@@ -78,12 +81,16 @@ fn main() -> ExitCode {
     let mut args = std::env::args_os().skip(1);
     let first = args.next();
     let rest: Vec<OsString> = args.collect();
+    // The protocol paths have their own error reply and exit handling.
     if first.as_deref() == Some("scp".as_ref()) {
-        // The protocol path has its own error reply and exit handling.
         return cmd::scp::run(rest);
+    }
+    if first.as_deref() == Some("info".as_ref()) && rest.is_empty() {
+        return cmd::info::run_scp();
     }
     let result = match first.as_ref().and_then(|a| a.to_str()) {
         Some("check") => cmd::check::run(rest),
+        Some("info") => cmd::info::run(rest),
         Some("enrich") => cmd::enrich::run(rest),
         Some("lookup") => cmd::lookup::run(rest),
         Some("zones") => cmd::zones::run(rest),

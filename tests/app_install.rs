@@ -16,7 +16,13 @@
 //!   found by the binary behind the launcher;
 //! - run the aarch64 binary the same way under qemu when the project's
 //!   scripts have set qemu up (target/tools/qemu-aarch64/run);
-//! - run the launcher where no binary fits, and read its protocol error.
+//! - run the launcher where no binary fits, and read its protocol error;
+//! - upgrade: install an older version, add rows to every file users edit
+//!   (and a `local/` setting), install the package over it as Splunk does
+//!   (unpacked over the app folder: every file the package contains is
+//!   replaced, every other file stays), and check that every user file is
+//!   unchanged, every packaged file is the new one, and the package ships
+//!   none of the users' files.
 //!
 //! Without a package the tests print a note and pass, unless
 //! `DYNAMICDNS_REQUIRE_PACKAGE` is set (CI sets it after packaging).
@@ -36,6 +42,17 @@ use crate::util::root;
 use crate::util::scp::{self, getinfo_reply};
 
 const APP: &str = "dynamicdns";
+
+/// Lookup files users create and edit, never shipped: local zones,
+/// allowlist, first-seen baseline, and the pre-0.2 names of the first two
+/// (0.1.0 shipped those, header only).
+const USER_LOOKUPS: &[&str] = &[
+    "dynamicdns_local_zones.csv",
+    "dynamicdns_allowlist.csv",
+    "dynamicdns_first_seen.csv",
+    "dynamic_dns_providers_local.csv",
+    "dynamic_dns_allowlist.csv",
+];
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The package, or `None` (after a printed note) when there is none and
@@ -182,13 +199,28 @@ fn the_archive_is_rooted_at_the_app_id_with_splunk_modes() {
         "default/app.conf",
         "default/commands.conf",
         "default/transforms.conf",
+        "default/analyticstories.conf",
+        "default/server.conf",
+        "default/data/ui/nav/default.xml",
+        "default/data/ui/views/dynamicdns_overview.xml",
+        "default/data/ui/views/dynamicdns_check.xml",
+        "default/data/ui/views/dynamicdns_health.xml",
+        "static/appIcon.png",
+        "static/appIcon_2x.png",
+        "static/appIconAlt.png",
+        "static/appIconAlt_2x.png",
         "lookups/dynamic_dns_providers.csv",
-        "lookups/dynamic_dns_providers_local.csv",
-        "lookups/dynamic_dns_allowlist.csv",
         "metadata/default.meta",
     ] {
         if !names.contains(&format!("{APP}/{f}").as_str()) {
             problems.push(format!("{APP}/{f} missing"));
+        }
+    }
+    for f in USER_LOOKUPS {
+        if names.contains(&format!("{APP}/lookups/{f}").as_str()) {
+            problems.push(format!(
+                "{APP}/lookups/{f} is a file users edit: an upgrade would overwrite it"
+            ));
         }
     }
     if require_aarch64() && !names.contains(&format!("{APP}/bin/aarch64/dynamicdns").as_str()) {
@@ -239,12 +271,17 @@ impl SplunkHome {
         parse_conf(file, &text).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// The command line splunkd runs for `| dynamicdns`: `filename` from
-    /// `<app>/linux_x86_64/bin/` or else `<app>/bin/`, then `command.arg.<N>`
-    /// in order of N.
+    /// The command line splunkd runs for `| dynamicdns`.
     fn command_argv(&self) -> Vec<String> {
+        self.command_argv_of(APP)
+    }
+
+    /// The command line splunkd runs for the command of `stanza` in
+    /// commands.conf: `filename` from `<app>/linux_x86_64/bin/` or else
+    /// `<app>/bin/`, then `command.arg.<N>` in order of N.
+    fn command_argv_of(&self, stanza: &str) -> Vec<String> {
         let conf = self.conf("commands.conf");
-        let stanza = conf.req(APP);
+        let stanza = conf.req(stanza);
         assert_eq!(stanza.req("chunked"), "true");
         let filename = stanza.req("filename");
         let program = [self.app().join("linux_x86_64/bin"), self.app().join("bin")]
@@ -397,12 +434,12 @@ const DNS_ROWS: &[u8] = b"_time,src,query,answer,__mv_answer\r\n\
 fn tune_lookups(home: &SplunkHome) {
     let lookups = home.app().join("lookups");
     std::fs::write(
-        lookups.join("dynamic_dns_allowlist.csv"),
+        lookups.join("dynamicdns_allowlist.csv"),
         "host,comment\nok.duckdns.org,our VPN\n",
     )
     .unwrap();
     std::fs::write(
-        lookups.join("dynamic_dns_providers_local.csv"),
+        lookups.join("dynamicdns_local_zones.csv"),
         "zone,provider,category,tier,sources\ncorp-dyn.example,Corp DDNS,ddns,core,local\n",
     )
     .unwrap();
@@ -458,6 +495,92 @@ fn the_command_runs_as_commands_conf_declares_it() {
     assert_eq!(flags, ["True", "False"]);
 }
 
+/// `| dynamicdnsinfo` as commands.conf declares it, through the launcher,
+/// as splunkd would run it on the search head and (with
+/// `distributed=true`) on an indexer: a generating command's getinfo, an
+/// execute request without records answered with the one row, EOF, exit 0
+/// with nothing on stderr. The row names the installed app and the zone
+/// counts of the installed lookup.
+#[test]
+fn the_info_command_runs_as_commands_conf_declares_it() {
+    let Some(tgz) = package() else { return };
+    let home = SplunkHome::install(&tgz, "info");
+    tune_lookups(&home);
+    let argv = home.command_argv_of("dynamicdnsinfo");
+    assert!(argv[0].ends_with("/bin/dynamicdns.sh"), "{argv:?}");
+    assert_eq!(argv[1..], ["info"]);
+    let installed = |file: &str| {
+        let mut r = csv::Reader::from_path(home.app().join("lookups").join(file)).unwrap();
+        let h = r.headers().unwrap().clone();
+        let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        (h, rows)
+    };
+    let (h, zones) = installed("dynamic_dns_providers.csv");
+    let count = |col: &str, value: &str| {
+        let c = h.iter().position(|x| x == col).unwrap();
+        zones.iter().filter(|r| &r[c] == value).count().to_string()
+    };
+    let (_, hosts) = installed("dynamic_dns_service_hosts.csv");
+    let app_dir = std::fs::canonicalize(home.app()).unwrap().display().to_string();
+    for distributed in [true, false] {
+        let mut cmd = home.command(&argv);
+        cmd.env("SPLUNK_SERVER_NAME", "Splunkd");
+        let mut d = Driver::spawn_command(cmd, TIMEOUT);
+        let mut meta =
+            scp::getinfo_metadata(if distributed { &["distributed=true"] } else { &[] });
+        meta["searchinfo"]["command"] = json!("dynamicdnsinfo");
+        meta["searchinfo"]["dispatch_dir"] = json!(home.dispatch_dir().display().to_string());
+        let reply = d.request(&scp::chunk_json(&meta, b""));
+        let kind = if distributed { "streaming" } else { "stateful" };
+        assert_eq!(
+            String::from_utf8_lossy(&reply.metadata_raw),
+            format!(r#"{{"generating":true,"type":"{kind}"}}"#)
+        );
+        let reply = d.request(&scp::execute(true, b""));
+        assert_eq!(reply.metadata_raw, br#"{"finished":true}"#);
+        let rows = parse_csv(&reply.body);
+        assert_eq!(rows.len(), 1);
+        let row = &rows[0];
+        let want = [
+            ("server", "Splunkd".to_string()),
+            ("version", env!("CARGO_PKG_VERSION").to_string()),
+            ("arch", "x86_64".to_string()),
+            ("app_dir", app_dir.clone()),
+            ("zones", zones.len().to_string()),
+            ("zones_core", count("tier", "core")),
+            ("zones_extended", count("tier", "extended")),
+            ("zones_ddns", count("category", "ddns")),
+            ("zones_vendor_ddns", count("category", "vendor-ddns")),
+            ("zones_vpn_vendor", count("category", "vpn-vendor")),
+            ("service_hosts", hosts.len().to_string()),
+            ("local_zones", "1".to_string()),
+            ("allowlist", "1".to_string()),
+            (
+                "local_files",
+                "dynamicdns_local_zones.csv: 1 row\ndynamicdns_allowlist.csv: 1 row".to_string(),
+            ),
+            ("problems", String::new()),
+            ("problem_count", "0".to_string()),
+            ("status", "ok".to_string()),
+        ];
+        for (k, v) in want {
+            assert_eq!(row[k], v, "{k} (distributed={distributed})");
+        }
+        // The package's build says which commit it was built from
+        // (scripts/package.sh; `dev` only outside a git checkout).
+        let build = &row["build"];
+        let hex = build.strip_suffix("-dirty").unwrap_or(build);
+        assert!(
+            (hex.len() == 12 && hex.bytes().all(|b| b.is_ascii_hexdigit()))
+                || (build == "dev" && !root().join(".git").exists()),
+            "build {build:?}"
+        );
+        let fin = d.finish();
+        assert!(fin.status.success(), "exit {}; stderr: {}", fin.status, fin.stderr);
+        assert_eq!(fin.stderr, "", "stderr stays quiet");
+    }
+}
+
 /// Real splunkd bytes through the installed launcher: the countmatches
 /// recording (text with 48 embedded newlines, unicode) and sum.map (50,000
 /// records), each reply checked field by field as in tests/recordings.rs.
@@ -495,7 +618,9 @@ fn the_external_lookup_runs_as_transforms_conf_declares_it() {
     let home = SplunkHome::install(&tgz, "lookup");
     tune_lookups(&home);
     let (argv, fields) = home.lookup_argv("dynamicdns");
-    assert_eq!(fields, ["query", "isDynDNS", "provider", "dyndns_zone"]);
+    let outputs = ["isDynDNS", "provider", "dyndns_zone", "dyndns_category", "dyndns_tier"];
+    assert_eq!(fields[0], "query");
+    assert_eq!(fields[1..], outputs);
     let mut input = fields.join(",") + "\n";
     for q in [
         "update7.duckdns.org",
@@ -504,10 +629,10 @@ fn the_external_lookup_runs_as_transforms_conf_declares_it() {
         "a.corp-dyn.example",
         "\"q,uoted\"",
     ] {
-        input.push_str(&format!("{q},,,\n"));
+        input.push_str(&format!("{q},,,,,\n"));
     }
     // A reverse request (only an output set): answered with query=*.
-    input.push_str(",True,,\n");
+    input.push_str(",True,,,,\n");
     let mut child = home.spawn(&argv);
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
@@ -519,13 +644,13 @@ fn the_external_lookup_runs_as_transforms_conf_declares_it() {
     assert!(status.success(), "exit {status}; stderr: {stderr}");
     assert_eq!(
         out,
-        "query,isDynDNS,provider,dyndns_zone\n\
-         update7.duckdns.org,True,DuckDNS,duckdns.org\n\
-         www.example.com,False,,\n\
-         ok.duckdns.org,False,,\n\
-         a.corp-dyn.example,True,Corp DDNS,corp-dyn.example\n\
-         \"q,uoted\",False,,\n\
-         *,True,,\n"
+        "query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+         update7.duckdns.org,True,DuckDNS,duckdns.org,ddns,core\n\
+         www.example.com,False,,,,\n\
+         ok.duckdns.org,False,,,,\n\
+         a.corp-dyn.example,True,Corp DDNS,corp-dyn.example,ddns,core\n\
+         \"q,uoted\",False,,,,\n\
+         *,True,,,,\n"
     );
 }
 
@@ -564,6 +689,14 @@ fn the_aarch64_binary_is_arm_and_runs_the_same_session() {
     let argv = [qemu.display().to_string(), bin.display().to_string(), "scp".to_string()];
     let replies = scp_session(&home, &argv, &["field=query,answer"], &[DNS_ROWS]);
     check_dns_verdicts(&replies[0]);
+    // The health report says so.
+    let out = home
+        .command(&[argv[0].clone(), argv[1].clone(), "info".into(), "--text".into()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("\narch: aarch64\n") && text.contains("\nstatus: ok\n"), "{text}");
 }
 
 #[test]
@@ -624,4 +757,200 @@ fn the_binaries_need_at_most_glibc_2_17() {
         assert!(max <= version_of("2.17"), "bin/{arch}/dynamicdns needs GLIBC_{max:?} > 2.17");
         eprintln!("bin/{arch}/dynamicdns: highest glibc symbol version {max:?}");
     }
+}
+
+// ---------------------------------------------------------------------------
+// Upgrades
+
+/// A scratch folder, removed on drop.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(name: &str) -> Scratch {
+        let dir = std::env::temp_dir().join(format!("dynamicdns-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        Scratch(dir)
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tar(args: &[&std::ffi::OsStr]) {
+    let status = Command::new("tar").args(args).status().expect("tar runs");
+    assert!(status.success(), "tar {args:?}");
+}
+
+/// Unpacks `tgz` into `dir`, over whatever is there: each file in the
+/// archive replaces the file of the same name, other files stay. This is
+/// what installing an app over an installed one does (Splunk Web "Upgrade
+/// app", `splunk install app <tgz> -update 1`).
+fn unpack_over(tgz: &Path, dir: &Path) {
+    tar(&["-xzf".as_ref(), tgz.as_os_str(), "-C".as_ref(), dir.as_os_str()]);
+}
+
+/// Every regular file under `dir`, as paths relative to it.
+fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let path = e.unwrap().path();
+            if path.is_dir() {
+                todo.push(path);
+            } else {
+                out.push(path.strip_prefix(dir).unwrap().to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Version A, as 0.1.0 shipped it: this package without the dashboards,
+/// icons and analytic story, an older build number, and the two files users
+/// edit shipped with their header only under their pre-0.2 names.
+fn old_package(tgz: &Path, scratch: &Scratch) -> PathBuf {
+    let stage = scratch.0.join("stage");
+    std::fs::create_dir_all(&stage).unwrap();
+    unpack_over(tgz, &stage);
+    let app = stage.join(APP);
+    for gone in ["default/data", "static"] {
+        std::fs::remove_dir_all(app.join(gone)).unwrap();
+    }
+    for gone in ["default/analyticstories.conf", "default/server.conf"] {
+        std::fs::remove_file(app.join(gone)).unwrap();
+    }
+    let app_conf = std::fs::read_to_string(app.join("default/app.conf")).unwrap();
+    let build = app_conf.lines().find(|l| l.starts_with("build = ")).expect("[install] build");
+    std::fs::write(app.join("default/app.conf"), app_conf.replace(build, "build = 1")).unwrap();
+    let lookups = app.join("lookups");
+    std::fs::write(
+        lookups.join("dynamic_dns_providers_local.csv"),
+        "zone,provider,category,tier,sources\n",
+    )
+    .unwrap();
+    std::fs::write(lookups.join("dynamic_dns_allowlist.csv"), "host,comment\n").unwrap();
+    let old = scratch.0.join(format!("{APP}-old.tgz"));
+    tar(&["-czf".as_ref(), old.as_os_str(), "-C".as_ref(), stage.as_os_str(), APP.as_ref()]);
+    old
+}
+
+#[test]
+fn an_upgrade_keeps_every_file_users_edit() {
+    let Some(tgz) = package() else { return };
+    let scratch = Scratch::new("upgrade");
+    let home = SplunkHome::install(&old_package(&tgz, &scratch), "upgrade");
+    let app = home.app();
+    assert!(app.join("lookups/dynamic_dns_providers_local.csv").is_file(), "version A installed");
+
+    // The admin's edits: rows in the pre-0.2 files (a 0.1.0 user), in the
+    // current files (created in the app, as the README says), the
+    // first-seen baseline the scheduled search wrote, and a local/ setting.
+    let edits: &[(&str, &str)] = &[
+        (
+            "lookups/dynamic_dns_providers_local.csv",
+            "zone,provider,category,tier,sources\ncorp-dyn.example,Corp DDNS,ddns,core,local\n",
+        ),
+        ("lookups/dynamic_dns_allowlist.csv", "host,comment\nok.duckdns.org,our VPN\n"),
+        (
+            "lookups/dynamicdns_local_zones.csv",
+            "zone,provider,category,tier,sources\nnew-dyn.example,New DDNS,vendor-ddns,core,local\n",
+        ),
+        ("lookups/dynamicdns_allowlist.csv", "host,comment\nvpn.corp.duckdns.org,ticket 1234\n"),
+        (
+            "lookups/dynamicdns_first_seen.csv",
+            "query,provider,dyndns_zone,dyndns_category,dyndns_tier,firstTime,lastTime,count\n\
+             x.duckdns.org,DuckDNS,duckdns.org,ddns,core,1700000000,1700003600,3\n",
+        ),
+        ("local/macros.conf", "[dynamicdns_allowlist]\ndefinition = search NOT src=10.0.0.1\n"),
+    ];
+    for (file, text) in edits {
+        std::fs::create_dir_all(app.join(file).parent().unwrap()).unwrap();
+        std::fs::write(app.join(file), text).unwrap();
+    }
+    for f in USER_LOOKUPS {
+        assert!(
+            edits.iter().any(|(e, _)| *e == format!("lookups/{f}")),
+            "the test edits lookups/{f}"
+        );
+    }
+
+    // Install the new package over it, as Splunk does.
+    unpack_over(&tgz, &home.home.join("etc/apps"));
+
+    let mut problems = Vec::new();
+    for (file, text) in edits {
+        match std::fs::read_to_string(app.join(file)) {
+            Ok(now) if now == *text => {}
+            Ok(now) => problems.push(format!("{file} changed by the upgrade: {now:?}")),
+            Err(e) => problems.push(format!("{file} lost by the upgrade: {e}")),
+        }
+    }
+    // Every file of the new package is installed, with the package's bytes.
+    let fresh = scratch.0.join("fresh");
+    std::fs::create_dir_all(&fresh).unwrap();
+    unpack_over(&tgz, &fresh);
+    let packaged = files_under(&fresh.join(APP));
+    for f in &packaged {
+        if std::fs::read(fresh.join(APP).join(f)).ok() != std::fs::read(app.join(f)).ok() {
+            problems.push(format!("{} is not the new package's", f.display()));
+        }
+        if let Some(name) = f.strip_prefix("lookups").ok().and_then(|n| n.to_str()) {
+            if USER_LOOKUPS.contains(&name) {
+                problems.push(format!("the package ships lookups/{name}, a file users edit"));
+            }
+        }
+    }
+    assert!(packaged.iter().any(|f| f == Path::new("default/data/ui/nav/default.xml")));
+    // The installed app is the new version plus the user's files only.
+    let expected: Vec<PathBuf> = {
+        let mut v: Vec<PathBuf> = packaged.clone();
+        v.extend(edits.iter().map(|(f, _)| PathBuf::from(f)));
+        v.sort();
+        v
+    };
+    assert_eq!(files_under(&app), expected, "installed files after the upgrade");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+
+    // The 0.1.0 user's rows still take effect after the upgrade (the
+    // binary reads the pre-0.2 names, with a deprecation warning), and so
+    // do the rows of the new files.
+    let out = Command::new(app.join("bin/dynamicdns.sh"))
+        .args([
+            "check",
+            "a.corp-dyn.example",
+            "ok.duckdns.org",
+            "x.duckdns.org",
+            "a.new-dyn.example",
+            "vpn.corp.duckdns.org",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "check: {}", String::from_utf8_lossy(&out.stderr));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("dynamic_dns_providers_local.csv: old file name")
+            && err.contains("dynamic_dns_allowlist.csv: old file name"),
+        "{err}"
+    );
+    let rows = parse_csv(&out.stdout);
+    let verdict: Vec<(&str, &str, &str)> = rows
+        .iter()
+        .map(|r| (r["value"].as_str(), r["isDynDNS"].as_str(), r["provider"].as_str()))
+        .collect();
+    assert_eq!(
+        verdict,
+        [
+            ("a.corp-dyn.example", "True", "Corp DDNS"),
+            ("ok.duckdns.org", "False", ""),
+            ("x.duckdns.org", "True", "DuckDNS"),
+            ("a.new-dyn.example", "True", "New DDNS"),
+            ("vpn.corp.duckdns.org", "False", ""),
+        ]
+    );
 }

@@ -192,8 +192,8 @@ fn missing_field_warns_once_and_passes_records_through() {
     // A real warning: in the job inspector and on stderr (search.log).
     assert_eq!(err, format!("{warn}\n"));
     let meta1 = format!(r#"{{"finished":false,"inspector":{{"messages":[["WARN","{warn}"]]}}}}"#);
-    let body1 = b"query,isDynDNS,provider,dyndns_zone,__mv_provider,__mv_dyndns_zone\nfoo.duckdns.org,False,,,,\n";
-    let body2 = b"query,isDynDNS,provider,dyndns_zone,__mv_provider,__mv_dyndns_zone\nbar.duckdns.org,False,,,,\n";
+    let body1 = b"query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier,__mv_provider,__mv_dyndns_zone,__mv_dyndns_category,__mv_dyndns_tier\nfoo.duckdns.org,False,,,,,,,,\n";
+    let body2 = b"query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier,__mv_provider,__mv_dyndns_zone,__mv_dyndns_category,__mv_dyndns_tier\nbar.duckdns.org,False,,,,,,,,\n";
     let mut want = getinfo_reply_chunk(&["field=dest"]);
     want.extend_from_slice(&chunk(&meta1, body1));
     want.extend_from_slice(&chunk(r#"{"finished":true}"#, body2));
@@ -209,9 +209,10 @@ fn existing_output_columns_are_replaced_not_duplicated() {
     ));
     let (out, _, code) = run(input);
     assert_eq!(code, 0);
-    let body = b"query,isDynDNS,provider,other,dyndns_zone,__mv_provider,__mv_dyndns_zone\n\
-foo.duckdns.org,True,DuckDNS,\"a,b\",duckdns.org,,\n\
-www.example.com,False,,y,,,\n";
+    let body = b"query,isDynDNS,provider,other,dyndns_zone,dyndns_category,dyndns_tier,\
+__mv_provider,__mv_dyndns_zone,__mv_dyndns_category,__mv_dyndns_tier\n\
+foo.duckdns.org,True,DuckDNS,\"a,b\",duckdns.org,ddns,core,,,,\n\
+www.example.com,False,,y,,,,,,,\n";
     let mut want = info_reply();
     want.extend_from_slice(&chunk(r#"{"finished":true}"#, body));
     assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&want));
@@ -257,8 +258,9 @@ fn allfields_declares_every_field() {
     assert_eq!(replies[0].0, br#"{"type":"streaming","required_fields":["*"]}"#);
     assert_eq!(
         String::from_utf8_lossy(&replies[1].1),
-        "query,answer,isDynDNS,provider,dyndns_zone,__mv_provider,__mv_dyndns_zone\n\
-         x.duckdns.org,y.ddns.net,True,No-IP,ddns.net,,\n"
+        "query,answer,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier,\
+         __mv_provider,__mv_dyndns_zone,__mv_dyndns_category,__mv_dyndns_tier\n\
+         x.duckdns.org,y.ddns.net,True,No-IP,ddns.net,ddns,core,,,,\n"
     );
 }
 
@@ -494,12 +496,12 @@ fn hostile_values_pass_through() {
     let (out, err, code) = run(input);
     assert_eq!(code, 0, "{err}");
     let mut want_body =
-        b"query,other,isDynDNS,provider,dyndns_zone,__mv_provider,__mv_dyndns_zone\n".to_vec();
+        b"query,other,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier,__mv_provider,__mv_dyndns_zone,__mv_dyndns_category,__mv_dyndns_tier\n".to_vec();
     for v in values {
         want_body.extend_from_slice(v);
-        want_body.extend_from_slice(b",\0x\xff,False,,,,\n");
+        want_body.extend_from_slice(b",\0x\xff,False,,,,,,,,\n");
     }
-    want_body.extend_from_slice(b"x.duckdns.org,\0,True,DuckDNS,duckdns.org,,\n");
+    want_body.extend_from_slice(b"x.duckdns.org,\0,True,DuckDNS,duckdns.org,ddns,core,,,,\n");
     let want = [&info_reply()[..], &chunk(r#"{"finished":true}"#, &want_body)].concat();
     assert!(out == want, "reply differs (lengths {} and {})", out.len(), want.len());
 }

@@ -132,9 +132,9 @@ fn ten_thousand_labels_and_overlong_names_are_not_hosts() {
         assert_eq!(
             out,
             [
-                b"query,other,isDynDNS,provider,dyndns_zone,__mv_provider,__mv_dyndns_zone\n",
+                b"query,other,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier,__mv_provider,__mv_dyndns_zone,__mv_dyndns_category,__mv_dyndns_tier\n",
                 &content[12..],
-                b",False,,,,\n"
+                b",False,,,,,,,,\n"
             ]
             .concat()
         );

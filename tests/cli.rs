@@ -38,11 +38,11 @@ fn check_arguments() {
     assert!(o.status.success());
     assert_eq!(
         stdout(&o),
-        "value,isDynDNS,provider,dyndns_zone\n\
-         foo.duckdns.org,True,DuckDNS,duckdns.org\n\
-         duckdns.org,False,,\n\
-         http://a@x.ddns.net:8080/p,True,No-IP,ddns.net\n\
-         10.0.0.1,False,,\n"
+        "value,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+         foo.duckdns.org,True,DuckDNS,duckdns.org,ddns,core\n\
+         duckdns.org,False,,,,\n\
+         http://a@x.ddns.net:8080/p,True,No-IP,ddns.net,ddns,core\n\
+         10.0.0.1,False,,,,\n"
     );
 }
 
@@ -50,12 +50,14 @@ fn check_arguments() {
 fn check_stdin_lines_in_order_with_crlf_and_invalid_utf8() {
     let o = run(&["check"], b"a.duckdns.org\r\n\nb.example.com\n\xff.duckdns.org\nlast.hopto.org");
     assert!(o.status.success());
-    let mut want = b"value,isDynDNS,provider,dyndns_zone\n\
-a.duckdns.org,True,DuckDNS,duckdns.org\n\
-,False,,\n\
-b.example.com,False,,\n"
+    let mut want = b"value,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+a.duckdns.org,True,DuckDNS,duckdns.org,ddns,core\n\
+,False,,,,\n\
+b.example.com,False,,,,\n"
         .to_vec();
-    want.extend_from_slice(b"\xff.duckdns.org,False,,\nlast.hopto.org,True,No-IP,hopto.org\n");
+    want.extend_from_slice(
+        b"\xff.duckdns.org,False,,,,\nlast.hopto.org,True,No-IP,hopto.org,ddns,core\n",
+    );
     assert_eq!(String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&want));
 }
 
@@ -67,8 +69,8 @@ fn check_text_mode_finds_embedded_hosts() {
     );
     assert_eq!(
         stdout(&o),
-        "value,isDynDNS,provider,dyndns_zone\n\
-         powershell -c iwr http://a.duckdns.org/x; curl b.ddns.net,True,\"DuckDNS\nNo-IP\",\"duckdns.org\nddns.net\"\n"
+        "value,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+         powershell -c iwr http://a.duckdns.org/x; curl b.ddns.net,True,\"DuckDNS\nNo-IP\",\"duckdns.org\nddns.net\",ddns,core\n"
     );
 }
 
@@ -81,7 +83,7 @@ fn check_with_custom_zone_file() {
     );
     assert_eq!(
         stdout(&o),
-        "value,isDynDNS,provider,dyndns_zone\na.corp-ddns.example,True,Corp,corp-ddns.example\na.duckdns.org,False,,\n"
+        "value,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\na.corp-ddns.example,True,Corp,corp-ddns.example,ddns,core\na.duckdns.org,False,,,,\n"
     );
 }
 
@@ -110,7 +112,7 @@ fn enrich_sample_file() {
     let rows_out: Vec<csv::ByteRecord> = rout.byte_records().map(Result::unwrap).collect();
     assert_eq!(rows_in.len(), rows_out.len());
     for (a, b) in rows_in.iter().zip(&rows_out) {
-        assert_eq!(b.len(), a.len() + 3);
+        assert_eq!(b.len(), a.len() + 5);
         for i in 0..a.len() {
             assert_eq!(&a[i], &b[i]);
         }
@@ -137,12 +139,13 @@ fn enrich_sample_file() {
 fn enrich_stdin_streams_large_input_in_order() {
     // Bigger than one read block, with a quoted newline across blocks.
     let mut input = b"query,note\n".to_vec();
-    let mut want = b"query,note,isDynDNS,provider,dyndns_zone\n".to_vec();
+    let mut want =
+        b"query,note,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n".to_vec();
     for i in 0..60_000 {
         let (row, verdict) = if i % 3 == 0 {
-            (format!("h{i}.duckdns.org,\"a\nb,{i}\"\n"), "True,DuckDNS,duckdns.org")
+            (format!("h{i}.duckdns.org,\"a\nb,{i}\"\n"), "True,DuckDNS,duckdns.org,ddns,core")
         } else {
-            (format!("h{i}.example.com,x\n"), "False,,")
+            (format!("h{i}.example.com,x\n"), "False,,,,")
         };
         input.extend_from_slice(row.as_bytes());
         want.extend_from_slice(row.trim_end_matches('\n').as_bytes());
@@ -213,6 +216,22 @@ x.duckdns.org,True
     assert_eq!(
         process::stderr(&o),
         "dynamicdns lookup: 1 rows, 1 answered, 1 isDynDNS=True, 0 reverse requests\n"
+    );
+    // The whole fields_list of transforms.conf: category and tier too, and
+    // a provider service host is False with its provider.
+    let o = run(
+        &["lookup", "--no-local"],
+        b"query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+          nas.synology.me,,,,,\n\
+          checkip.dyndns.org,,,,,\n\
+          a.b.shared.example,,,,,\n",
+    );
+    assert_eq!(
+        stdout(&o),
+        "query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+         nas.synology.me,True,Synology,synology.me,vendor-ddns,core\n\
+         checkip.dyndns.org,False,Dyn (DynDNS),dyndns.org,provider-service,core\n\
+         a.b.shared.example,False,,,,\n"
     );
     // No input column (exit 1), or no input at all (nothing to answer).
     assert_fails_with(&run(&["lookup"], b"host,isDynDNS\nx,\n"), "header has no 'query' column");

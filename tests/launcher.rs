@@ -47,13 +47,13 @@ fn paths_with_spaces_and_hostile_arguments() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
-        "value,isDynDNS,provider,dyndns_zone\n\
-         x.duckdns.org; touch pwned,False,,\n\
-         $(touch pwned),False,,\n\
-         `touch pwned`,False,,\n\
-         a b,False,,\n\
-         -,False,,\n\
-         ,False,,\n"
+        "value,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+         x.duckdns.org; touch pwned,False,,,,\n\
+         $(touch pwned),False,,,,\n\
+         `touch pwned`,False,,,,\n\
+         a b,False,,,,\n\
+         -,False,,,,\n\
+         ,False,,,,\n"
     );
     // Nothing was evaluated: no `pwned` anywhere under the app or here.
     let mut stack = vec![app.top.path().to_path_buf()];

@@ -10,8 +10,9 @@ use crate::util::process;
 use crate::util::scp::{chunk, getinfo_reply, split_chunks};
 
 /// A scratch `$SPLUNK_HOME/etc/apps/dynamicdns` with the binary in
-/// `bin/x86_64/` and the given lookup files; removed when dropped.
-struct App {
+/// `bin/x86_64/` and the given lookup files; removed when dropped (also
+/// used by `tests/info.rs`).
+pub(crate) struct App {
     _home: tempfile::TempDir,
     root: std::path::PathBuf,
 }
@@ -23,7 +24,7 @@ impl std::ops::Deref for App {
     }
 }
 
-fn app(files: &[(&str, &str)]) -> App {
+pub(crate) fn app(files: &[(&str, &str)]) -> App {
     let home = tempfile::Builder::new().prefix("dynamicdns-app-").tempdir().unwrap();
     let root = home.path().join("etc/apps/dynamicdns");
     std::fs::create_dir_all(root.join("bin/x86_64")).unwrap();
@@ -54,7 +55,7 @@ fn scp(app: &Path, args: &[&str], body: &str) -> (String, String) {
 
 const BODY: &str =
     "query\nfoo.duckdns.org\nvpn.ours.duckdns.org\nx.corp-ddns.example\nwww.example.com\n";
-const HEADER: &str = "query,isDynDNS,provider,dyndns_zone,__mv_provider,__mv_dyndns_zone\n";
+const HEADER: &str = "query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier,__mv_provider,__mv_dyndns_zone,__mv_dyndns_category,__mv_dyndns_tier\n";
 
 #[test]
 fn no_local_files_uses_the_shipped_list() {
@@ -64,8 +65,9 @@ fn no_local_files_uses_the_shipped_list() {
     assert_eq!(
         body,
         format!(
-            "{HEADER}foo.duckdns.org,True,DuckDNS,duckdns.org,,\nvpn.ours.duckdns.org,True,DuckDNS,duckdns.org,,\n\
-             x.corp-ddns.example,False,,,,\nwww.example.com,False,,,,\n"
+            "{HEADER}foo.duckdns.org,True,DuckDNS,duckdns.org,ddns,core,,,,\n\
+             vpn.ours.duckdns.org,True,DuckDNS,duckdns.org,ddns,core,,,,\n\
+             x.corp-ddns.example,False,,,,,,,,\nwww.example.com,False,,,,,,,,\n"
         )
     );
 }
@@ -74,10 +76,10 @@ fn no_local_files_uses_the_shipped_list() {
 fn local_additions_and_allowlist_apply() {
     let app = app(&[
             (
-                "dynamic_dns_providers_local.csv",
+                "dynamicdns_local_zones.csv",
                 "zone,provider,category,tier,sources\ncorp-ddns.example,Corp DDNS,ddns,core,local\nduckdns.org,Duck (local name),ddns,core,local\n",
             ),
-            ("dynamic_dns_allowlist.csv", "host,comment\nours.duckdns.org,our own VPN names\n"),
+            ("dynamicdns_allowlist.csv", "host,comment\nours.duckdns.org,our own VPN names\n"),
         ],
     );
     let (info, body) = scp(&app, &[], BODY);
@@ -85,8 +87,10 @@ fn local_additions_and_allowlist_apply() {
     assert_eq!(
         body,
         format!(
-            "{HEADER}foo.duckdns.org,True,Duck (local name),duckdns.org,,\nvpn.ours.duckdns.org,False,,,,\n\
-             x.corp-ddns.example,True,Corp DDNS,corp-ddns.example,,\nwww.example.com,False,,,,\n"
+            "{HEADER}foo.duckdns.org,True,Duck (local name),duckdns.org,ddns,core,,,,\n\
+             vpn.ours.duckdns.org,False,,,,,,,,\n\
+             x.corp-ddns.example,True,Corp DDNS,corp-ddns.example,ddns,core,,,,\n\
+             www.example.com,False,,,,,,,,\n"
         )
     );
 }
@@ -94,18 +98,18 @@ fn local_additions_and_allowlist_apply() {
 #[test]
 fn bad_local_rows_are_skipped_with_a_warning_in_the_job_inspector() {
     let app = app(&[
-        (
-            "dynamic_dns_providers_local.csv",
-            "zone,provider\ncorp-ddns.example,Corp\nnot a zone,X\n",
-        ),
-        ("dynamic_dns_allowlist.csv", "comment\nx\n"),
+        ("dynamicdns_local_zones.csv", "zone,provider\ncorp-ddns.example,Corp\nnot a zone,X\n"),
+        ("dynamicdns_allowlist.csv", "comment\nx\n"),
     ]);
     let (info, body) = scp(&app, &[], BODY);
     assert_eq!(
         info,
-        r#"{"inspector":{"messages":[["WARN","dynamicdns: dynamic_dns_providers_local.csv: line 3: \"not a zone\" is not a DNS name of two or more labels (ignored)"],["WARN","dynamicdns: dynamic_dns_allowlist.csv: line 1: no `host` (or `zone`) column in the header (ignored)"]]},"type":"streaming","required_fields":["query","isDynDNS","provider","dyndns_zone"]}"#
+        r#"{"inspector":{"messages":[["WARN","dynamicdns: dynamicdns_local_zones.csv: line 3: \"not a zone\" is not a DNS name of two or more labels (ignored)"],["WARN","dynamicdns: dynamicdns_allowlist.csv: line 1: no `host` (or `zone`), `provider` or `category` column in the header (ignored)"]]},"type":"streaming","required_fields":["query","isDynDNS","provider","dyndns_zone","dyndns_category","dyndns_tier"]}"#
     );
-    assert!(body.contains("x.corp-ddns.example,True,Corp,corp-ddns.example,,\n"), "{body}");
+    assert!(
+        body.contains("x.corp-ddns.example,True,Corp,corp-ddns.example,ddns,core,,,,\n"),
+        "{body}"
+    );
     assert!(body.contains("vpn.ours.duckdns.org,True,DuckDNS"), "{body}");
 }
 
@@ -126,7 +130,7 @@ fn tier_core_drops_the_extended_tail_but_keeps_local_zones() {
         })
     };
     let app = app(&[(
-        "dynamic_dns_providers_local.csv",
+        "dynamicdns_local_zones.csv",
         "zone,provider,tier\ncorp-ddns.example,Corp,extended\n",
     )]);
     let mut body = String::from(BODY);
@@ -145,7 +149,7 @@ fn tier_core_drops_the_extended_tail_but_keeps_local_zones() {
 
 #[test]
 fn cli_reads_the_same_files() {
-    let app = app(&[("dynamic_dns_allowlist.csv", "host\nours.duckdns.org\n")]);
+    let app = app(&[("dynamicdns_allowlist.csv", "host\nours.duckdns.org\n")]);
     let out = process::run(
         Command::new(app.join("bin/x86_64/dynamicdns")).args([
             "check",
@@ -156,7 +160,8 @@ fn cli_reads_the_same_files() {
     );
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
-        "value,isDynDNS,provider,dyndns_zone\nvpn.ours.duckdns.org,False,,\nfoo.duckdns.org,True,DuckDNS,duckdns.org\n"
+        "value,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+         vpn.ours.duckdns.org,False,,,,\nfoo.duckdns.org,True,DuckDNS,duckdns.org,ddns,core\n"
     );
     let out = process::run(
         Command::new(app.join("bin/x86_64/dynamicdns")).args([
@@ -177,16 +182,16 @@ fn cli_reads_the_same_files() {
 #[test]
 fn unreadable_local_files_warn_and_the_search_goes_on() {
     let app = app(&[]);
-    std::fs::create_dir(app.join("lookups/dynamic_dns_providers_local.csv")).unwrap();
+    std::fs::create_dir(app.join("lookups/dynamicdns_local_zones.csv")).unwrap();
     let (info, body) = scp(&app, &[], BODY);
     assert_eq!(
         info,
-        r#"{"inspector":{"messages":[["WARN","dynamicdns: dynamic_dns_providers_local.csv: Is a directory (os error 21) (ignored)"]]},"type":"streaming","required_fields":["query","isDynDNS","provider","dyndns_zone"]}"#
+        r#"{"inspector":{"messages":[["WARN","dynamicdns: dynamicdns_local_zones.csv: Is a directory (os error 21) (ignored)"]]},"type":"streaming","required_fields":["query","isDynDNS","provider","dyndns_zone","dyndns_category","dyndns_tier"]}"#
     );
     assert!(body.contains("foo.duckdns.org,True,DuckDNS"), "{body}");
 
     use std::os::unix::fs::PermissionsExt;
-    let path = app.join("lookups/dynamic_dns_allowlist.csv");
+    let path = app.join("lookups/dynamicdns_allowlist.csv");
     std::fs::write(&path, "host\nours.duckdns.org\n").unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
     if std::fs::read(&path).is_ok() {
@@ -196,7 +201,7 @@ fn unreadable_local_files_warn_and_the_search_goes_on() {
     let (info, _) = scp(&app, &[], BODY);
     assert!(
         info.contains(
-            "dynamicdns: dynamic_dns_allowlist.csv: Permission denied (os error 13) (ignored)"
+            "dynamicdns: dynamicdns_allowlist.csv: Permission denied (os error 13) (ignored)"
         ),
         "{info}"
     );

@@ -1,8 +1,9 @@
-//! What the binary touches: an SCP session and an `enrich` run
-//! under `strace -f` make no network system calls, start no process, open
-//! no file for writing, create, rename or delete nothing, and read only the
-//! system's loader files, `/proc/self/maps` (Rust's runtime, for the main
-//! thread's stack guard), the app's own lookups and the named input file.
+//! What the binary touches: an SCP session, a `| dynamicdnsinfo` session
+//! (and `info --text`), `enrich` runs and an export under `strace -f` make
+//! no network system calls, start no process, open no file for writing,
+//! create, rename or delete nothing, and read only the system's loader
+//! files, `/proc/self/maps` (Rust's runtime, for the main thread's stack
+//! guard), the app's own lookups and the named input file.
 //!
 //! Needs `strace`: `scripts/security.sh` installs it from Debian when
 //! missing and runs this test. Without it the test prints a note and
@@ -95,6 +96,11 @@ fn no_network_no_writes_only_own_files() {
     let mut session = chunk(r#"{"action":"getinfo","searchinfo":{"args":["field=query"]}}"#, b"");
     session.extend(chunk(r#"{"action":"execute","finished":true}"#, body));
     check(&traced(&strace, &["scp"], &session), &[]);
+    // The health command reads the same files, no more.
+    let mut session = chunk(r#"{"action":"getinfo","searchinfo":{"args":[]}}"#, b"");
+    session.extend(chunk(r#"{"action":"execute","finished":true}"#, b""));
+    check(&traced(&strace, &["info"], &session), &[]);
+    check(&traced(&strace, &["info", "--text"], b""), &[]);
 
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("input.csv");
@@ -108,4 +114,11 @@ fn no_network_no_writes_only_own_files() {
     let args = ["enrich", "--text", "--field", "_raw", "--zones", zones.to_str().unwrap()];
     let trace = traced(&strace, &args, body);
     check(&trace, &[&zones]);
+    // The line formats, and an export of a multi-part format: stdout only.
+    let json = dir.path().join("input.json");
+    std::fs::write(&json, b"{\"query\":\"foo.duckdns.org\"}\n").unwrap();
+    let trace = traced(&strace, &["enrich", "--format", "jsonl", json.to_str().unwrap()], b"");
+    check(&trace, &[&json]);
+    let args = ["zones", "export", "--format", "suricata", "--tier", "all", "--part", "zones"];
+    check(&traced(&strace, &args, b""), &[]);
 }

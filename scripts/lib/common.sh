@@ -1,20 +1,60 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034  # variables used by the scripts that source this
-# Shared by scripts/package.sh, scripts/appinspect.sh and
-# scripts/build-tools.sh: paths, versions and the installers of the build
-# tools. Everything is installed by these scripts under $TOOLS (default
-# target/tools; set DYNAMICDNS_TOOLS to keep it across fresh clones), from
+# Shared by the scripts in scripts/: paths, versions and the installers of
+# the build and test tools. Everything is installed by these scripts, from
 # PyPI, crates.io and Debian's archive - nothing by hand.
+#
+# Paths:
+#   REPO        the repository root
+#   TARGET_DIR  cargo's target directory for this workspace, as cargo itself
+#               resolves it (CARGO_TARGET_DIR, CARGO_BUILD_TARGET_DIR or
+#               build.target-dir; default REPO/target). Every build output
+#               and scratch file of the scripts goes under it.
+#   TOOLS       the pinned tools: DYNAMICDNS_TOOLS, default REPO/target/tools.
+#               Deliberately not under CARGO_TARGET_DIR: a target directory
+#               shared by several projects would mix their pins, `cargo
+#               clean` need not cost a re-download, and tests/app_install.rs
+#               (the qemu runner) and README look for them there.
+#   dist/       the app package, always REPO/dist (tests/app_install.rs).
 
 set -euo pipefail
 
 REPO=$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)
 TOOLS=${DYNAMICDNS_TOOLS:-$REPO/target/tools}
 APP_ID=dynamicdns
+# Lookup files users create and edit: never shipped (an app upgrade replaces
+# every file the package contains). The last two are the names before 0.2.
+USER_LOOKUPS="dynamicdns_local_zones.csv dynamicdns_allowlist.csv dynamicdns_first_seen.csv dynamic_dns_providers_local.csv dynamic_dns_allowlist.csv"
+
+# cargo's target directory, resolved once (a relative CARGO_TARGET_DIR is
+# relative to the caller's directory, as for cargo itself) and exported as an
+# absolute path, so that cargo run from another directory (fuzz/) agrees.
+if [ -z "${DYNAMICDNS_TARGET_DIR:-}" ]; then
+    DYNAMICDNS_TARGET_DIR=$(cargo metadata --no-deps --offline --format-version 1 \
+        --manifest-path "$REPO/Cargo.toml" 2>/dev/null |
+        python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])' 2>/dev/null) ||
+        DYNAMICDNS_TARGET_DIR=
+    if [ -z "$DYNAMICDNS_TARGET_DIR" ]; then
+        case ${CARGO_TARGET_DIR:-} in
+            '') DYNAMICDNS_TARGET_DIR=$REPO/target ;;
+            /*) DYNAMICDNS_TARGET_DIR=$CARGO_TARGET_DIR ;;
+            *) DYNAMICDNS_TARGET_DIR=$PWD/$CARGO_TARGET_DIR ;;
+        esac
+    fi
+    export DYNAMICDNS_TARGET_DIR
+fi
+TARGET_DIR=$DYNAMICDNS_TARGET_DIR
+if [ -n "${CARGO_TARGET_DIR:-}" ]; then
+    export CARGO_TARGET_DIR=$TARGET_DIR
+fi
+
+# The cargo profile of the shipped binaries (package.sh); the perf guard and
+# the stress test measure that same binary.
+SHIP_PROFILE=release-lto
 
 # Pinned tool versions (bump deliberately; each is checked after install).
 ZIGLANG_VERSION=0.15.2          # PyPI ziglang: the zig toolchain cargo-zigbuild links with
-CARGO_ZIGBUILD_VERSION=0.24.1   # crates.io cargo-zigbuild
+CARGO_ZIGBUILD_VERSION=0.24.1   # PyPI cargo-zigbuild (binary wheel): drives the zig builds
 APPINSPECT_VERSION=4.3.1        # PyPI splunk-appinspect
 
 # Targets: glibc 2.17 is the floor for both architectures.
@@ -28,9 +68,22 @@ die() {
     exit 1
 }
 
-# The crate's version, from Cargo.toml's [package] section.
+# The shipped binaries (scripts/package.sh): cargo zigbuild for glibc
+# $GLIBC_FLOOR, profile $SHIP_PROFILE.
+X86_BIN=$TARGET_DIR/$X86_TARGET/$SHIP_PROFILE/dynamicdns
+ARM_TARGET_DIR=$TARGET_DIR/aarch64-debian
+ARM_BIN=$ARM_TARGET_DIR/$ARM_TARGET/$SHIP_PROFILE/dynamicdns
+
+# DYNAMICDNS_BIN: an x86_64 binary for the perf guard and the stress test
+# instead of building one (scripts/test.sh passes the packaged one).
+if [ -n "${DYNAMICDNS_BIN:-}" ] && [ "${DYNAMICDNS_BIN#/}" = "$DYNAMICDNS_BIN" ]; then
+    DYNAMICDNS_BIN=$PWD/$DYNAMICDNS_BIN
+fi
+
+# The crate's version, from Cargo.toml's [package] section, or from
+# [workspace.package] where the package says `version.workspace = true`.
 crate_version() {
-    awk '/^\[/{p=($0=="[package]")} p&&/^version *=/{gsub(/.*= *"|".*/,"");print;exit}' \
+    awk '/^\[/{p=($0=="[package]"||$0=="[workspace.package]")} p&&/^version *=/{gsub(/.*= *"|".*/,"");print;exit}' \
         "$REPO/Cargo.toml"
 }
 
@@ -44,23 +97,27 @@ source_date_epoch() {
     fi
 }
 
-# A Python venv under $TOOLS with the given requirement; prints its bin dir.
-ensure_venv() { # name requirement
-    local venv=$TOOLS/$1 req=$2
+# A Python venv under $TOOLS with the given requirements; prints its bin dir.
+ensure_venv() { # name requirement...
+    local venv=$TOOLS/$1
+    shift
+    local req="$*"
     if [ ! -x "$venv/bin/python" ] || ! grep -qxF "$req" "$venv/.installed" 2>/dev/null; then
         log "installing $req into ${venv#"$REPO"/} (PyPI)"
         rm -rf "$venv"
         python3 -m venv "$venv"
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$req"
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@"
         echo "$req" >"$venv/.installed"
     fi
     echo "$venv/bin"
 }
 
-# zig (PyPI ziglang) and cargo-zigbuild (crates.io) on PATH.
+# zig (PyPI ziglang) and cargo-zigbuild on PATH. cargo-zigbuild comes from
+# its maintainers' binary wheel on PyPI (the same release as on crates.io):
+# nothing to compile, where `cargo install` took a minute of both cores.
 ensure_zigbuild() {
     local zbin
-    zbin=$(ensure_venv zig "ziglang==$ZIGLANG_VERSION")
+    zbin=$(ensure_venv zig "ziglang==$ZIGLANG_VERSION" "cargo-zigbuild==$CARGO_ZIGBUILD_VERSION")
     # cargo-zigbuild looks for `zig`, then `python3 -m ziglang`.
     mkdir -p "$TOOLS/bin"
     cat >"$TOOLS/bin/zig" <<EOF
@@ -68,16 +125,97 @@ ensure_zigbuild() {
 exec "$zbin/python" -m ziglang "\$@"
 EOF
     chmod 755 "$TOOLS/bin/zig"
-    local czb=$TOOLS/cargo/bin/cargo-zigbuild
-    if [ ! -x "$czb" ] || [ "$("$czb" --version 2>/dev/null)" != "cargo-zigbuild $CARGO_ZIGBUILD_VERSION" ]; then
-        log "installing cargo-zigbuild $CARGO_ZIGBUILD_VERSION into ${TOOLS#"$REPO"/}/cargo (crates.io)"
-        # --debug: it only drives the build, and compiles in a third of the
-        # time of an optimised build.
-        cargo install --quiet --locked --debug --force --root "$TOOLS/cargo" \
-            cargo-zigbuild --version "$CARGO_ZIGBUILD_VERSION"
-    fi
-    export PATH="$TOOLS/bin:$TOOLS/cargo/bin:$PATH"
+    # Only the one command on PATH, not the venv's python.
+    ln -sf "$zbin/cargo-zigbuild" "$TOOLS/bin/cargo-zigbuild"
+    export PATH="$TOOLS/bin:$PATH"
     zig version >/dev/null || die "zig from PyPI ziglang $ZIGLANG_VERSION does not run"
+    [ "$(cargo-zigbuild --version)" = "cargo-zigbuild $CARGO_ZIGBUILD_VERSION" ] ||
+        die "cargo-zigbuild from PyPI is not $CARGO_ZIGBUILD_VERSION"
+}
+
+# The build id | dynamicdnsinfo reports (crates/engine/build.rs reads
+# DYNAMICDNS_BUILD): the commit, `-dirty` when tracked files changed, `dev`
+# outside git. A function of the commit only, so the same commit still gives
+# the same bytes; set for every shipped build (package, perf guard, stress),
+# so they share one build.
+export_build_id() {
+    if [ -z "${DYNAMICDNS_BUILD:-}" ]; then
+        DYNAMICDNS_BUILD=$(git -C "$REPO" rev-parse --short=12 HEAD 2>/dev/null || echo dev)
+        if [ "$DYNAMICDNS_BUILD" != dev ] && ! git -C "$REPO" diff --quiet HEAD -- 2>/dev/null; then
+            DYNAMICDNS_BUILD=$DYNAMICDNS_BUILD-dirty
+        fi
+    fi
+    export DYNAMICDNS_BUILD
+}
+
+# Paths in panic messages must not depend on where the repo, the target
+# directory or cargo's registry is, so that the binaries are the same from any
+# checkout. (rustc applies the last matching prefix.)
+remap_flags() {
+    local flags="--remap-path-prefix=$REPO=/dynamicdns"
+    case $TARGET_DIR/ in
+        "$REPO"/*) ;;
+        *) flags+=" --remap-path-prefix=$TARGET_DIR=/dynamicdns/target" ;;
+    esac
+    echo "$flags --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"
+}
+
+# The shipped x86_64 binary, $X86_BIN (cargo's freshness check makes a
+# second call a no-op: package.sh, the perf guard and the stress test share
+# this one optimised build).
+build_x86_release() {
+    export_build_id
+    ensure_zigbuild
+    log "building $X86_TARGET (glibc $GLIBC_FLOOR, profile $SHIP_PROFILE) with cargo zigbuild"
+    (cd "$REPO" && RUSTFLAGS="$(remap_flags)" cargo zigbuild --quiet --profile "$SHIP_PROFILE" --locked \
+        --bin dynamicdns --target "$X86_TARGET.$GLIBC_FLOOR")
+    [ -x "$X86_BIN" ] || die "no x86_64 binary at $X86_BIN after the build"
+}
+
+# Prints the x86_64 binary to measure: $DYNAMICDNS_BIN, else the shipped
+# build (built if needed).
+shipped_x86_bin() {
+    if [ -n "${DYNAMICDNS_BIN:-}" ]; then
+        [ -x "$DYNAMICDNS_BIN" ] || die "DYNAMICDNS_BIN=$DYNAMICDNS_BIN is not an executable file"
+        echo "$DYNAMICDNS_BIN"
+        return
+    fi
+    build_x86_release >&2
+    echo "$X86_BIN"
+}
+
+# A cargo subcommand from its binary wheel on PyPI (Astral's
+# astral-dev-toolchain packages of the upstream release tag, with the
+# upstream commit in the wheel's metadata): nothing to compile, where a
+# `cargo install --debug` took minutes of both cores. Prints the command's
+# path, checked to report `crate version`.
+ensure_wheel_tool() { # crate version
+    local crate=$1 version=$2 bin
+    bin=$(ensure_venv "$crate" "astral-dev-toolchain-$crate==$version")/$crate
+    [ "$("$bin" --version 2>/dev/null)" = "$crate $version" ] ||
+        die "$bin (PyPI astral-dev-toolchain-$crate) is not $crate $version"
+    echo "$bin"
+}
+
+# Debian packages for missing commands (root and apt-get needed). Fails if a
+# command is still missing.
+ensure_debian() { # command=package ...
+    local pair missing=()
+    for pair in "$@"; do
+        command -v "${pair%%=*}" >/dev/null || missing+=("${pair#*=}")
+    done
+    [ ${#missing[@]} = 0 ] && return 0
+    if ! can_use_apt; then
+        log "missing ${missing[*]}, which cannot be installed here (needs root and apt-get)"
+        return 1
+    fi
+    log "installing ${missing[*]} (Debian)"
+    local install=(apt-get -qq install -y --no-install-recommends "${missing[@]}")
+    DEBIAN_FRONTEND=noninteractive "${install[@]}" >/dev/null 2>&1 ||
+        { apt-get -qq update >/dev/null && DEBIAN_FRONTEND=noninteractive "${install[@]}" >/dev/null; }
+    for pair in "$@"; do
+        command -v "${pair%%=*}" >/dev/null || return 1
+    done
 }
 
 # apt-get download into $dir, fetching arm64 package lists on the way when
@@ -211,14 +349,6 @@ check_glibc_floor() { # binary
 # installed (no root or apt) the sandbox test prints a note and passes, so
 # this fails instead when CI=true.
 ensure_strace() {
-    command -v strace >/dev/null && return
-    if can_use_apt; then
-        log "installing strace (Debian)"
-        DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends strace >/dev/null ||
-            { apt-get -qq update >/dev/null &&
-                DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends strace >/dev/null; }
-    fi
-    command -v strace >/dev/null && return
-    log "strace is missing and cannot be installed here (needs root and apt-get)"
+    ensure_debian strace=strace && return
     [ "${CI:-}" != true ] || die "strace is required in CI (tests/sandbox.rs)"
 }

@@ -1,5 +1,6 @@
 //! `dynamicdns check [VALUE...]`: judges values given as arguments, or one
-//! per stdin line, and writes `value,isDynDNS,provider,dyndns_zone` rows.
+//! per stdin line, and writes
+//! `value,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier` rows.
 
 use std::ffi::OsString;
 use std::io::{self, BufRead, BufWriter, Write};
@@ -35,10 +36,19 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
         joined.clear();
         verdict::join(hits.zones().iter().map(|m| m.zone), b'\n', &mut joined);
         write_field(&joined, &mut row);
+        row.push(b',');
+        joined.clear();
+        verdict::join(hits.categories().iter().copied(), b'\n', &mut joined);
+        write_field(&joined, &mut row);
+        row.push(b',');
+        joined.clear();
+        verdict::join(hits.tiers().iter().map(|t| t.as_str()), b'\n', &mut joined);
+        write_field(&joined, &mut row);
         row.push(b'\n');
         w.write_all(&row).map_err(CliError::Write)
     };
-    w.write_all(b"value,isDynDNS,provider,dyndns_zone\n").map_err(CliError::Write)?;
+    w.write_all(b"value,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n")
+        .map_err(CliError::Write)?;
     if args.positional.is_empty() {
         let mut stdin = io::stdin().lock();
         let mut line = Vec::new();

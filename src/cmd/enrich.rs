@@ -8,7 +8,7 @@ use std::path::Path;
 
 use dynamicdns_engine::enrich::{BodyStream, Dialect, Enricher};
 
-use crate::flags::{self, Cmd};
+use crate::flags::{self, Cmd, EnrichFormat};
 use crate::CliError;
 
 /// Bytes read at a time.
@@ -34,6 +34,12 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
         }
         None => ("<stdin>".to_string(), Box::new(io::stdin().lock())),
     };
+    if args.enrich_format != EnrichFormat::Csv {
+        return super::enrich_lines::run(&name, input, &zones, &args);
+    }
+    if args.pass_bad_lines {
+        return Err(CliError::Usage("--pass-bad-lines is for --format jsonl or zeek".into()));
+    }
     let mut enricher = Enricher::new(&zones, &args.options, Dialect::PlainCsv)?;
     let fields = args.options.fields.join(" or ");
     stream(&name, input, &mut io::stdout().lock(), &mut enricher, &fields)

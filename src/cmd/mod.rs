@@ -1,9 +1,14 @@
 //! One module per subcommand, plus what `check`, `enrich` and `lookup`
-//! share: the zone set they use.
+//! share: the zone set they use; `scp` and `info` share the protocol's exit
+//! handling ([`protocol`]).
 
 pub mod check;
 pub mod enrich;
+pub mod enrich_lines;
+pub mod export;
+pub mod info;
 pub mod lookup;
+pub mod protocol;
 pub mod scp;
 pub mod zones;
 
@@ -39,7 +44,8 @@ pub fn load_zones(args: &Args) -> Result<ZoneSet, CliError> {
     };
     let local = LocalFiles::read(&dir);
     for p in &local.problems {
-        eprintln!("dynamicdns: warning: {}: {p} (ignored)", dir.display());
+        let ignored = if p.ignored() { " (ignored)" } else { "" };
+        eprintln!("dynamicdns: warning: {}: {p}{ignored}", dir.display());
     }
     Ok(local.apply(set))
 }

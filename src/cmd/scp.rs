@@ -1,16 +1,14 @@
-//! `dynamicdns scp`: the SCP v2 session on stdin/stdout, as splunkd runs
-//! it. Errors reach splunkd as the protocol's error reply (the job
-//! inspector shows it) and stderr; a panic, which should never happen, is
-//! caught and reported the same way instead of dying silently. A session
-//! that goes well writes nothing to stderr: splunkd logs every stderr line
-//! of a chunked command as an ERROR in search.log, on every indexer. The
-//! SPL option `debug=true` adds a summary line.
+//! `dynamicdns scp`: the SCP v2 session of `| dynamicdns` on stdin/stdout,
+//! as splunkd runs it (errors, closed pipes and panics as
+//! [`super::protocol`] handles them). A session that goes well writes
+//! nothing to stderr: splunkd logs every stderr line of a chunked command
+//! as an ERROR in search.log, on every indexer. The SPL option
+//! `debug=true` adds a summary line.
 
 use std::ffi::OsString;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use dynamicdns_engine::frame;
 use dynamicdns_engine::session::{self, ZoneSource};
 use dynamicdns_engine::zonefile::app_lookups_dir;
 use dynamicdns_engine::zoneset::ZoneSet;
@@ -35,39 +33,16 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     }
     let source = ZoneSource { base: ZoneSet::embedded(), lookups: app_lookups_dir() };
     widen_pipes();
-    let stdin = io::stdin().lock();
-    let mut stdout = io::stdout().lock();
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        session::run(stdin, &mut stdout, &source)
-    }));
-    match outcome {
-        Ok(Ok(summary)) => {
-            if summary.debug {
-                eprintln!(
-                    "dynamicdns: {} execute requests, {} events, {} flagged isDynDNS=True",
+    super::protocol::run(|stdin, stdout| {
+        session::run(stdin, stdout, &source).map(|summary| {
+            summary.debug.then(|| {
+                format!(
+                    "{} execute requests, {} events, {} flagged isDynDNS=True",
                     summary.executes, summary.records, summary.matched
-                );
-            }
-            ExitCode::SUCCESS
-        }
-        // splunkd closed our stdout: the search is gone; nothing to say.
-        Ok(Err(e)) if e.is_write() => ExitCode::SUCCESS,
-        Ok(Err(e)) => {
-            eprintln!("dynamicdns: {e}");
-            ExitCode::FAILURE
-        }
-        Err(panic) => {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| s.to_string())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_default();
-            let msg = format!("internal error in dynamicdns (please report): {what}");
-            let _ =
-                frame::write_chunk(&mut io::stdout().lock(), &session::error_metadata(&msg), b"");
-            ExitCode::FAILURE
-        }
-    }
+                )
+            })
+        })
+    })
 }
 
 /// Asks Linux for 1 MiB pipe buffers on stdin and stdout (the unprivileged

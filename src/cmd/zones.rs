@@ -1,5 +1,5 @@
-//! `dynamicdns zones validate|stats`: operator tools for the zone files.
-//! They only read; the shipped list is rebuilt by `cargo xtask zones
+//! `dynamicdns zones validate|stats|export`: operator tools for the zone
+//! files (`export` is in [`super::export`]). They only read; the shipped list is rebuilt by `cargo xtask zones
 //! build`, which is not part of this binary.
 
 use std::ffi::OsString;
@@ -12,6 +12,9 @@ use crate::CliError;
 
 /// Runs `zones` with the arguments after its name.
 pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
+    if args.first().is_some_and(|a| a == "export") {
+        return super::export::run(args[1..].to_vec());
+    }
     let mut it = args.iter().map(|a| a.to_string_lossy().into_owned());
     let sub = it.next();
     let rest: Vec<String> = it.collect();
@@ -43,10 +46,11 @@ fn validate(files: &[String]) -> Result<(), CliError> {
     for file in files {
         let bytes = std::fs::read(file)
             .map_err(|source| CliError::Input { name: file.clone(), source })?;
-        // An allowlist is recognised by its `host` column (and no `zone`).
+        // An allowlist is recognised by its name, or by a header without a
+        // `zone` column (host, provider or category rows).
         let header = bytes.split(|&b| b == b'\n').next().unwrap_or(b"").to_ascii_lowercase();
         let cols: Vec<&[u8]> = header.split(|&b| b == b',').map(|c| c.trim_ascii()).collect();
-        let kind = if cols.contains(&&b"host"[..]) && !cols.contains(&&b"zone"[..]) {
+        let kind = if file.contains("allowlist") || !cols.contains(&&b"zone"[..]) {
             FileKind::Allowlist
         } else {
             FileKind::Zones
@@ -57,11 +61,9 @@ fn validate(files: &[String]) -> Result<(), CliError> {
         }
         bad += loaded.problems.len();
         let what = if kind == FileKind::Zones { "zones" } else { "allowlist entries" };
-        report.push_str(&format!(
-            "{file}: {} {what} OK, {} bad rows\n",
-            loaded.table.len(),
-            loaded.problems.len()
-        ));
+        let rows = loaded.table.len() + loaded.providers.len() + loaded.categories.len();
+        report
+            .push_str(&format!("{file}: {rows} {what} OK, {} bad rows\n", loaded.problems.len()));
     }
     crate::print(&report)?;
     if bad > 0 {

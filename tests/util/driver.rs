@@ -22,7 +22,10 @@ use serde_json::Value;
 use super::scp::{getinfo, getinfo_reply, parse_header, Reply};
 
 /// How long the driver waits for a reply, for stdout to end, or for exit.
-pub const TIMEOUT: Duration = Duration::from_secs(20);
+///
+/// Generous: text mode builds an automaton over every shipped zone, which in
+/// a debug build on a loaded 2-core machine takes many seconds.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
 
 enum Event {
     Chunk(Reply),

@@ -1,11 +1,12 @@
 //! What the integration tests share: the binary and the repository's
 //! paths, one way to run a process, the .conf parser, the splunkd-faithful
-//! SCP driver and chunk builders, splunkd's CSV, the naive zone oracle and
-//! a deterministic RNG.
+//! SCP driver and chunk builders, splunkd's CSV, the naive zone oracle,
+//! the exports' policy table and a deterministic RNG.
 
 pub mod conf;
 pub mod driver;
 pub mod oracle;
+pub mod policy;
 pub mod process;
 pub mod rng;
 pub mod scp;

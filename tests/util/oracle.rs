@@ -1,6 +1,7 @@
 //! The naive oracle: zones matched by "the longest zone the host ends in
 //! after a dot", over the shipped list read at run time (and the local
-//! files, as the binary reads them).
+//! files and the provider service hosts, as the binary reads them), with
+//! the verdict fields the command appends computed the simple way.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -29,63 +30,96 @@ pub fn naive_longest<'a>(
     best
 }
 
+/// One zone (or service host) the oracle knows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Zone {
+    /// The zone (for a service host, the provider's zone it lies in).
+    pub zone: String,
+    /// Its provider.
+    pub provider: String,
+    /// Its category (`ddns` when the list gives none).
+    pub category: String,
+    /// Its tier.
+    pub tier: String,
+    /// True for a provider service host (not dynamic DNS).
+    pub service: bool,
+}
+
 /// The shipped zone list, read at run time, matched naively.
 pub struct Oracle {
-    /// (zone, provider): the shipped list, then the local additions, in
-    /// file order.
-    pub zones: Vec<(String, String)>,
+    /// The shipped list, then the local additions, in file order.
+    pub zones: Vec<Zone>,
+    /// The provider service hosts: (host, its match).
+    pub service: Vec<(String, Zone)>,
     /// Allowlist entries (hosts or zones never flagged, with every name
-    /// below them); empty unless `lookups/dynamic_dns_allowlist.csv` has
-    /// rows.
+    /// below them); empty unless the app's allowlist has rows.
     pub allow: Vec<String>,
-    cache: Mutex<HashMap<String, Option<usize>>>,
+    cache: Mutex<HashMap<String, Option<Zone>>>,
 }
 
 /// Reads `column`s of a CSV file under `lookups/`; `None` when the file
-/// does not exist.
+/// does not exist. A missing column reads as empty.
 fn read_lookup(name: &str, columns: &[&str]) -> Option<Vec<Vec<String>>> {
-    let path = format!("{}/lookups/{name}", env!("CARGO_MANIFEST_DIR"));
-    if !std::path::Path::new(&path).exists() {
+    let path = super::root().join("lookups").join(name);
+    if !path.exists() {
         return None;
     }
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(true)
         .from_path(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e}"));
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let headers = rdr.headers().unwrap().clone();
     let cols: Vec<Option<usize>> =
         columns.iter().map(|n| headers.iter().position(|h| h == *n)).collect();
-    assert!(cols[0].is_some(), "{path}: no {} column", columns[0]);
+    assert!(cols[0].is_some(), "{}: no {} column", path.display(), columns[0]);
     let rows = rdr
         .records()
         .map(|r| {
-            let r = r.unwrap_or_else(|e| panic!("{path}: {e}"));
+            let r = r.unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             cols.iter().map(|c| c.and_then(|c| r.get(c)).unwrap_or("").to_string()).collect()
         })
         .collect();
     Some(rows)
 }
 
+fn zone_of(r: &[String], service: bool) -> Zone {
+    let or = |v: &str, d: &str| if v.is_empty() { d.to_string() } else { v.to_string() };
+    Zone {
+        zone: r[0].clone(),
+        provider: r[1].clone(),
+        category: or(&r[2], "ddns"),
+        tier: or(&r[3], "core"),
+        service,
+    }
+}
+
 impl Oracle {
-    /// Loads `lookups/dynamic_dns_providers.csv` (columns `zone`,
-    /// `provider`, …), and — as the binary, which finds the app's `lookups/`
-    /// folder next to it, also does — the local additions
-    /// (`dynamic_dns_providers_local.csv`) and the allowlist
-    /// (`dynamic_dns_allowlist.csv`, column `host`) when they have rows.
+    /// Loads `lookups/dynamic_dns_providers.csv` and
+    /// `lookups/dynamic_dns_service_hosts.csv`, and — as the binary, which
+    /// finds the app's `lookups/` folder next to it, also does — the local
+    /// additions and the allowlist (host rows) when they have rows.
     pub fn load() -> Oracle {
-        let shipped = read_lookup("dynamic_dns_providers.csv", &["zone", "provider"])
+        use dynamicdns_engine::zonefile::{ALLOWLIST_FILE, LOCAL_FILE};
+        let cols = ["zone", "provider", "category", "tier"];
+        let shipped = read_lookup("dynamic_dns_providers.csv", &cols)
             .expect("lookups/dynamic_dns_providers.csv is missing");
-        let local = read_lookup("dynamic_dns_providers_local.csv", &["zone", "provider"])
-            .unwrap_or_default();
-        let zones =
-            shipped.into_iter().chain(local).map(|r| (r[0].clone(), r[1].clone())).collect();
-        let allow = read_lookup("dynamic_dns_allowlist.csv", &["host"])
+        let local = read_lookup(LOCAL_FILE, &cols).unwrap_or_default();
+        let zones = shipped.iter().chain(&local).map(|r| zone_of(r, false)).collect();
+        let service = read_lookup("dynamic_dns_service_hosts.csv", &["host", "provider", "zone"])
+            .expect("lookups/dynamic_dns_service_hosts.csv is missing")
+            .into_iter()
+            .map(|r| {
+                let m = [r[2].clone(), r[1].clone(), "provider-service".into(), String::new()];
+                (r[0].clone(), zone_of(&m, true))
+            })
+            .collect();
+        let allow = read_lookup(ALLOWLIST_FILE, &["host"])
             .unwrap_or_default()
             .into_iter()
             .map(|r| r[0].trim().to_ascii_lowercase())
             .filter(|h| !h.is_empty())
             .collect();
-        Oracle { zones, allow, cache: Mutex::new(HashMap::new()) }
+        Oracle { zones, service, allow, cache: Mutex::new(HashMap::new()) }
     }
 
     /// One oracle per test binary (loading the 117,000 shipped zones in a
@@ -95,45 +129,46 @@ impl Oracle {
         ORACLE.get_or_init(Oracle::load)
     }
 
-    /// For a plain lower-case host: the longest zone `z` with `host` ending
-    /// in `.z` (so a zone's apex never matches itself), and its provider. A
-    /// zone listed twice keeps its last provider. A host on the allowlist,
-    /// or below an entry of it, never matches.
-    pub fn match_host(&self, host: &str) -> Option<(&str, &str)> {
-        let cached = self.cache.lock().unwrap().get(host).copied();
-        let i = cached.unwrap_or_else(|| {
-            let mut best: Option<usize> = None;
-            if !self.allow.iter().any(|a| host == a || is_below(host, a)) {
-                for (i, (z, _)) in self.zones.iter().enumerate() {
-                    let longer = match best {
-                        None => true,
-                        Some(b) => z.len() >= self.zones[b].0.len(),
-                    };
-                    if longer && is_below(host, z) {
-                        best = Some(i);
-                    }
+    /// For a plain lower-case host: a listed service host is its own match;
+    /// else the longest zone `z` with `host` ending in `.z` (so a zone's
+    /// apex never matches itself). A zone listed twice keeps its last row.
+    /// A host on the allowlist, or below an entry of it, never matches.
+    pub fn match_host(&self, host: &str) -> Option<Zone> {
+        if let Some(m) = self.cache.lock().unwrap().get(host) {
+            return m.clone();
+        }
+        let mut best: Option<&Zone> = self.service.iter().find(|(h, _)| h == host).map(|(_, m)| m);
+        if best.is_none() {
+            for z in &self.zones {
+                if is_below(host, &z.zone) && best.is_none_or(|b| z.zone.len() >= b.zone.len()) {
+                    best = Some(z);
                 }
             }
-            self.cache.lock().unwrap().insert(host.to_string(), best);
-            best
-        });
-        i.map(|i| (self.zones[i].0.as_str(), self.zones[i].1.as_str()))
+        }
+        if self.allow.iter().any(|a| host == a || is_below(host, a)) {
+            best = None;
+        }
+        let best = best.cloned();
+        self.cache.lock().unwrap().insert(host.to_string(), best.clone());
+        best
     }
 
-    /// The five appended values for a record, in [`ADDED`](super::scp::ADDED) order, for a
-    /// record whose named fields hold plain hosts (ASCII case is ignored):
-    /// every value of every named field (a non-empty `__mv_` cell is
-    /// authoritative, else the plain cell split on LF), zones distinct in
-    /// order, providers distinct and non-empty in order; several values are
-    /// joined by LF in the plain cell and `$a$;$b$`-encoded in the `__mv_`
-    /// cell, which is empty for fewer than two.
+    /// The appended values for a record, in [`ADDED`](super::scp::ADDED)
+    /// order, for a record whose named fields hold plain hosts (ASCII case
+    /// is ignored): every value of every named field (a non-empty `__mv_`
+    /// cell is authoritative, else the plain cell split on LF), zones
+    /// distinct in order, providers distinct and non-empty in order,
+    /// categories and tiers distinct in order; `True` when a match is not a
+    /// service host; several values are joined by LF in the plain cell and
+    /// `$a$;$b$`-encoded in the `__mv_` cell, which is empty for fewer than
+    /// two.
     pub fn expected(
         &self,
         fields: &[&str],
         header: &[Vec<u8>],
         row: &csv::ByteRecord,
-    ) -> [Vec<u8>; 5] {
-        let mut hits: Vec<(String, String)> = Vec::new();
+    ) -> [Vec<u8>; 9] {
+        let mut hits: Vec<Zone> = Vec::new();
         for f in fields {
             let Some(c) = header.iter().position(|h| h == f.as_bytes()) else { continue };
             let mv = format!("__mv_{f}");
@@ -144,27 +179,39 @@ impl Oracle {
             };
             for v in values {
                 let host = String::from_utf8_lossy(&v).to_ascii_lowercase();
-                if let Some((z, p)) = self.match_host(&host) {
-                    if !hits.iter().any(|h| h.0 == z) {
-                        hits.push((z.to_string(), p.to_string()));
+                if let Some(m) = self.match_host(&host) {
+                    if !hits.iter().any(|h| h.zone == m.zone) {
+                        hits.push(m);
                     }
                 }
             }
         }
-        let mut providers: Vec<Vec<u8>> = Vec::new();
-        for (_, p) in &hits {
-            if !p.is_empty() && !providers.iter().any(|q| q == p.as_bytes()) {
-                providers.push(p.as_bytes().to_vec());
+        let distinct = |get: fn(&Zone) -> &str| {
+            let mut out: Vec<Vec<u8>> = Vec::new();
+            for h in &hits {
+                let v = get(h);
+                if !v.is_empty() && !out.iter().any(|q| q == v.as_bytes()) {
+                    out.push(v.as_bytes().to_vec());
+                }
             }
-        }
-        let zones: Vec<Vec<u8>> = hits.iter().map(|h| h.0.as_bytes().to_vec()).collect();
+            out
+        };
+        let providers = distinct(|z| &z.provider);
+        let zones = distinct(|z| &z.zone);
+        let categories = distinct(|z| &z.category);
+        let tiers = distinct(|z| &z.tier);
         let mv = |v: &[Vec<u8>]| if v.len() > 1 { encode_mv(v) } else { Vec::new() };
+        let dyndns = hits.iter().any(|h| !h.service);
         [
-            if hits.is_empty() { b"False".to_vec() } else { b"True".to_vec() },
+            if dyndns { b"True".to_vec() } else { b"False".to_vec() },
             providers.join(&b'\n'),
             zones.join(&b'\n'),
+            categories.join(&b'\n'),
+            tiers.join(&b'\n'),
             mv(&providers),
             mv(&zones),
+            mv(&categories),
+            mv(&tiers),
         ]
     }
 }

@@ -15,8 +15,17 @@ use super::oracle::Oracle;
 use super::splunk_csv::{decode_mv, parse_csv, splunk_quote, Csv};
 
 /// The columns the command appends, in order.
-pub const ADDED: [&str; 5] =
-    ["isDynDNS", "provider", "dyndns_zone", "__mv_provider", "__mv_dyndns_zone"];
+pub const ADDED: [&str; 9] = [
+    "isDynDNS",
+    "provider",
+    "dyndns_zone",
+    "dyndns_category",
+    "dyndns_tier",
+    "__mv_provider",
+    "__mv_dyndns_zone",
+    "__mv_dyndns_category",
+    "__mv_dyndns_tier",
+];
 
 /// The fields the command writes: [`ADDED`] without the `__mv_` twins.
 pub fn written_fields() -> Vec<&'static str> {
@@ -229,6 +238,35 @@ pub fn read_recording(path: impl AsRef<std::path::Path>) -> Vec<u8> {
         .read_to_end(&mut out)
         .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     out
+}
+
+/// The `generatehello` recording (a generating command; getinfo, then
+/// one execute request with `finished:false` in splunkd 6.3's spaced JSON)
+/// as chunks, repaired: its execute header announces a 150-byte body that
+/// is not in the file, so it announces the 0 bytes that are there.
+pub fn generatehello_repaired() -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut stream = recording("generatehello.input.gz");
+    let bad = b"chunked 1.0,43,150\n";
+    let at = stream.windows(bad.len()).position(|w| w == bad).expect("the damaged header");
+    assert_eq!(stream.len() - at - bad.len(), 43, "only the metadata follows the damaged header");
+    stream.splice(at..at + bad.len(), b"chunked 1.0,43,0\n".iter().copied());
+    let chunks = split_chunks(&stream);
+    assert_eq!(chunks.len(), 2);
+    // splunkd 6.3 metadata with spaces (and a trailing LF) is still JSON.
+    assert_eq!(chunks[1].0, b"{ \"action\": \"execute\", \"finished\": false }\n");
+    chunks
+}
+
+/// The `pypygeneratetext` recording (a distributed generating command) as
+/// chunks, repaired: the stray trailing LF dropped and the missing execute
+/// request (`finished:true`, no body) added.
+pub fn pypygeneratetext_repaired() -> Vec<(Vec<u8>, Vec<u8>)> {
+    let mut stream = recording("pypygeneratetext.input.gz");
+    assert_eq!(stream.pop(), Some(b'\n'));
+    stream.extend_from_slice(&execute(true, b""));
+    let chunks = split_chunks(&stream);
+    assert_eq!(chunks.len(), 2);
+    chunks
 }
 
 /// The recording's getinfo metadata with our command's options.
@@ -478,17 +516,26 @@ fn raw_fields(content: &[u8]) -> Vec<&[u8]> {
 
 /// The appended values agree with each other.
 fn check_added_consistent(what: &str, r: usize, got: &[&[u8]]) {
-    let [is, provider, zone, mv_provider, mv_zone] = [got[0], got[1], got[2], got[3], got[4]];
+    let [is, provider, zone, category, tier] = [got[0], got[1], got[2], got[3], got[4]];
+    let mv = &got[5..9];
     match is {
         b"True" => assert!(!zone.is_empty(), "{what}: record {r}: True without a zone"),
-        b"False" => assert!(
-            provider.is_empty() && zone.is_empty() && mv_provider.is_empty() && mv_zone.is_empty(),
-            "{what}: record {r}: False with values"
+        // False: no hit at all, or only provider service hosts.
+        b"False" if zone.is_empty() => assert!(
+            got[1..].iter().all(|v| v.is_empty()),
+            "{what}: record {r}: False with values but no zone"
+        ),
+        b"False" => assert_eq!(
+            category, b"provider-service",
+            "{what}: record {r}: False with a zone that is not a service host"
         ),
         other => panic!("{what}: record {r}: isDynDNS = {:?}", other.escape_ascii().to_string()),
     }
-    for (plain, mv, name) in [(provider, mv_provider, "provider"), (zone, mv_zone, "dyndns_zone")]
-    {
+    if !zone.is_empty() {
+        assert!(!category.is_empty() && !tier.is_empty(), "{what}: record {r}: no category/tier");
+    }
+    let names = ["provider", "dyndns_zone", "dyndns_category", "dyndns_tier"];
+    for ((plain, mv), name) in [provider, zone, category, tier].into_iter().zip(mv).zip(names) {
         let values: Vec<&[u8]> = plain.split(|&b| b == b'\n').collect();
         if values.len() > 1 {
             let decoded =

@@ -4,8 +4,11 @@
 //! - `cargo xtask zones build [--data DIR] [--out FILE]`: rebuilds
 //!   `lookups/dynamic_dns_providers.csv`, `lookups/dynamic_dns_excluded.csv`
 //!   and `data/suspicious_resolution.csv` from the sources vendored in
-//!   `data/` (see `data/README.md`).
+//!   `data/` (see `data/README.md`), appends new core zones to the exports'
+//!   sid registry `data/suricata_sids.csv`, and says when `data/VERSION`
+//!   needs a bump.
 
+mod exportdata;
 mod zonebuild;
 
 use std::path::{Path, PathBuf};
@@ -17,7 +20,8 @@ Usage: cargo xtask zones build [--data DIR] [--out FILE]
 Rebuilds the shipped zone list from the vendored sources in DIR (default:
 data/ of the repository) and writes it to FILE (default:
 lookups/dynamic_dns_providers.csv of the repository; - for stdout), the
-excluded zones with their reasons beside it (dynamic_dns_excluded.csv) and
+excluded zones with their reasons (dynamic_dns_excluded.csv) and the provider
+service hosts (dynamic_dns_service_hosts.csv) beside it, and
 DIR/suspicious_resolution.csv. The result is byte-for-byte reproducible;
 review the diff and commit the three files together.
 ";
@@ -87,19 +91,42 @@ pub(crate) fn zones_build(data: &Path, out: &Path) -> Result<(), Failure> {
             .map_err(|e| failed(format!("writing output: {e}")));
     }
     let excluded = out.with_file_name(zonebuild::EXCLUDED_FILE_NAME);
+    let service = out.with_file_name(zonebuild::SERVICE_FILE_NAME);
     let resolution = data.join(zonebuild::RESOLUTION_FILE_NAME);
-    for (path, bytes) in
-        [(out, &built.lookup), (&excluded, &built.excluded), (&resolution, &built.resolution)]
-    {
+    for (path, bytes) in [
+        (out, &built.lookup),
+        (&excluded, &built.excluded),
+        (&service, &built.service_hosts),
+        (&resolution, &built.resolution),
+    ] {
         std::fs::write(path, bytes).map_err(|e| failed(format!("{}: {e}", path.display())))?;
+    }
+    // The exports' sid registry grows with the core tier; the data version
+    // must be bumped by hand (a test fails until it is).
+    let sids = data.join(exportdata::SIDS_FILE_NAME);
+    let registry = std::fs::read_to_string(&sids).unwrap_or_default();
+    let (registry, added) = exportdata::extend_sids(&registry, &built.lookup).map_err(failed)?;
+    if added > 0 {
+        std::fs::write(&sids, registry).map_err(|e| failed(format!("{}: {e}", sids.display())))?;
+        eprintln!("xtask: {} new core zones in {}", added, sids.display());
+    }
+    for (key, file, bytes) in [
+        ("lookup-sha256", zonebuild::LOOKUP_FILE_NAME, &built.lookup),
+        ("service-hosts-sha256", zonebuild::SERVICE_FILE_NAME, &built.service_hosts),
+    ] {
+        if let Some(note) = exportdata::version_note(data, key, file, bytes) {
+            eprintln!("{note}");
+        }
     }
     let rows = |b: &[u8]| b.iter().filter(|&&c| c == b'\n').count().saturating_sub(1);
     eprintln!(
-        "xtask: wrote {} ({} zones), {} ({} excluded) and {}",
+        "xtask: wrote {} ({} zones), {} ({} excluded), {} ({} service hosts) and {}",
         out.display(),
         rows(&built.lookup),
         excluded.display(),
         rows(&built.excluded),
+        service.display(),
+        rows(&built.service_hosts),
         resolution.display()
     );
     Ok(())

@@ -3,9 +3,9 @@
 //! file.
 //!
 //! Every input record is copied to the output byte for byte and the
-//! verdict fields are appended: `isDynDNS` (`True`/`False`), `provider` and
-//! `dyndns_zone` (plus their `__mv_` twins in the [`Dialect::Splunk`]
-//! dialect). Where the input already has a column of one of those names
+//! verdict fields are appended: `isDynDNS` (`True`/`False`), `provider`,
+//! `dyndns_zone`, `dyndns_category` and `dyndns_tier` (plus their `__mv_`
+//! twins in the [`Dialect::Splunk`] dialect). Where the input already has a column of one of those names
 //! (the command run twice, or an older lookup's output), that column's
 //! value is replaced in place instead, so the output never holds two
 //! columns of one name.
@@ -18,7 +18,7 @@
 use crate::options::Options;
 use crate::record::{self, CsvError, RecordScanner, RecordSpan, Scan, Span};
 use crate::textscan::ScannerBuildError;
-use crate::verdict::{self, Judge, IS_DYNDNS, PROVIDER, ZONE};
+use crate::verdict::{self, Judge, CATEGORY, IS_DYNDNS, PROVIDER, TIER, ZONE};
 use crate::zoneset::ZoneSet;
 
 /// How several values of one output field are written.
@@ -38,9 +38,13 @@ enum OutCol {
     IsDynDns,
     Provider,
     Zone,
+    Category,
+    Tier,
     MvIsDynDns,
     MvProvider,
     MvZone,
+    MvCategory,
+    MvTier,
 }
 
 /// Every output column the enricher writes, in the order it appends them
@@ -48,15 +52,17 @@ enum OutCol {
 /// only ever kept consistent where the input has it, never added). The one
 /// list: the header the enricher writes and the fields the getinfo reply
 /// declares ([`output_fields`]) both follow it.
-const OUTPUTS: &[OutCol] =
-    &[OutCol::IsDynDns, OutCol::Provider, OutCol::Zone, OutCol::MvProvider, OutCol::MvZone];
-
-/// The fields the enricher writes (the output columns without their
-/// `__mv_` twins), in order: what the getinfo reply declares besides the
-/// fields read, so that splunkd sends (and merges back) them.
-pub fn output_fields() -> impl Iterator<Item = &'static str> {
-    OUTPUTS.iter().map(|c| c.name()).filter(|n| !n.starts_with("__mv_"))
-}
+const OUTPUTS: &[OutCol] = &[
+    OutCol::IsDynDns,
+    OutCol::Provider,
+    OutCol::Zone,
+    OutCol::Category,
+    OutCol::Tier,
+    OutCol::MvProvider,
+    OutCol::MvZone,
+    OutCol::MvCategory,
+    OutCol::MvTier,
+];
 
 impl OutCol {
     fn name(self) -> &'static str {
@@ -64,11 +70,24 @@ impl OutCol {
             OutCol::IsDynDns => IS_DYNDNS,
             OutCol::Provider => PROVIDER,
             OutCol::Zone => ZONE,
+            OutCol::Category => CATEGORY,
+            OutCol::Tier => TIER,
             OutCol::MvIsDynDns => "__mv_isDynDNS",
             OutCol::MvProvider => "__mv_provider",
             OutCol::MvZone => "__mv_dyndns_zone",
+            OutCol::MvCategory => "__mv_dyndns_category",
+            OutCol::MvTier => "__mv_dyndns_tier",
         }
     }
+}
+
+/// The names of the columns the enricher appends in `dialect`, in order
+/// (what the command writes into every event). [`Dialect::PlainCsv`]'s are
+/// also the fields the getinfo reply declares besides the fields read, so
+/// that splunkd sends (and merges back) them.
+pub fn output_fields(dialect: Dialect) -> impl Iterator<Item = &'static str> {
+    let splunk = dialect == Dialect::Splunk;
+    OUTPUTS.iter().map(|c| c.name()).filter(move |n| splunk || !n.starts_with("__mv_"))
 }
 
 /// A record error in a buffer given to [`Enricher::process`]: where, and
@@ -421,7 +440,7 @@ impl<'z> Enricher<'z> {
             out.extend_from_slice(&self.layout.no_hit_suffix);
         }
         out.extend_from_slice(eol(buf, rec));
-        matched
+        self.judge.hits().is_dyndns()
     }
 
     /// Writes the value of one output column for the current hits.
@@ -436,12 +455,16 @@ impl<'z> Enricher<'z> {
         }
         let zones = || hits.zones().iter().map(|h| h.zone);
         let providers = || hits.providers().iter().copied();
+        let categories = || hits.categories().iter().copied();
+        let tiers = || hits.tiers().iter().map(|t| t.as_str());
         let v = &mut self.value_out;
         v.clear();
         match oc {
             OutCol::IsDynDns => v.extend_from_slice(hits.is_dyndns_str().as_bytes()),
             OutCol::Provider => verdict::join(providers(), b'\n', v),
             OutCol::Zone => verdict::join(zones(), b'\n', v),
+            OutCol::Category => verdict::join(categories(), b'\n', v),
+            OutCol::Tier => verdict::join(tiers(), b'\n', v),
             OutCol::MvIsDynDns => {}
             OutCol::MvProvider if hits.providers().len() > 1 => {
                 record::encode_mv(providers().map(str::as_bytes), v)
@@ -449,7 +472,13 @@ impl<'z> Enricher<'z> {
             OutCol::MvZone if hits.zones().len() > 1 => {
                 record::encode_mv(zones().map(str::as_bytes), v)
             }
-            OutCol::MvProvider | OutCol::MvZone => {}
+            OutCol::MvCategory if hits.categories().len() > 1 => {
+                record::encode_mv(categories().map(str::as_bytes), v)
+            }
+            OutCol::MvTier if hits.tiers().len() > 1 => {
+                record::encode_mv(tiers().map(str::as_bytes), v)
+            }
+            OutCol::MvProvider | OutCol::MvZone | OutCol::MvCategory | OutCol::MvTier => {}
         }
         record::write_field(v, out);
     }
@@ -588,40 +617,46 @@ mod tests {
                 q,
                 Mode::Host,
                 "query\na.duckdns.org\nduckdns.org\n",
-                "query,isDynDNS,provider,dyndns_zone\na.duckdns.org,True,DuckDNS,duckdns.org\nduckdns.org,False,,\n",
+                "query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+                 a.duckdns.org,True,DuckDNS,duckdns.org,ddns,core\nduckdns.org,False,,,,\n",
             ),
             (
                 Splunk,
                 q,
                 Mode::Host,
                 "query,__mv_query\r\n\"a\nb.ddns.net\",\r\n,\"$x.duckdns.org$;$y.ddns.net$\"\r\n",
-                "query,__mv_query,isDynDNS,provider,dyndns_zone,__mv_provider,__mv_dyndns_zone\r\n\
-                 \"a\nb.ddns.net\",,True,No-IP,ddns.net,,\r\n\
-                 ,\"$x.duckdns.org$;$y.ddns.net$\",True,\"DuckDNS\nNo-IP\",\"duckdns.org\nddns.net\",$DuckDNS$;$No-IP$,$duckdns.org$;$ddns.net$\r\n",
+                "query,__mv_query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier,\
+                 __mv_provider,__mv_dyndns_zone,__mv_dyndns_category,__mv_dyndns_tier\r\n\
+                 \"a\nb.ddns.net\",,True,No-IP,ddns.net,ddns,core,,,,\r\n\
+                 ,\"$x.duckdns.org$;$y.ddns.net$\",True,\"DuckDNS\nNo-IP\",\"duckdns.org\nddns.net\",ddns,core,\
+                 $DuckDNS$;$No-IP$,$duckdns.org$;$ddns.net$,,\r\n",
             ),
             (
                 PlainCsv,
                 &["query", "answer"],
                 Mode::Host,
                 "src,answer,query\n1,a.x.example,www.example.com\n",
-                "src,answer,query,isDynDNS,provider,dyndns_zone\n1,a.x.example,www.example.com,True,,x.example\n",
+                "src,answer,query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+                 1,a.x.example,www.example.com,True,,x.example,ddns,core\n",
             ),
             (
                 PlainCsv,
                 q,
                 Mode::Host,
                 "isDynDNS,query,provider\nstale,a.ddns.net,old\nstale,b.example,old",
-                "isDynDNS,query,provider,dyndns_zone\nTrue,a.ddns.net,No-IP,ddns.net\nFalse,b.example,,\n",
+                "isDynDNS,query,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+                 True,a.ddns.net,No-IP,ddns.net,ddns,core\nFalse,b.example,,,,\n",
             ),
             (
                 PlainCsv,
                 &["cmd"],
                 Mode::Text,
                 "cmd\n\"iwr http://a.duckdns.org/x, ping b.ddns.net\"\n",
-                "cmd,isDynDNS,provider,dyndns_zone\n\"iwr http://a.duckdns.org/x, ping b.ddns.net\",True,\"DuckDNS\nNo-IP\",\"duckdns.org\nddns.net\"\n",
+                "cmd,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+                 \"iwr http://a.duckdns.org/x, ping b.ddns.net\",True,\"DuckDNS\nNo-IP\",\"duckdns.org\nddns.net\",ddns,core\n",
             ),
             (PlainCsv, q, Mode::Host, "query\n", ""),
-            (PlainCsv, &["nope"], Mode::Host, "query\na.duckdns.org\n", "query,isDynDNS,provider,dyndns_zone\na.duckdns.org,False,,\n"),
+            (PlainCsv, &["nope"], Mode::Host, "query\na.duckdns.org\n", "query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\na.duckdns.org,False,,,,\n"),
         ];
         for (i, (dialect, fields, mode, body, want)) in cases.iter().enumerate() {
             assert_eq!(enrich(*dialect, fields, *mode, body), *want, "case {i}: {body:?}");

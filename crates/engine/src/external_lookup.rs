@@ -6,15 +6,17 @@
 //! The contract (Splunk's `external_lookup.py` sample, Splunk's
 //! `transforms.conf` spec for `external_type = executable`):
 //! splunkd writes a CSV to stdin whose header is the stanza's `fields_list`
-//! (`query,isDynDNS,provider,dyndns_zone`), one row per input value with the
+//! (`query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier`), one
+//! row per input value with the
 //! input column filled and the output columns empty; the program writes the
 //! same CSV back with the output columns filled. Here:
 //!
 //! - the header is written back unchanged, and every other column of a row
 //!   is copied as it came;
 //! - a row with a non-empty input value gets `isDynDNS` (`True`/`False`),
-//!   `provider` and `dyndns_zone`, whichever of those columns the header has
-//!   (a value that is not a host, an empty value included, is `False`);
+//!   `provider`, `dyndns_zone`, `dyndns_category` and `dyndns_tier`,
+//!   whichever of those columns the header has (a value that is not a host,
+//!   an empty value included, is `False`);
 //! - a row whose input is empty but which carries output values is a
 //!   *reverse* request (which hosts have `isDynDNS=True`?), which splunkd
 //!   may send for a search on an automatic lookup's output field. A suffix
@@ -34,7 +36,7 @@
 
 use std::io::{self, Read, Write};
 
-use crate::verdict::{self, Judge, IS_DYNDNS, PROVIDER, ZONE};
+use crate::verdict::{self, Hits, Judge, CATEGORY, IS_DYNDNS, PROVIDER, TIER, ZONE};
 
 /// Counts of one lookup run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -104,6 +106,9 @@ impl LookupError {
     }
 }
 
+/// Writes one output column's value for a row's hits.
+type FillFn = fn(&Hits, &mut Vec<u8>);
+
 /// Streams one external-lookup request from `input` to `output`: header
 /// row first, then one answer per row (see the module docs).
 pub fn lookup_stream<R: Read, W: Write>(
@@ -127,14 +132,27 @@ pub fn lookup_stream<R: Read, W: Write>(
         field: input_field.to_string(),
         header: String::from_utf8_lossy(&names.join(&b","[..])).into_owned(),
     })?;
-    let (is_col, prov_col, zone_col) = (find(IS_DYNDNS), find(PROVIDER), find(ZONE));
-    let outputs: Vec<usize> = [is_col, prov_col, zone_col].into_iter().flatten().collect();
+    // The output columns the header has, and how each is filled.
+    let fill: [(&str, FillFn); 5] = [
+        (IS_DYNDNS, |h, v| v.extend_from_slice(h.is_dyndns_str().as_bytes())),
+        (PROVIDER, |h, v| verdict::join(h.providers().iter().copied(), b'\n', v)),
+        (ZONE, |h, v| verdict::join(h.zones().iter().map(|m| m.zone), b'\n', v)),
+        (CATEGORY, |h, v| verdict::join(h.categories().iter().copied(), b'\n', v)),
+        (TIER, |h, v| verdict::join(h.tiers().iter().map(|t| t.as_str()), b'\n', v)),
+    ];
+    let mut col_fill: Vec<Option<usize>> = vec![None; header.len()];
+    for (k, (name, _)) in fill.iter().enumerate() {
+        if let Some(c) = find(name) {
+            col_fill[c] = Some(k);
+        }
+    }
+    let outputs: Vec<usize> = (0..header.len()).filter(|&c| col_fill[c].is_some()).collect();
     wtr.write_byte_record(&header).map_err(LookupError::from_write)?;
 
     let width = header.len();
     let mut row = csv::ByteRecord::new();
     let mut out = csv::ByteRecord::new();
-    let (mut providers, mut zones) = (Vec::new(), Vec::new());
+    let mut values: Vec<Vec<u8>> = vec![Vec::new(); fill.len()];
     while rdr.read_byte_record(&mut row).map_err(LookupError::from_read)? {
         stats.rows += 1;
         let cell = |i: usize| row.get(i).unwrap_or(b"");
@@ -149,25 +167,19 @@ pub fn lookup_stream<R: Read, W: Write>(
             continue;
         }
         let hits = judge.verdict(value);
-        if !hits.is_empty() {
+        if hits.is_dyndns() {
             stats.matched += 1;
         }
-        providers.clear();
-        zones.clear();
-        verdict::join(hits.providers().iter().copied(), b'\n', &mut providers);
-        verdict::join(hits.zones().iter().map(|m| m.zone), b'\n', &mut zones);
+        for (v, (_, f)) in values.iter_mut().zip(&fill) {
+            v.clear();
+            f(hits, v);
+        }
         out.clear();
-        for i in 0..width {
-            let v: &[u8] = if Some(i) == is_col {
-                hits.is_dyndns_str().as_bytes()
-            } else if Some(i) == prov_col {
-                &providers
-            } else if Some(i) == zone_col {
-                &zones
-            } else {
-                cell(i)
-            };
-            out.push_field(v);
+        for (i, fill) in col_fill.iter().enumerate() {
+            match fill {
+                Some(k) => out.push_field(&values[*k]),
+                None => out.push_field(cell(i)),
+            }
         }
         wtr.write_byte_record(&out).map_err(LookupError::from_write)?;
         stats.answered += 1;

@@ -3,13 +3,22 @@
 //! asked about, or says it is not a host.
 //!
 //! Policy (README "Verdict policy"; DESIGN.md):
-//! - trim ASCII white space (CR/LF included); no quote stripping;
+//! - trim ASCII white space (CR/LF included); a value wrapped in one pair
+//!   of matching quotes (`"host"`, `'host'`) is read without them (CSV
+//!   exports and command lines quote names);
 //! - Windows DNS debug names `(3)foo(7)duckdns(3)org(0)` are decoded when the
 //!   whole value has that form;
 //! - URLs: drop the scheme, userinfo (up to the **last** `@` of the
 //!   authority), port, path, query and fragment; `\` ends the authority as
 //!   browsers do; a value without a scheme is read as `authority[/path]`, so
 //!   `host:443` and `host/path` work too;
+//! - UNC paths `\\host\share\…` (and `\\?\UNC\host\…`) name `host`;
+//!   their WebDAV forms `\\host@SSL\DavWWWRoot\…`, `\\host@SSL@443\…`,
+//!   `\\host@8080\…` too (the `@…` is the WebDAV transport, not
+//!   userinfo); `file://host/…` is an ordinary URL;
+//! - Zeek's `\xHH` escapes are not decoded: Zeek escapes only bytes no
+//!   host name may hold (non-printable bytes and its separators), so such a
+//!   value is not a host;
 //! - a bracketed IPv6 literal, an IPv4 literal and anything whose last label
 //!   is numeric is not a host;
 //! - percent-encoding and Unicode in the host are decoded the way browsers
@@ -33,7 +42,7 @@ impl HostExtractor {
     /// The normalised host in `value`, or `None` when the value is not a
     /// host (empty, `-`, an IP literal, garbage …).
     pub fn host<'a>(&'a mut self, value: &'a [u8]) -> Option<&'a [u8]> {
-        let value = value.trim_ascii();
+        let value = unquote_once(value.trim_ascii());
         if value.is_empty() {
             return None;
         }
@@ -63,7 +72,10 @@ impl HostExtractor {
                 None
             };
         }
-        let host = authority_host(value)?;
+        let host = match value.strip_prefix(br"\\") {
+            Some(unc) => unc_host(unc),
+            None => authority_host(value)?,
+        };
         if host.is_empty() || host[0] == b'[' {
             // Empty, or a bracketed IPv6 literal: not a name.
             return None;
@@ -193,6 +205,29 @@ fn authority_host(value: &[u8]) -> Option<&[u8]> {
     })
 }
 
+/// `value` without one pair of matching quotes around it (white space
+/// inside trimmed), or `value`.
+#[inline]
+fn unquote_once(value: &[u8]) -> &[u8] {
+    match value {
+        [q @ (b'"' | b'\''), inner @ .., last] if q == last => inner.trim_ascii(),
+        _ => value,
+    }
+}
+
+/// The server of a UNC path after its leading `\\`: up to the next `\` or
+/// `/`, without a WebDAV `@SSL`/`@port` suffix; `?\UNC\server\…` is the
+/// long-path form of the same.
+fn unc_host(unc: &[u8]) -> &[u8] {
+    let unc = unc.strip_prefix(br"?\UNC\").unwrap_or(unc);
+    let end = unc.iter().position(|&b| b == b'\\' || b == b'/').unwrap_or(unc.len());
+    let server = &unc[..end];
+    match memchr::memchr(b'@', server) {
+        Some(at) => &server[..at],
+        None => server,
+    }
+}
+
 /// RFC 3986 scheme: `ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )`.
 fn is_scheme(s: &[u8]) -> bool {
     match s.split_first() {
@@ -284,6 +319,30 @@ mod tests {
             ("", None),
             ("-", None),
             ("(empty)", None),
+            // Quotes: one matching pair is removed, nothing else.
+            ("\"foo.duckdns.org\"", Some("foo.duckdns.org")),
+            ("'Foo.DuckDNS.org.'", Some("foo.duckdns.org")),
+            ("\" http://foo.duckdns.org/x \"", Some("foo.duckdns.org")),
+            ("\"foo.duckdns.org'", None),
+            ("\"\"foo.duckdns.org\"\"", None),
+            ("\"", None),
+            ("''", None),
+            // UNC paths and their WebDAV forms.
+            ("\\\\foo.duckdns.org\\share\\x.exe", Some("foo.duckdns.org")),
+            ("\\\\FOO.duckdns.org@SSL\\DavWWWRoot\\a.dll", Some("foo.duckdns.org")),
+            ("\\\\foo.duckdns.org@SSL@443\\DavWWWRoot\\a", Some("foo.duckdns.org")),
+            ("\\\\foo.duckdns.org@8080\\share", Some("foo.duckdns.org")),
+            ("\\\\foo.duckdns.org", Some("foo.duckdns.org")),
+            ("\\\\?\\UNC\\foo.duckdns.org\\share", Some("foo.duckdns.org")),
+            ("\\\\10.0.0.1\\share", None),
+            ("\\\\.\\pipe\\x", None),
+            ("\\\\server\\share", None),
+            ("file://foo.duckdns.org/share/x", Some("foo.duckdns.org")),
+            ("file:///C:/Users/x", None),
+            // Zeek's \xHH escapes are not decoded (they stand for bytes no
+            // host has).
+            ("a\\x2cb.duckdns.org", None),
+            ("foo\\x00.duckdns.org", None),
             ("localhost", None),
             ("foo bar.duckdns.org", None),
             ("*.duckdns.org", None),

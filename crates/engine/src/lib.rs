@@ -17,8 +17,14 @@ How the pieces fit (DESIGN.md has the data flow and the invariants):
 - [`options`] parses the command's options;
 - [`verdict`] judges values into hits; [`enrich`] rewrites a CSV body with
   the verdict fields appended, block by block;
+- [`export`] writes the zone list for other platforms (KQL, Suricata,
+  Zeek, Sigma, MISP, Elastic, CSV, JSON);
+- [`lines`] drives line formats: [`jsonl`] (JSON objects, the verdict
+  keys spliced in) and [`zeektsv`] (Zeek ASCII logs, columns appended);
 - [`session`] is the SCP session; [`external_lookup`] the Splunk external
-  lookup.
+  lookup;
+- [`generate`] is the SCP session of a generating command, and [`health`]
+  the row of the health command `| dynamicdnsinfo` that it sends.
 
 ```
 use dynamicdns_engine::enrich::{Dialect, Enricher};
@@ -32,20 +38,30 @@ assert_eq!(zones.longest_match(b"duckdns.org"), None); // the apex is not DDNS
 let mut enricher = Enricher::new(&zones, &Options::default(), Dialect::PlainCsv).unwrap();
 let mut out = Vec::new();
 enricher.process_body(b"query\nx.ddns.net\n", &mut out).unwrap();
-assert_eq!(out, b"query,isDynDNS,provider,dyndns_zone\nx.ddns.net,True,No-IP,ddns.net\n");
+assert_eq!(
+    String::from_utf8(out).unwrap(),
+    "query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+     x.ddns.net,True,No-IP,ddns.net,ddns,core\n"
+);
 ```
 */
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
 pub mod enrich;
+pub mod export;
 pub mod external_lookup;
 pub mod frame;
+pub mod generate;
+pub mod health;
 pub mod host;
+pub mod jsonl;
+pub mod lines;
 pub mod options;
 pub mod record;
 pub mod session;
 pub mod textscan;
 pub mod verdict;
+pub mod zeektsv;
 pub mod zonefile;
 pub mod zoneset;

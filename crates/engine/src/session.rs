@@ -133,16 +133,17 @@ pub struct ZoneSource {
     pub lookups: Option<PathBuf>,
 }
 
-/// One request, as the session needs it.
+/// One request, as the session needs it (also the generating session's,
+/// [`crate::generate`]).
 #[derive(Debug)]
-struct Request {
-    action: String,
-    meta: serde_json::Map<String, Value>,
+pub(crate) struct Request {
+    pub(crate) action: String,
+    pub(crate) meta: serde_json::Map<String, Value>,
 }
 
 impl Request {
     /// Parses a request's metadata; `chunk` names it in errors.
-    fn parse(bytes: &[u8], chunk: u64) -> Result<Request, SessionError> {
+    pub(crate) fn parse(bytes: &[u8], chunk: u64) -> Result<Request, SessionError> {
         let err = |problem| SessionError::Protocol { chunk, problem };
         let meta = match serde_json::from_slice::<Value>(bytes) {
             Ok(Value::Object(m)) => m,
@@ -158,7 +159,7 @@ impl Request {
     }
 
     /// An execute request's `finished` (absent or null: false).
-    fn finished(&self, chunk: u64) -> Result<bool, SessionError> {
+    pub(crate) fn finished(&self, chunk: u64) -> Result<bool, SessionError> {
         match self.meta.get("finished") {
             None | Some(Value::Null) => Ok(false),
             Some(Value::Bool(b)) => Ok(*b),
@@ -166,6 +167,18 @@ impl Request {
                 chunk,
                 problem: ProtocolProblem::FinishedNotBool(v.clone()),
             }),
+        }
+    }
+
+    /// The command's arguments, `searchinfo.args` (absent or null: none).
+    pub(crate) fn args(&self) -> Result<Vec<&str>, OptionsProblem> {
+        match self.meta.get("searchinfo").and_then(|s| s.get("args")) {
+            None | Some(Value::Null) => Ok(Vec::new()),
+            Some(Value::Array(a)) => a
+                .iter()
+                .map(|v| v.as_str().ok_or_else(|| OptionsProblem::ArgNotString(v.clone())))
+                .collect(),
+            Some(v) => Err(OptionsProblem::ArgsNotList(v.clone())),
         }
     }
 
@@ -186,8 +199,8 @@ impl Request {
 
 /// The inspector messages of a reply: `[[LEVEL, TEXT], …]`.
 #[derive(Debug, Default, Serialize)]
-struct Inspector {
-    messages: Vec<(&'static str, String)>,
+pub(crate) struct Inspector {
+    pub(crate) messages: Vec<(&'static str, String)>,
 }
 
 /// The getinfo reply. Field order is key order on the wire:
@@ -203,7 +216,7 @@ struct GetinfoReply<'a> {
 
 /// The fields the getinfo reply declares in `required_fields`: the fields
 /// read (`field=`, in order) and then the fields written
-/// ([`enrich::output_fields`]), each once; `["*"]` (every field) with
+/// ([`enrich::output_fields`] of [`enrich::Dialect::PlainCsv`]), each once; `["*"]` (every field) with
 /// `allfields=true`.
 ///
 /// splunkd extracts the declared fields, sends only them plus
@@ -219,7 +232,7 @@ pub fn required_fields(options: &Options) -> Vec<&str> {
         return vec!["*"];
     }
     let mut fields: Vec<&str> = Vec::new();
-    let written = enrich::output_fields().map(|f| -> &str { f });
+    let written = enrich::output_fields(enrich::Dialect::PlainCsv).map(|f| -> &str { f });
     for f in options.fields.iter().map(String::as_str).chain(written) {
         if !fields.contains(&f) {
             fields.push(f);
@@ -246,10 +259,10 @@ pub fn missing_fields_warning(fields: &[String], records: u64) -> String {
 
 /// An execute reply.
 #[derive(Debug, Serialize)]
-struct ExecuteReply {
-    finished: bool,
+pub(crate) struct ExecuteReply {
+    pub(crate) finished: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
-    inspector: Option<Inspector>,
+    pub(crate) inspector: Option<Inspector>,
 }
 
 /// The error reply: inspector first, as Splunk's MLTK writes it.
@@ -262,7 +275,7 @@ struct ErrorReply<'a> {
 
 /// Serialises reply metadata. The replies are plain structs of strings
 /// and booleans, which serde_json always serialises.
-fn to_json(reply: &impl Serialize) -> Vec<u8> {
+pub(crate) fn to_json(reply: &impl Serialize) -> Vec<u8> {
     serde_json::to_vec(reply).unwrap_or_else(|_| b"{}".to_vec())
 }
 
@@ -329,8 +342,10 @@ fn session<R: Read, W: Write>(
             // job inspector and logged to search.log.
             let mut inspector = Inspector::default();
             for p in &local.problems {
-                eprintln!("dynamicdns: {p} (ignored)");
-                inspector.messages.push(("WARN", format!("dynamicdns: {p} (ignored)")));
+                let msg =
+                    format!("dynamicdns: {p}{}", if p.ignored() { " (ignored)" } else { "" });
+                eprintln!("{msg}");
+                inspector.messages.push(("WARN", msg));
             }
             getinfo_reply.inspector = Some(inspector);
         }

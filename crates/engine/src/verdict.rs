@@ -3,9 +3,12 @@
 //! A [`Judge`] reads values the way the options say ([`Mode::Host`]: each
 //! value is one host name or URL; [`Mode::Text`]: each value is free text
 //! with hosts embedded) and collects the distinct zones matched, with
-//! their distinct providers, in [`Hits`]. One record's values (several
-//! fields, multivalue cells) go into one set of hits; the enricher turns
-//! them into the output fields.
+//! their distinct providers, categories and tiers, in [`Hits`]. One
+//! record's values (several fields, multivalue cells) go into one set of
+//! hits; the enricher turns them into the output fields. A record is
+//! `isDynDNS=True` when one of its hits is a dynamic-DNS host; a provider's
+//! own service host is a hit (its provider, zone and category
+//! `provider-service` are reported) but not dynamic DNS.
 
 use std::collections::HashSet;
 
@@ -13,6 +16,7 @@ use crate::host::HostExtractor;
 use crate::options::Mode;
 use crate::textscan::{ScannerBuildError, TextScanner};
 use crate::zoneset::{ZoneMatch, ZoneSet};
+use dynamicdns_zonetable::Tier;
 
 /// Name of the field that says whether a value is dynamic DNS (`True` or
 /// `False`; ESCU's searches filter on `isDynDNS=True`).
@@ -21,6 +25,10 @@ pub const IS_DYNDNS: &str = "isDynDNS";
 pub const PROVIDER: &str = "provider";
 /// Name of the field with the matched zones.
 pub const ZONE: &str = "dyndns_zone";
+/// Name of the field with the matched zones' categories.
+pub const CATEGORY: &str = "dyndns_category";
+/// Name of the field with the matched zones' tiers.
+pub const TIER: &str = "dyndns_tier";
 
 /// How values are turned into candidate hosts.
 #[derive(Debug)]
@@ -35,11 +43,15 @@ enum Matcher<'z> {
 const SCAN_MAX: usize = 16;
 
 /// The distinct zones matched (in order of first match) and their distinct
-/// non-empty providers (in the same order).
+/// non-empty providers, categories and tiers (in the same order).
 #[derive(Debug, Default)]
 pub struct Hits<'z> {
     zones: Vec<ZoneMatch<'z>>,
     providers: Vec<&'z str>,
+    categories: Vec<&'z str>,
+    tiers: Vec<Tier>,
+    /// Whether a hit is a dynamic-DNS host (not only service hosts).
+    dyndns: bool,
     /// Keys already in `zones`/`providers` once those are too long to scan
     /// (see [`push_distinct`]).
     zone_set: HashSet<&'z str>,
@@ -52,22 +64,40 @@ impl<'z> Hits<'z> {
     pub fn clear(&mut self) {
         self.zones.clear();
         self.providers.clear();
+        self.categories.clear();
+        self.tiers.clear();
+        self.dyndns = false;
     }
 
     /// Adds a match unless its zone is already there.
     #[inline]
     pub fn push(&mut self, m: ZoneMatch<'z>) {
-        if push_distinct(&mut self.zones, &mut self.zone_set, m, |h| h.zone)
-            && !m.provider.is_empty()
-        {
+        if !push_distinct(&mut self.zones, &mut self.zone_set, m, |h| h.zone) {
+            return;
+        }
+        if !m.provider.is_empty() {
             push_distinct(&mut self.providers, &mut self.provider_set, m.provider, |p| p);
         }
+        // A handful of categories and two tiers: a scan is enough.
+        if !self.categories.contains(&m.category) {
+            self.categories.push(m.category);
+        }
+        if !self.tiers.contains(&m.tier) {
+            self.tiers.push(m.tier);
+        }
+        self.dyndns |= m.is_dyndns();
     }
 
-    /// True when nothing matched (`isDynDNS=False`).
+    /// True when nothing matched, not even a service host.
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.zones.is_empty()
+    }
+
+    /// True when a hit is a dynamic-DNS host (`isDynDNS=True`).
+    #[inline]
+    pub fn is_dyndns(&self) -> bool {
+        self.dyndns
     }
 
     /// The matched zones, in order of first match.
@@ -80,12 +110,22 @@ impl<'z> Hits<'z> {
         &self.providers
     }
 
+    /// The distinct categories of the matched zones, in order.
+    pub fn categories(&self) -> &[&'z str] {
+        &self.categories
+    }
+
+    /// The distinct tiers of the matched zones, in order.
+    pub fn tiers(&self) -> &[Tier] {
+        &self.tiers
+    }
+
     /// `True` or `False`, as the `isDynDNS` field is written.
     pub fn is_dyndns_str(&self) -> &'static str {
-        if self.is_empty() {
-            "False"
-        } else {
+        if self.dyndns {
             "True"
+        } else {
+            "False"
         }
     }
 }

@@ -12,7 +12,13 @@
 //!   hosts or zones never to flag; an entry covers itself and every name
 //!   below it;
 //! - a **tier selection**: `core` uses only zones with provider-owned or
-//!   curated evidence, `all` adds the extended long tail.
+//!   curated evidence, `all` adds the extended long tail;
+//! - the **provider service hosts** (`lookups/dynamic_dns_service_hosts.csv`,
+//!   compiled in like the list): the providers' own update, check-IP, API
+//!   and web hosts. Exactly these hosts match as the provider's
+//!   infrastructure ([`ZoneMatch::is_dyndns`] false, category
+//!   `provider-service`), so an analyst can still find the devices that run
+//!   DDNS clients; a host below one is judged as usual.
 //!
 //! Reading those files is [`zonefile`]'s job; this module
 //! only matches.
@@ -23,6 +29,72 @@ use crate::zonefile::{self, ZoneFileError};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/zones_table.rs"));
+}
+
+/// The category of a zone whose list gives none.
+pub const DEFAULT_CATEGORY: &str = "ddns";
+/// The category of a provider service host.
+pub const SERVICE_CATEGORY: &str = "provider-service";
+
+/// The provider service hosts: exact names, with the provider's zone and
+/// the host's role (`update`, `check-ip`, `api`, `web`) beside the table.
+#[derive(Clone, Debug)]
+pub struct ServiceHosts {
+    table: ZoneTable,
+    side: &'static [(&'static str, &'static str)],
+}
+
+impl ServiceHosts {
+    /// The shipped list, compiled into the binary.
+    pub fn embedded() -> ServiceHosts {
+        ServiceHosts { table: embedded::service_table(), side: embedded::SERVICE_SIDE }
+    }
+
+    /// Number of hosts.
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// True when there is none.
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// The match of an exact service host whose [`hash`] is `h` (computed
+    /// here when `None`), if any.
+    ///
+    /// [`hash`]: dynamicdns_zonetable::hash
+    #[inline]
+    fn get_hashed(&self, host: &[u8], h: Option<u64>) -> Option<ZoneMatch<'_>> {
+        if host.len() > self.table.max_len() {
+            return None;
+        }
+        let h = h.unwrap_or_else(|| dynamicdns_zonetable::hash(host));
+        let i = self.table.position_hashed(host, h)?;
+        let e = self.table.entries().nth(i)?;
+        let (zone, role) = self.side.get(i).copied()?;
+        Some(ZoneMatch {
+            zone,
+            provider: self.table.provider_name(e),
+            category: SERVICE_CATEGORY,
+            tier: Tier::Core,
+            role: Some(role),
+        })
+    }
+
+    /// Every host with its provider, zone and role, in list order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, ZoneMatch<'_>)> + '_ {
+        self.table.entries().zip(self.side).map(move |(e, &(zone, role))| {
+            let m = ZoneMatch {
+                zone,
+                provider: self.table.provider_name(e),
+                category: SERVICE_CATEGORY,
+                tier: Tier::Core,
+                role: Some(role),
+            };
+            (self.table.zone_name(e), m)
+        })
+    }
 }
 
 /// Which tiers of the shipped list are used.
@@ -41,29 +113,96 @@ pub enum TierSelection {
 pub struct ZoneSet {
     base: ZoneTable,
     local: Option<ZoneTable>,
-    allow: Option<ZoneTable>,
+    /// `None` when empty, so the hot path tests one word.
+    allow: Option<Allowlist>,
     tiers: TierSelection,
+    service: Option<ServiceHosts>,
 }
 
-/// The zone a host matched, and its provider (`""` when unknown).
+/// Names, providers and categories never to flag.
+#[derive(Clone, Debug, Default)]
+pub struct Allowlist {
+    /// Hosts or zones, each covering itself and every name below it.
+    pub names: Option<ZoneTable>,
+    /// Provider names (compared ignoring ASCII case).
+    pub providers: Vec<String>,
+    /// Categories (`vendor-ddns`, `provider-service` …).
+    pub categories: Vec<String>,
+}
+
+impl Allowlist {
+    /// True when the allowlist has no entry.
+    pub fn is_empty(&self) -> bool {
+        self.names.as_ref().is_none_or(ZoneTable::is_empty)
+            && self.providers.is_empty()
+            && self.categories.is_empty()
+    }
+}
+
+/// What a host matched: the zone, its provider (`""` when unknown), its
+/// category and tier, and for a provider service host its role.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ZoneMatch<'z> {
-    /// The matched zone, e.g. `duckdns.org`.
+    /// The matched zone, e.g. `duckdns.org` (for a service host, the
+    /// provider's zone it lies in).
     pub zone: &'z str,
     /// The provider's name, e.g. `DuckDNS`; empty when no source names one.
     pub provider: &'z str,
+    /// The category: `ddns`, `vendor-ddns`, `vpn-vendor`, or
+    /// `provider-service` for a service host.
+    pub category: &'z str,
+    /// The evidence tier (`core` for service hosts, a curated list).
+    pub tier: Tier,
+    /// For a provider service host, its role (`update`, `check-ip`, `api`,
+    /// `web`); `None` for a host below a zone.
+    pub role: Option<&'z str>,
+}
+
+impl ZoneMatch<'_> {
+    /// True for a dynamic-DNS host (`isDynDNS=True`); false for a
+    /// provider's own service host.
+    #[inline]
+    pub fn is_dyndns(&self) -> bool {
+        self.role.is_none()
+    }
+}
+
+/// One row of the zone list: a zone and everything known about it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ZoneRow<'z> {
+    /// The zone.
+    pub zone: &'z str,
+    /// Its provider (`""` when unknown).
+    pub provider: &'z str,
+    /// Its category.
+    pub category: &'z str,
+    /// Its tier.
+    pub tier: Tier,
+    /// The sources naming it, `;`-joined (`"local"` style for local files).
+    pub sources: &'z str,
 }
 
 impl ZoneSet {
     /// The shipped default zone list, compiled into the binary: all tiers,
     /// no local files.
     pub fn embedded() -> ZoneSet {
-        ZoneSet::from_table(embedded::table())
+        ZoneSet::from_table(embedded::zone_table()).with_service_hosts(ServiceHosts::embedded())
     }
 
-    /// A set over one table (all tiers, no local files).
+    /// A set over one table (all tiers, no local files, no service hosts).
     pub fn from_table(table: ZoneTable) -> ZoneSet {
-        ZoneSet { base: table, local: None, allow: None, tiers: TierSelection::All }
+        ZoneSet { base: table, local: None, allow: None, tiers: TierSelection::All, service: None }
+    }
+
+    /// Uses `hosts` as the provider service hosts.
+    pub fn with_service_hosts(mut self, hosts: ServiceHosts) -> ZoneSet {
+        self.service = Some(hosts);
+        self
+    }
+
+    /// The provider service hosts in use, if any.
+    pub fn service_hosts(&self) -> Option<&ServiceHosts> {
+        self.service.as_ref()
     }
 
     /// Reads a zone CSV (header with `zone`, optionally `provider` and
@@ -83,9 +222,9 @@ impl ZoneSet {
         self
     }
 
-    /// Uses `table` as the allowlist.
-    pub fn with_allowlist(mut self, table: ZoneTable) -> ZoneSet {
-        self.allow = (!table.is_empty()).then_some(table);
+    /// Uses `allow` as the allowlist.
+    pub fn with_allowlist(mut self, allow: Allowlist) -> ZoneSet {
+        self.allow = (!allow.is_empty()).then_some(allow);
         self
     }
 
@@ -104,12 +243,23 @@ impl ZoneSet {
     /// Every zone in use (local additions, then the selected tiers of the
     /// shipped list), with its provider.
     pub fn iter(&self) -> impl Iterator<Item = ZoneMatch<'_>> + '_ {
-        let local = self.local.iter().flat_map(|t| t.entries().map(move |e| to_match(t, e)));
+        self.rows().map(|r| ZoneMatch {
+            zone: r.zone,
+            provider: r.provider,
+            category: r.category,
+            tier: r.tier,
+            role: None,
+        })
+    }
+
+    /// Every zone in use, as [`iter`](Self::iter), with its sources.
+    pub fn rows(&self) -> impl Iterator<Item = ZoneRow<'_>> + '_ {
+        let local = self.local.iter().flat_map(|t| t.entries().map(move |e| to_row(t, e)));
         let base = self
             .base
             .entries()
             .filter(move |&e| self.tier_ok(e))
-            .map(move |e| to_match(&self.base, e));
+            .map(move |e| to_row(&self.base, e));
         local.chain(base)
     }
 
@@ -125,23 +275,38 @@ impl ZoneSet {
 
     /// The verdict for a normalised host (lower-case ASCII, no trailing
     /// dot, as [`HostExtractor`](crate::host::HostExtractor) returns it):
-    /// the longest zone that the host lies strictly below, if any, unless
-    /// the host is allowlisted. The host itself is never compared, so a
-    /// zone's apex does not match.
+    /// the host itself when it is a provider service host, else the
+    /// longest zone that the host lies strictly below, if any; nothing when
+    /// the allowlist covers the host or the match's provider or category.
+    /// A zone's apex never matches as a zone.
     #[inline]
     pub fn longest_match(&self, host: &[u8]) -> Option<ZoneMatch<'_>> {
+        let (below, whole) = self.below_zone(host);
+        // The suffix walk hashed the whole host too: a service host costs
+        // one probe, not another pass.
+        let found = match self.service.as_ref().and_then(|s| s.get_hashed(host, whole)) {
+            Some(m) => Some(m),
+            None => below,
+        };
+        match found {
+            Some(m) if self.allow.is_some() && self.is_allowed(host, &m) => None,
+            found => found,
+        }
+    }
+
+    /// The longest zone `host` lies strictly below, and the hash of the
+    /// whole host when the walk computed it.
+    #[inline]
+    fn below_zone(&self, host: &[u8]) -> (Option<ZoneMatch<'_>>, Option<u64>) {
         // Suffixes come shortest first, so the last hit is the longest zone.
         let max_len = self.local.as_ref().map_or(0, ZoneTable::max_len).max(self.base.max_len());
         let mut best = None;
-        for_each_suffix(host, max_len, |start, h| {
+        let whole = for_each_suffix(host, max_len, |start, h| {
             if let Some(m) = self.get_hashed(&host[start..], h) {
                 best = Some(m);
             }
         });
-        match best {
-            Some(_) if self.is_allowed(host) => None,
-            best => best,
-        }
+        (best, whole)
     }
 
     fn get_hashed(&self, zone: &[u8], h: u64) -> Option<ZoneMatch<'_>> {
@@ -153,12 +318,19 @@ impl ZoneSet {
         self.base.get_hashed(zone, h).filter(|&e| self.tier_ok(e)).map(|e| to_match(&self.base, e))
     }
 
-    /// Whether the allowlist covers `host`: it or a name above it is listed.
-    pub fn is_allowed(&self, host: &[u8]) -> bool {
-        let Some(allow) = &self.allow else { return false };
+    /// Whether the allowlist covers a match of `host`: the host or a name
+    /// above it is listed, or the match's provider or category is.
+    pub fn is_allowed(&self, host: &[u8], m: &ZoneMatch<'_>) -> bool {
+        let Some(a) = &self.allow else { return false };
+        if a.providers.iter().any(|p| p.eq_ignore_ascii_case(m.provider))
+            || a.categories.iter().any(|c| c == m.category)
+        {
+            return true;
+        }
+        let Some(names) = &a.names else { return false };
         let mut rest = host;
         loop {
-            if allow.get(rest).is_some() {
+            if names.get(rest).is_some() {
                 return true;
             }
             match memchr::memchr(b'.', rest) {
@@ -173,8 +345,23 @@ impl ZoneSet {
     }
 }
 
+#[inline]
 fn to_match(t: &ZoneTable, e: Entry) -> ZoneMatch<'_> {
-    ZoneMatch { zone: t.zone_name(e), provider: t.provider_name(e) }
+    let category = t.category_name(e);
+    let category = if category.is_empty() { DEFAULT_CATEGORY } else { category };
+    ZoneMatch {
+        zone: t.zone_name(e),
+        provider: t.provider_name(e),
+        category,
+        tier: e.tier(),
+        role: None,
+    }
+}
+
+fn to_row(t: &ZoneTable, e: Entry) -> ZoneRow<'_> {
+    let m = to_match(t, e);
+    let sources = t.info(e).sources;
+    ZoneRow { zone: m.zone, provider: m.provider, category: m.category, tier: m.tier, sources }
 }
 
 impl Default for ZoneSet {
@@ -231,17 +418,77 @@ mod tests {
         assert_eq!(zone_of(&s, "a.home.dyndns.org"), Some(("home.dyndns.org", "Dyn")));
     }
 
+    fn allow(csv: &str) -> Allowlist {
+        let l = load(csv.as_bytes(), "a.csv", FileKind::Allowlist);
+        assert!(l.problems.is_empty(), "{:?}", l.problems);
+        l.into_allowlist()
+    }
+
     #[test]
     fn allowlist_covers_entry_and_below() {
-        let allow = table(
-            "host,comment\nours.duckdns.org,our VPN\nhome.dyndns.org,\n",
-            FileKind::Allowlist,
-        );
-        let s = set().with_allowlist(allow);
+        let s = set()
+            .with_allowlist(allow("host,comment\nours.duckdns.org,our VPN\nhome.dyndns.org,\n"));
         assert_eq!(zone_of(&s, "ours.duckdns.org"), None);
         assert_eq!(zone_of(&s, "a.ours.duckdns.org"), None);
         assert_eq!(zone_of(&s, "theirs.duckdns.org"), Some(("duckdns.org", "DuckDNS")));
         assert_eq!(zone_of(&s, "x.home.dyndns.org"), None);
-        assert!(s.is_allowed(b"home.dyndns.org"));
+        let plain = set();
+        let m = plain.longest_match(b"x.home.dyndns.org").unwrap();
+        assert!(s.is_allowed(b"home.dyndns.org", &m));
+    }
+
+    /// Allowlist rows by provider (any case) and by category.
+    #[test]
+    fn allowlist_by_provider_and_category() {
+        let s = set().with_allowlist(allow("provider,category\nfreedns,\n,vendor-ddns\n"));
+        assert_eq!(zone_of(&s, "a.shared.example"), None);
+        assert_eq!(zone_of(&s, "a.duckdns.org"), Some(("duckdns.org", "DuckDNS")));
+        let z = ZoneSet::embedded();
+        assert_eq!(z.longest_match(b"nas.synology.me").map(|m| m.category), Some("vendor-ddns"));
+        let z = z.with_allowlist(allow("category\nvendor-ddns\nprovider-service\n"));
+        assert_eq!(z.longest_match(b"nas.synology.me"), None);
+        assert_eq!(z.longest_match(b"checkip.dyndns.org"), None);
+        assert!(z.longest_match(b"a.duckdns.org").is_some());
+    }
+
+    /// Exactly the listed service hosts match as the provider's own
+    /// infrastructure: provider and zone filled, category provider-service,
+    /// not dynamic DNS; a name below one, or the zone's other hosts, are
+    /// judged as usual; a listed host outside every DDNS zone still gets its
+    /// provider.
+    #[test]
+    fn service_hosts_match_exactly_and_are_not_dyndns() {
+        let z = ZoneSet::embedded();
+        let hosts = z.service_hosts().unwrap();
+        assert!(hosts.len() >= 50, "{}", hosts.len());
+        for (host, want) in hosts.iter() {
+            let got = z.longest_match(host.as_bytes()).unwrap();
+            assert_eq!(got, want, "{host}");
+            assert!(!got.is_dyndns() && got.category == SERVICE_CATEGORY, "{host}");
+        }
+        let m = z.longest_match(b"checkip.dyndns.org").unwrap();
+        assert_eq!((m.zone, m.provider, m.role), ("dyndns.org", "Dyn (DynDNS)", Some("check-ip")));
+        let m = z.longest_match(b"dynupdate.no-ip.com").unwrap();
+        assert_eq!((m.zone, m.provider, m.is_dyndns()), ("no-ip.com", "No-IP", false));
+        let m = z.longest_match(b"www.duckdns.org").unwrap();
+        assert_eq!((m.category, m.is_dyndns()), (SERVICE_CATEGORY, false));
+        for host in ["x.www.duckdns.org", "nas.duckdns.org", "x.checkip.dyndns.org"] {
+            let m = z.longest_match(host.as_bytes()).unwrap();
+            assert!(m.is_dyndns() && m.role.is_none(), "{host}: {m:?}");
+        }
+        assert_eq!(z.longest_match(b"www.no-ip.com"), None);
+    }
+
+    /// Category and tier come from the list (an empty category is ddns).
+    #[test]
+    fn matches_carry_category_and_tier() {
+        let s = set();
+        let m = s.longest_match(b"a.shared.example").unwrap();
+        assert_eq!((m.category, m.tier), (DEFAULT_CATEGORY, Tier::Extended));
+        let z = ZoneSet::embedded();
+        let m = z.longest_match(b"a.duckdns.org").unwrap();
+        assert_eq!((m.category, m.tier, m.is_dyndns()), ("ddns", Tier::Core, true));
+        let rows: Vec<ZoneRow> = z.rows().filter(|r| r.zone == "duckdns.org").collect();
+        assert!(rows[0].sources.contains("psl"), "{rows:?}");
     }
 }

@@ -5,16 +5,17 @@ static data, with no parsing at start-up; the same table is built at run
 time from the local zone files.
 
 Layout: all zone names are concatenated into one byte blob; an [`Entry`]
-names a zone by offset and length, plus the index of its provider name and
-its [`Tier`]; the slots are a power-of-two array of `entry index + 1`
+names a zone by offset and length, plus the indexes of its provider name,
+category and source list (each interned once per table) and its [`Tier`];
+the slots are a power-of-two array of `entry index + 1`
 (0 = empty) with a tag from the hash in the bits above the index, probed
 linearly from the zone's [`hash`].
 
 Invariants (kept by [`TableBuilder`], the only way to make a table from
 outside this crate besides the generated code of [`ZoneTable::write_rust`]):
 every slot's index names an entry, every entry's name lies in the blob and
-is a valid zone ([`name::is_valid_zone`]), every provider index names a
-provider, and a zone appears once.
+is a valid zone ([`name::is_valid_zone`]), every provider, category and
+sources index names one, and a zone appears once.
 
 The hash is aligned to the **end** of a name so that one right-to-left pass
 over a host yields the hash of every suffix ([`for_each_suffix`]): the
@@ -61,12 +62,15 @@ impl Tier {
     }
 }
 
-/// One zone of a [`ZoneTable`]: where its name lies, its provider and tier.
+/// One zone of a [`ZoneTable`]: where its name lies, the indexes of its
+/// provider, category and sources, and its tier (12 bytes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Entry {
     start: u32,
     len: u16,
     provider: u16,
+    sources: u16,
+    category: u8,
     tier: Tier,
 }
 
@@ -74,8 +78,15 @@ impl Entry {
     /// An entry from its raw parts, for the code [`ZoneTable::write_rust`]
     /// generates; nothing else should call it.
     #[doc(hidden)]
-    pub const fn from_parts(start: u32, len: u16, provider: u16, tier: Tier) -> Entry {
-        Entry { start, len, provider, tier }
+    pub const fn from_parts(
+        start: u32,
+        len: u16,
+        provider: u16,
+        sources: u16,
+        category: u8,
+        tier: Tier,
+    ) -> Entry {
+        Entry { start, len, provider, sources, category, tier }
     }
 
     /// The zone's tier.
@@ -140,10 +151,15 @@ fn finish(h: u64, partial: u64, len: usize) -> u64 {
 /// a dot, holds at least two labels and is at most `max_len` bytes long,
 /// from the shortest to the longest; `hash` is that suffix's [`hash`].
 /// The whole host is never a candidate (a zone's apex does not match).
+///
+/// Returns the whole host's [`hash`] when the walk reached the host's start
+/// (it stops at the first suffix longer than `max_len`), so a caller can
+/// look the host itself up in another table without hashing it again.
 #[inline]
-pub fn for_each_suffix(host: &[u8], max_len: usize, mut f: impl FnMut(usize, u64)) {
+pub fn for_each_suffix(host: &[u8], max_len: usize, mut f: impl FnMut(usize, u64)) -> Option<u64> {
     let len = host.len();
     let mut h = SEED;
+    let (mut prev_h, mut last_w) = (SEED, 0);
     let mut labels = 0;
     let mut k = 0;
     // Window k covers host[len - 8k - 8 .. len - 8k], zero-padded on the
@@ -168,7 +184,7 @@ pub fn for_each_suffix(host: &[u8], max_len: usize, mut f: impl FnMut(usize, u64
             // The suffix after the dot at host[end - 8 + t].
             let m = 8 * (k + 1) - 1 - t as usize;
             if m > max_len {
-                return;
+                return None;
             }
             if labels > 1 {
                 let r = m - 8 * k;
@@ -176,9 +192,16 @@ pub fn for_each_suffix(host: &[u8], max_len: usize, mut f: impl FnMut(usize, u64
                 f(len - m, finish(h, partial, m));
             }
         }
+        (prev_h, last_w) = (h, w);
         h = mix(h, w);
         k += 1;
     }
+    // The whole host: its last window holds r = len - 8(k - 1) bytes.
+    Some(match len.checked_sub(8 * k.max(1) - 8) {
+        None | Some(0) => finish(SEED, 0, 0),
+        Some(8) => finish(h, 0, len),
+        Some(r) => finish(prev_h, last_w >> (64 - 8 * r), len),
+    })
 }
 
 /// Bits of a slot that hold `entry index + 1` for a table of `entries`
@@ -199,6 +222,10 @@ pub struct ZoneTable {
     slots: Cow<'static, [u32]>,
     /// Provider names; index 0 is always `""`.
     providers: Cow<'static, [Cow<'static, str>]>,
+    /// Category names; index 0 is always `""`.
+    categories: Cow<'static, [Cow<'static, str>]>,
+    /// Source lists (`;`-joined); index 0 is always `""`.
+    sources: Cow<'static, [Cow<'static, str>]>,
     /// Length of the longest zone name, so longer suffixes are never probed.
     max_len: usize,
     /// Low bits of a slot that hold the entry index ([`index_bits`]).
@@ -219,6 +246,10 @@ pub struct StaticParts {
     /// See [`ZoneTable`].
     pub providers: &'static [Cow<'static, str>],
     /// See [`ZoneTable`].
+    pub categories: &'static [Cow<'static, str>],
+    /// See [`ZoneTable`].
+    pub sources: &'static [Cow<'static, str>],
+    /// See [`ZoneTable`].
     pub max_len: usize,
     /// See [`ZoneTable`].
     pub index_bits: u32,
@@ -234,24 +265,45 @@ impl ZoneTable {
             entries: Cow::Borrowed(p.entries),
             slots: Cow::Borrowed(p.slots),
             providers: Cow::Borrowed(p.providers),
+            categories: Cow::Borrowed(p.categories),
+            sources: Cow::Borrowed(p.sources),
             max_len: p.max_len,
             index_bits: p.index_bits,
         }
     }
 
+    /// A table with no zone.
+    pub fn empty() -> ZoneTable {
+        TableBuilder::new().build()
+    }
+
     /// Looks up an exact zone name (lower-case, no trailing dot).
     #[inline]
     pub fn get(&self, zone: &[u8]) -> Option<Entry> {
+        self.position(zone).map(|i| self.entries[i])
+    }
+
+    /// The index of an exact zone name among [`entries`](Self::entries),
+    /// for data kept beside the table.
+    #[inline]
+    pub fn position(&self, zone: &[u8]) -> Option<usize> {
         if zone.len() > self.max_len || self.slots.is_empty() {
             return None;
         }
-        self.get_hashed(zone, hash(zone))
+        self.position_hashed(zone, hash(zone))
     }
 
     /// Looks up `zone` whose [`hash`] is `h` (the caller checked
     /// [`max_len`](Self::max_len)).
     #[inline]
     pub fn get_hashed(&self, zone: &[u8], h: u64) -> Option<Entry> {
+        self.position_hashed(zone, h).map(|i| self.entries[i])
+    }
+
+    /// The index of `zone` whose [`hash`] is `h` (the caller checked
+    /// [`max_len`](Self::max_len)).
+    #[inline]
+    pub fn position_hashed(&self, zone: &[u8], h: u64) -> Option<usize> {
         if self.slots.is_empty() {
             return None;
         }
@@ -265,10 +317,11 @@ impl ZoneTable {
                 return None;
             }
             if slot & !idx_mask == tag {
-                let e = self.entries[(slot & idx_mask) as usize - 1];
+                let i = (slot & idx_mask) as usize - 1;
+                let e = self.entries[i];
                 let start = e.start as usize;
                 if &self.blob[start..start + e.len as usize] == zone {
-                    return Some(e);
+                    return Some(i);
                 }
             }
             i = (i + 1) & mask;
@@ -287,6 +340,26 @@ impl ZoneTable {
     #[inline]
     pub fn provider_name(&self, e: Entry) -> &str {
         self.providers.get(e.provider as usize).map(|p| p.as_ref()).unwrap_or("")
+    }
+
+    /// The category of an entry (`""` when the list gives none).
+    #[inline]
+    pub fn category_name(&self, e: Entry) -> &str {
+        self.categories.get(e.category as usize).map(|p| p.as_ref()).unwrap_or("")
+    }
+
+    /// Everything the table records about an entry besides its name.
+    #[inline]
+    pub fn info(&self, e: Entry) -> ZoneInfo<'_> {
+        fn name<'a>(list: &'a [Cow<'static, str>], i: usize) -> &'a str {
+            list.get(i).map(|p| p.as_ref()).unwrap_or("")
+        }
+        ZoneInfo {
+            provider: name(&self.providers, e.provider as usize),
+            category: name(&self.categories, e.category as usize),
+            tier: e.tier,
+            sources: name(&self.sources, e.sources as usize),
+        }
     }
 
     /// Every entry, in insertion order.
@@ -315,17 +388,17 @@ impl ZoneTable {
     /// file `blob_file` (included with `include_bytes!` from `OUT_DIR`), and
     /// the returned source defines `fn table() -> ZoneTable`, to be
     /// `include!`d where `dynamicdns_zonetable` is a dependency.
-    pub fn write_rust(&self, blob_file: &str) -> (Vec<u8>, String) {
+    pub fn write_rust(&self, fn_name: &str, blob_file: &str) -> (Vec<u8>, String) {
         let mut src = String::new();
         // Writing to a String cannot fail.
-        let _ = self.write_rust_to(blob_file, &mut src);
+        let _ = self.write_rust_to(fn_name, blob_file, &mut src);
         (self.blob.to_vec(), src)
     }
 
-    fn write_rust_to(&self, blob_file: &str, src: &mut String) -> fmt::Result {
+    fn write_rust_to(&self, fn_name: &str, blob_file: &str, src: &mut String) -> fmt::Result {
         let zt = "::dynamicdns_zonetable";
-        writeln!(src, "/// The table compiled from the shipped zone list.")?;
-        writeln!(src, "pub(crate) fn table() -> {zt}::ZoneTable {{")?;
+        writeln!(src, "/// A table compiled into the binary by build.rs.")?;
+        writeln!(src, "pub(crate) fn {fn_name}() -> {zt}::ZoneTable {{")?;
         writeln!(
             src,
             "static BLOB: &[u8] = include_bytes!(concat!(env!(\"OUT_DIR\"), \"/{blob_file}\"));"
@@ -334,8 +407,8 @@ impl ZoneTable {
         for e in self.entries.iter() {
             writeln!(
                 src,
-                "{zt}::Entry::from_parts({},{},{},{zt}::Tier::{:?}),",
-                e.start, e.len, e.provider, e.tier
+                "{zt}::Entry::from_parts({},{},{},{},{},{zt}::Tier::{:?}),",
+                e.start, e.len, e.provider, e.sources, e.category, e.tier
             )?;
         }
         writeln!(src, "];\nstatic SLOTS: &[u32] = &[")?;
@@ -345,15 +418,23 @@ impl ZoneTable {
             }
             writeln!(src)?;
         }
-        writeln!(src, "];\nstatic PROVIDERS: &[::std::borrow::Cow<'static, str>] = &[")?;
-        for p in self.providers.iter() {
-            writeln!(src, "::std::borrow::Cow::Borrowed({:?}),", p.as_ref())?;
-        }
         writeln!(src, "];")?;
+        for (name, list) in [
+            ("PROVIDERS", &self.providers),
+            ("CATEGORIES", &self.categories),
+            ("SOURCES", &self.sources),
+        ] {
+            writeln!(src, "static {name}: &[::std::borrow::Cow<'static, str>] = &[")?;
+            for p in list.iter() {
+                writeln!(src, "::std::borrow::Cow::Borrowed({:?}),", p.as_ref())?;
+            }
+            writeln!(src, "];")?;
+        }
         writeln!(
             src,
             "{zt}::ZoneTable::from_static({zt}::StaticParts {{ blob: BLOB, entries: ENTRIES, \
-             slots: SLOTS, providers: PROVIDERS, max_len: {}, index_bits: {} }})\n}}",
+             slots: SLOTS, providers: PROVIDERS, categories: CATEGORIES, sources: SOURCES, \
+             max_len: {}, index_bits: {} }})\n}}",
             self.max_len, self.index_bits
         )
     }
@@ -373,15 +454,65 @@ fn slot_tag(h: u64, index_bits: u32) -> u32 {
     }
 }
 
+/// What a table records about a zone besides its name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ZoneInfo<'a> {
+    /// The provider's name (`""` when no source names one).
+    pub provider: &'a str,
+    /// The category (`ddns`, `vendor-ddns`, …; `""` when not given).
+    pub category: &'a str,
+    /// The evidence tier.
+    pub tier: Tier,
+    /// The sources naming the zone, `;`-joined (`""` when not given).
+    pub sources: &'a str,
+}
+
+/// Distinct strings, each stored once; index 0 is `""`.
+#[derive(Debug)]
+struct Interner {
+    names: Vec<String>,
+    index: std::collections::HashMap<String, usize>,
+}
+
+impl Default for Interner {
+    fn default() -> Interner {
+        Interner { names: vec![String::new()], index: Default::default() }
+    }
+}
+
+impl Interner {
+    /// The index of `name`, added if new; `None` past `max`.
+    fn intern(&mut self, name: &str, max: usize) -> Option<usize> {
+        if name.is_empty() {
+            return Some(0);
+        }
+        if let Some(&i) = self.index.get(name) {
+            return Some(i);
+        }
+        let i = self.names.len();
+        if i > max {
+            return None;
+        }
+        self.names.push(name.to_string());
+        self.index.insert(name.to_string(), i);
+        Some(i)
+    }
+
+    fn into_static(self) -> Cow<'static, [Cow<'static, str>]> {
+        Cow::Owned(self.names.into_iter().map(Cow::Owned).collect())
+    }
+}
+
 /// Collects zones and builds a [`ZoneTable`]. A zone added twice keeps the
-/// provider and tier given last, so later files can override earlier ones.
+/// information given last, so later files can override earlier ones.
 #[derive(Debug, Default)]
 pub struct TableBuilder {
     blob: Vec<u8>,
     entries: Vec<Entry>,
-    providers: Vec<String>,
+    providers: Interner,
+    categories: Interner,
+    sources: Interner,
     index: std::collections::HashMap<Vec<u8>, usize>,
-    provider_index: std::collections::HashMap<String, u16>,
 }
 
 /// Why a zone could not be added to a table.
@@ -389,8 +520,9 @@ pub struct TableBuilder {
 pub enum AddError {
     /// The name is not a well-formed zone.
     BadZone(name::NameProblem),
-    /// More than 65,535 distinct provider names.
-    TooManyProviders,
+    /// More distinct names of one kind than an entry can index (the kind
+    /// is given: provider names, categories or source lists).
+    TooManyNames(&'static str),
     /// The blob would exceed 4 GiB.
     TooLarge,
 }
@@ -399,7 +531,7 @@ impl fmt::Display for AddError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AddError::BadZone(p) => write!(f, "the zone {p}"),
-            AddError::TooManyProviders => write!(f, "more than 65,535 distinct provider names"),
+            AddError::TooManyNames(what) => write!(f, "too many distinct {what}"),
             AddError::TooLarge => write!(f, "the zone names exceed 4 GiB"),
         }
     }
@@ -410,36 +542,38 @@ impl std::error::Error for AddError {}
 impl TableBuilder {
     /// An empty builder.
     pub fn new() -> TableBuilder {
-        TableBuilder { providers: vec![String::new()], ..TableBuilder::default() }
+        TableBuilder::default()
     }
 
-    /// Adds (or overrides) a zone with its provider name (may be empty)
-    /// and tier.
-    pub fn add(&mut self, zone: &str, provider: &str, tier: Tier) -> Result<(), AddError> {
+    /// Adds (or overrides) a zone with what is known about it.
+    pub fn add(&mut self, zone: &str, info: ZoneInfo<'_>) -> Result<(), AddError> {
         if let Some(p) = name::problem(zone.as_bytes()) {
             return Err(AddError::BadZone(p));
         }
-        let provider = match self.provider_index.get(provider) {
-            Some(&i) => i,
-            None if provider.is_empty() => 0,
-            None => {
-                let i =
-                    u16::try_from(self.providers.len()).map_err(|_| AddError::TooManyProviders)?;
-                self.providers.push(provider.to_string());
-                self.provider_index.insert(provider.to_string(), i);
-                i
-            }
-        };
+        let provider = self
+            .providers
+            .intern(info.provider, u16::MAX.into())
+            .ok_or(AddError::TooManyNames("provider names"))? as u16;
+        let category = self
+            .categories
+            .intern(info.category, u8::MAX.into())
+            .ok_or(AddError::TooManyNames("categories"))? as u8;
+        let sources = self
+            .sources
+            .intern(info.sources, u16::MAX.into())
+            .ok_or(AddError::TooManyNames("source lists"))? as u16;
+        let tier = info.tier;
         if let Some(&i) = self.index.get(zone.as_bytes()) {
-            self.entries[i].provider = provider;
-            self.entries[i].tier = tier;
+            let e = &mut self.entries[i];
+            (e.provider, e.category, e.sources, e.tier) = (provider, category, sources, tier);
             return Ok(());
         }
         let start = u32::try_from(self.blob.len()).map_err(|_| AddError::TooLarge)?;
         self.blob.extend_from_slice(zone.as_bytes());
         self.index.insert(zone.as_bytes().to_vec(), self.entries.len());
         // Length fits: a valid zone has at most 253 bytes.
-        self.entries.push(Entry { start, len: zone.len() as u16, provider, tier });
+        let len = zone.len() as u16;
+        self.entries.push(Entry { start, len, provider, sources, category, tier });
         Ok(())
     }
 
@@ -465,7 +599,9 @@ impl TableBuilder {
             blob: Cow::Owned(self.blob),
             entries: Cow::Owned(self.entries),
             slots: Cow::Owned(slots),
-            providers: Cow::Owned(self.providers.into_iter().map(Cow::Owned).collect()),
+            providers: self.providers.into_static(),
+            categories: self.categories.into_static(),
+            sources: self.sources.into_static(),
             max_len,
             index_bits,
         }
@@ -490,6 +626,7 @@ mod tests {
                         labels[i], labels[j], labels[k], labels[j]
                     ));
                     hosts.push(format!("{}.{}", labels[i], labels[k]));
+                    hosts.push(labels[i].repeat(k + 1));
                 }
             }
         }
@@ -502,7 +639,14 @@ mod tests {
             }
             for max_len in [usize::MAX, 12] {
                 let mut got = Vec::new();
-                for_each_suffix(host, max_len, |s, h| got.push((s, h)));
+                let whole = for_each_suffix(host, max_len, |s, h| got.push((s, h)));
+                let reached = dots.iter().all(|&d| host.len() - d - 1 <= max_len);
+                assert_eq!(
+                    whole,
+                    reached.then(|| hash(host)),
+                    "{}",
+                    String::from_utf8_lossy(host)
+                );
                 let want: Vec<_> =
                     want.iter().copied().filter(|&(s, _)| host.len() - s <= max_len).collect();
                 assert_eq!(got, want, "{}", String::from_utf8_lossy(host));
@@ -514,7 +658,8 @@ mod tests {
     fn tagged_slots_find_every_zone() {
         let mut b = TableBuilder::new();
         for i in 0..5000 {
-            b.add(&format!("z{i}.example"), "P", Tier::Core).unwrap();
+            b.add(&format!("z{i}.example"), ZoneInfo { provider: "P", ..ZoneInfo::default() })
+                .unwrap();
         }
         let t = b.build();
         for i in 0..5000 {

@@ -2,16 +2,19 @@
 //! its two companion reports from the sources vendored under `data/`, byte
 //! for byte reproducibly (`cargo xtask zones build`).
 //!
-//! The inputs, the eight build rules (validity, union, provider precedence,
-//! harmonised names, the seed, category, tier, suspicious zones), the
-//! outputs and the known provider disagreements are documented in
-//! `data/README.md` ("How the list is built"); the rules are cited here by
-//! their numbers. [`rules`] holds the tables (sources in precedence order,
-//! aliases, seed providers, suspicion phrases), [`names`] the canonical
-//! provider names and categories.
+//! The inputs, the build rules (validity, union, provider precedence,
+//! harmonised names, the seed, category, tier, suspicious zones, corrupt
+//! rows, provider service hosts), the outputs and the known provider
+//! disagreements are documented in `data/README.md` ("How the list is
+//! built"); the rules are cited here by their numbers. [`rules`] holds the
+//! tables (sources in precedence order, aliases, seed providers, suspicion
+//! phrases), [`names`] the canonical provider names and categories,
+//! [`hygiene`] the corrupt-row classes and [`service`] the service hosts.
 
+pub(crate) mod hygiene;
 mod names;
 pub mod rules;
+pub mod service;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -27,8 +30,10 @@ pub const LOOKUP_FILE_NAME: &str = "dynamic_dns_providers.csv";
 pub const EXCLUDED_FILE_NAME: &str = "dynamic_dns_excluded.csv";
 /// File name of the resolution of `suspicious.csv`, in the data directory.
 pub const RESOLUTION_FILE_NAME: &str = "suspicious_resolution.csv";
+/// File name of the provider service hosts, beside the lookup.
+pub const SERVICE_FILE_NAME: &str = "dynamic_dns_service_hosts.csv";
 
-/// The three files one build produces, as exact bytes.
+/// The four files one build produces, as exact bytes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Built {
     /// The zone list, `lookups/dynamic_dns_providers.csv`: columns
@@ -41,6 +46,9 @@ pub struct Built {
     /// `data/suspicious_resolution.csv`: columns `zone,decision,reason`,
     /// decision `exclude`, `extended`, `keep` or `absent`.
     pub resolution: Vec<u8>,
+    /// The provider service hosts, `lookups/dynamic_dns_service_hosts.csv`:
+    /// columns `host,provider,zone,role,category,source` (rule 10).
+    pub service_hosts: Vec<u8>,
 }
 
 /// An error while building the lookup. The message names the file, the line
@@ -117,6 +125,21 @@ pub fn build(data_dir: &Path) -> Result<Built, ZoneBuildError> {
         }
         resolution.push([row.zone, decision.to_string(), row.labels]);
     }
+    // Rule 9: corrupt rows leave the list, with the reason.
+    let tlds = hygiene::Tlds::load(data_dir)?;
+    let corrupt: Vec<(String, String)> = zones
+        .keys()
+        .filter_map(|z| hygiene::corruption(z, &zones, &tlds).map(|r| (z.clone(), r)))
+        .collect();
+    for (zone, reason) in corrupt {
+        if let Some(merged) = zones.remove(&zone) {
+            excluded.push([
+                zone,
+                format!("corrupt source row: {reason}"),
+                merged.sources_column(),
+            ]);
+        }
+    }
     excluded.sort();
     resolution.sort();
 
@@ -140,6 +163,7 @@ pub fn build(data_dir: &Path) -> Result<Built, ZoneBuildError> {
         lookup: lookup.finish()?,
         excluded: excluded_csv.finish()?,
         resolution: resolution_csv.finish()?,
+        service_hosts: service::build(data_dir, &names)?,
     })
 }
 
@@ -418,11 +442,11 @@ pub(crate) fn read_table(
 }
 
 /// A CSV output being written: LF line endings, quoting only where needed.
-struct Csv(csv::Writer<Vec<u8>>);
+pub(crate) struct Csv(csv::Writer<Vec<u8>>);
 
 impl Csv {
     /// A new output with its header row.
-    fn new<const N: usize>(header: [&str; N]) -> Result<Csv, ZoneBuildError> {
+    pub(crate) fn new<const N: usize>(header: [&str; N]) -> Result<Csv, ZoneBuildError> {
         let writer = csv::WriterBuilder::new()
             .terminator(csv::Terminator::Any(b'\n'))
             .quote_style(csv::QuoteStyle::Necessary)
@@ -433,7 +457,7 @@ impl Csv {
     }
 
     /// Writes one row.
-    fn row<I, T>(&mut self, fields: I) -> Result<(), ZoneBuildError>
+    pub(crate) fn row<I, T>(&mut self, fields: I) -> Result<(), ZoneBuildError>
     where
         I: IntoIterator<Item = T>,
         T: AsRef<[u8]>,
@@ -442,7 +466,7 @@ impl Csv {
     }
 
     /// The bytes written.
-    fn finish(self) -> Result<Vec<u8>, ZoneBuildError> {
+    pub(crate) fn finish(self) -> Result<Vec<u8>, ZoneBuildError> {
         self.0.into_inner().map_err(|e| ZoneBuildError::Write(e.error().to_string()))
     }
 }

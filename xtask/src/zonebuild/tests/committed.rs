@@ -227,9 +227,14 @@ fn committed_resolution_covers_every_suspicious_zone() {
             other => panic!("{zone}: decision {other:?}"),
         }
     }
+    // Every other excluded row is a corrupt row of rule 9.
     let excluded_by_resolution =
         resolution.iter().filter(|r| r[1] == "exclude").map(|r| r[0].as_str());
-    assert!(excluded_by_resolution.eq(excluded_zones.iter().copied()));
+    let excluded_by_rule_8 = excluded
+        .iter()
+        .filter(|r| !r[1].starts_with("corrupt source row: "))
+        .map(|r| r[0].as_str());
+    assert!(excluded_by_resolution.eq(excluded_by_rule_8));
     for row in &excluded {
         assert!(!row[1].is_empty() && !row[2].is_empty(), "{row:?}");
     }
@@ -304,5 +309,57 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         } else {
             fs::copy(e.path(), to.join(e.file_name())).unwrap();
         }
+    }
+}
+
+/// No shipped zone is a corrupt row of any class rule 9 knows (doubled
+/// text, a TLD that does not exist, a host below a listed zone, a broken
+/// IDN), and every zone is well-formed by the one name grammar.
+#[test]
+fn committed_list_has_no_corrupt_rows() {
+    let (_, rows) = parse(&read("lookups/dynamic_dns_providers.csv"));
+    let listed: std::collections::BTreeMap<String, ()> =
+        rows.iter().map(|r| (r[0].clone(), ())).collect();
+    let tlds = crate::zonebuild::hygiene::Tlds::load(&root().join("data")).unwrap();
+    let mut bad = Vec::new();
+    for r in &rows {
+        if let Some(reason) = crate::zonebuild::hygiene::corruption(&r[0], &listed, &tlds) {
+            bad.push(format!("{}: {reason}", r[0]));
+        }
+        if let Some(p) = dynamicdns_zonetable::name::problem(r[0].as_bytes()) {
+            bad.push(format!("{}: {p}", r[0]));
+        }
+    }
+    assert!(bad.is_empty(), "{}", bad.join("\n"));
+    // The rows rule 9 removed are in the excluded file, with the reason.
+    let (_, excluded) = parse(&read("lookups/dynamic_dns_excluded.csv"));
+    for zone in ["dyndns.orgdyndns.org", "friendship.twa", "www.jpn.ph", "xn--tt-gg4n.net"] {
+        let row = excluded.iter().find(|r| r[0] == zone).unwrap_or_else(|| panic!("{zone}"));
+        assert!(row[1].starts_with("corrupt source row: "), "{row:?}");
+    }
+}
+
+/// The shipped service-host list: every host well-formed, at or below its
+/// zone, with a provider, a known role, category provider-service and a
+/// citation; sorted and unique.
+#[test]
+fn committed_service_hosts_are_well_formed() {
+    let (header, rows) = parse(&read("lookups/dynamic_dns_service_hosts.csv"));
+    assert_eq!(header, ["host", "provider", "zone", "role", "category", "source"]);
+    assert!(rows.len() >= 50, "{}", rows.len());
+    let mut last = String::new();
+    for r in &rows {
+        assert!(dynamicdns_zonetable::name::is_valid_zone(r[0].as_bytes()), "{r:?}");
+        assert!(r[0] == r[2] || r[0].ends_with(&format!(".{}", r[2])), "{r:?}");
+        assert!(!r[1].is_empty(), "{r:?}");
+        assert!(crate::zonebuild::service::ROLES.contains(&r[3].as_str()), "{r:?}");
+        assert_eq!(r[4], "provider-service");
+        assert!(!r[5].is_empty(), "{r:?}");
+        assert!(r[0] > last, "{} after {last}", r[0]);
+        last = r[0].clone();
+    }
+    for host in ["checkip.dyndns.org", "members.dyndns.org", "www.duckdns.org", "update.dedyn.io"]
+    {
+        assert!(rows.iter().any(|r| r[0] == host), "{host}");
     }
 }

@@ -27,6 +27,7 @@ const PROVIDERS_CSV: &str = "provider,category,zones_in_merged\n\
                              SoftEther,vpn-vendor,1\n";
 
 const HEADER_ROW: &str = "zone,provider,source_ref\n";
+const SERVICE_HEADER: &str = "host,provider,zone,role,source\n";
 const SUSPICIOUS_HEADER: &str = "zone,reason,provider,sources\n";
 const PAGE: &str = "m [basis: provider page reference]";
 const HEURISTIC: &str = "m [basis: heuristic: passive-DNS/whois/registrant section]";
@@ -44,6 +45,11 @@ impl DataDir {
         d.write("psl_provider_category.json", CATEGORIES_JSON);
         d.write("providers.csv", PROVIDERS_CSV);
         d.write("suspicious.csv", SUSPICIOUS_HEADER);
+        d.write("service_hosts.csv", SERVICE_HEADER);
+        // The real TLDs, plus RFC 6761's `example` the scratch data uses.
+        let tlds = fs::read_to_string(crate::zonebuild::tests::repo_root().join("data/tlds.txt"))
+            .unwrap();
+        d.write("tlds.txt", &format!("{tlds}example\n"));
         for source in SOURCES {
             d.source(source.name, "");
         }
@@ -571,4 +577,64 @@ fn category_files_are_checked() {
     d.write("psl_provider_category.json", "{\n \"No-IP\": \"ddns\",\n \"x\": 1\n}\n");
     let message = d.error();
     assert!(message.contains("psl_provider_category.json: line 3: column"), "{message}");
+}
+
+/// Rule 9 on scratch data: a corrupt row leaves the list for the excluded
+/// file, with its reason and sources.
+#[test]
+fn corrupt_rows_are_excluded_with_the_reason() {
+    let d = DataDir::new();
+    d.source("security_content", "dyndns.org,,r\ndyndns.orgdyndns.org,,r\nx.nosuchtld,,r\n");
+    let [lookup, excluded, _] = d.build();
+    assert!(lookup.contains("\ndyndns.org,"), "{lookup}");
+    assert!(!lookup.contains("dyndns.orgdyndns.org") && !lookup.contains("nosuchtld"));
+    assert!(
+        excluded.contains(
+            "dyndns.orgdyndns.org,corrupt source row: the zone's text is doubled (dyndns.org twice),security_content"
+        ),
+        "{excluded}"
+    );
+    assert!(excluded.contains("x.nosuchtld,corrupt source row: the top-level domain .nosuchtld"));
+}
+
+/// Rule 10: the service hosts are checked row by row; a bad row fails the
+/// build naming the file and the line.
+#[test]
+fn service_host_rows_are_checked() {
+    let d = DataDir::new();
+    d.write(
+        "service_hosts.csv",
+        &format!(
+            "{SERVICE_HEADER}checkip.dyndns.org,dyndns,dyndns.org,check-ip,a/b@0123abc:c.in\n"
+        ),
+    );
+    let built = build(d.0.path()).unwrap();
+    assert_eq!(
+        String::from_utf8(built.service_hosts).unwrap(),
+        "host,provider,zone,role,category,source\n\
+         checkip.dyndns.org,Dyn (DynDNS),dyndns.org,check-ip,provider-service,a/b@0123abc:c.in\n"
+    );
+    let cases: &[(&str, &str)] = &[
+        ("Bad.host.org,P,host.org,api,https://x", "host \"Bad.host.org\" contains 'B'"),
+        ("a.host.org,P,other.org,api,https://x", "is not \"other.org\" or a name below it"),
+        (
+            "a.host.org,P,host.org,dns,https://x",
+            "role \"dns\" is not one of update, check-ip, web, api",
+        ),
+        ("a.host.org,,host.org,api,https://x", "has no provider"),
+        ("a.host.org,P,host.org,api,", "no source"),
+        ("a.host.org,P,host.org,api,somewhere", "neither owner/repo@<commit>:path nor"),
+    ];
+    for (row, want) in cases {
+        let d = DataDir::new();
+        d.write("service_hosts.csv", &format!("{SERVICE_HEADER}{row}\n"));
+        let e = d.error();
+        assert!(e.contains("service_hosts.csv: line 2: ") && e.contains(want), "{row}: {e}");
+    }
+    let d = DataDir::new();
+    d.write(
+        "service_hosts.csv",
+        &format!("{SERVICE_HEADER}b.host.org,P,host.org,api,https://x\na.host.org,P,host.org,api,https://x\n"),
+    );
+    assert!(d.error().contains("line 3: host \"a.host.org\" is out of order"));
 }
