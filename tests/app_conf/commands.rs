@@ -1,0 +1,78 @@
+//! The two commands: commands.conf, the launcher and searchbnf.conf.
+
+use crate::util::conf::default_conf as conf;
+use crate::util::{read, root};
+
+// ---------------------------------------------------------------------------
+// The command, the launcher, the lookups
+
+#[test]
+fn the_command_runs_the_launcher_in_scp_mode() {
+    let c = conf("commands.conf");
+    let cmd = c.req("dynamicdns");
+    assert_eq!(cmd.req("chunked"), "true");
+    assert_eq!(cmd.req("filename"), "dynamicdns.sh");
+    assert_eq!(cmd.req("command.arg.1"), "scp");
+    assert_eq!(cmd.req("is_risky"), "false");
+    assert!(cmd.req("maxwait").parse::<u64>().is_ok());
+    assert!(cmd.req("maxchunksize").parse::<u64>().is_ok());
+    // Explicit: the default is false for chunked commands from Splunk 9.0,
+    // true before.
+    assert_eq!(cmd.req("run_in_preview"), "true");
+    assert_eq!(c.stanzas.len(), 2, "dynamicdns and dynamicdnsinfo");
+    // The health command: same launcher, argument "info" (its getinfo reply
+    // declares it generating, stateful or with distributed=true streaming).
+    let info = c.req("dynamicdnsinfo");
+    assert_eq!(info.req("chunked"), "true");
+    assert_eq!(info.req("filename"), "dynamicdns.sh");
+    assert_eq!(info.req("command.arg.1"), "info");
+    assert_eq!(info.req("is_risky"), "false");
+    let launcher = root().join("bin/dynamicdns.sh");
+    let text = read("bin/dynamicdns.sh");
+    assert!(text.starts_with("#!/bin/sh\n"));
+    assert!(text.contains("exec \"$exe\" \"$@\""), "the launcher execs with exact quoting");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&launcher).unwrap().permissions().mode();
+        assert_eq!(mode & 0o111, 0o111, "bin/dynamicdns.sh is executable");
+    }
+}
+
+#[test]
+fn searchbnf_documents_every_option() {
+    let c = conf("searchbnf.conf");
+    let cmd = c.req("dynamicdns-command");
+    assert_eq!(cmd.req("usage"), "public");
+    let syntax = format!("{} {}", cmd.req("syntax"), c.req("dynamicdns-options").req("syntax"));
+    let description = cmd.req("description");
+    for option in ["field=", "mode=", "tier=", "allfields=", "debug="] {
+        assert!(syntax.contains(option), "syntax lists {option}");
+        assert!(description.contains(option), "description explains {option}");
+    }
+    for value in ["host", "text", "all", "core", "true", "false"] {
+        assert!(syntax.contains(value), "syntax lists {value}");
+    }
+    assert!(cmd.get("category").is_some());
+    for field in ["isDynDNS", "provider", "dyndns_zone", "dyndns_category", "dyndns_tier"] {
+        assert!(description.contains(field), "description names the field {field}");
+    }
+    let info = c.req("dynamicdnsinfo-command");
+    assert_eq!(info.req("usage"), "public");
+    assert!(info.req("syntax").starts_with("dynamicdnsinfo "));
+    assert!(info.req("syntax").contains("distributed=<bool>"));
+    for field in INFO_FIELDS {
+        assert!(info.req("description").contains(field), "dynamicdnsinfo documents {field}");
+    }
+    for stanza in [cmd, info] {
+        for (key, _, _) in &stanza.keys {
+            if let Some(n) = key.strip_prefix("example") {
+                assert!(stanza.get(&format!("comment{n}")).is_some(), "{key} has comment{n}");
+            }
+        }
+    }
+}
+
+/// The fields `| dynamicdnsinfo` emits: the engine's list, which the
+/// binary's row is made from (`tests/info.rs` checks the row against it).
+pub(super) const INFO_FIELDS: &[&str] = dynamicdns_engine::health::FIELDS;

@@ -1,0 +1,273 @@
+//! The ES correlation searches: schedule, detection metadata, risk and
+//! notable actions, drilldowns, the risk scheme and the analytic story.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::spl::macros;
+use crate::util::conf::{default_conf as conf, Conf, Stanza};
+use crate::util::read;
+
+// ---------------------------------------------------------------------------
+// Correlation searches
+
+fn json(s: &Stanza, key: &str) -> Value {
+    serde_json::from_str(s.req(key)).unwrap_or_else(|e| panic!("{key} is not JSON: {e}"))
+}
+
+/// The saved searches that are ES correlation searches (all but the
+/// first-seen baseline).
+fn correlation_searches(saved: &Conf) -> Vec<(&String, &Stanza)> {
+    saved
+        .stanzas
+        .iter()
+        .filter(|(_, s)| s.get("action.correlationsearch.enabled").is_some())
+        .map(|(n, s)| (n, s))
+        .collect()
+}
+
+/// `xxxxxxxx-xxxx-Mxxx-Nxxx-xxxxxxxxxxxx`, lower-case hex.
+fn is_uuid(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.iter().map(|p| p.len()).collect::<Vec<_>>() == [8, 4, 4, 4, 12]
+        && parts
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
+}
+
+#[test]
+fn correlation_searches_are_scheduled_disabled_and_complete() {
+    let saved = conf("savedsearches.conf");
+    let corr = correlation_searches(&saved);
+    assert_eq!(corr.len(), 4);
+    let mut sources = BTreeSet::new();
+    let mut ids = BTreeSet::new();
+    for (name, s) in &saved.stanzas {
+        // Every saved search (the baseline too) ships disabled, scheduled at
+        // most hourly, bounded in time, not real-time (AppInspect).
+        let ctx = format!("[{name}]");
+        assert!(name.starts_with("Dynamic DNS - "), "{ctx}: the Health view finds it by name");
+        assert_eq!(s.req("disabled"), "1", "{ctx} ships disabled");
+        assert_eq!(s.req("enableSched"), "1", "{ctx} is scheduled");
+        let cron: Vec<&str> = s.req("cron_schedule").split_whitespace().collect();
+        assert_eq!(cron.len(), 5, "{ctx}: cron");
+        assert!(cron[0].parse::<u8>().is_ok(), "{ctx}: at most once an hour");
+        let earliest = s.req("dispatch.earliest_time");
+        let latest = s.req("dispatch.latest_time");
+        assert!(!earliest.starts_with("rt") && !latest.starts_with("rt"), "{ctx}: not real-time");
+        assert!(earliest.starts_with('-') && latest.starts_with('-'), "{ctx}: bounded");
+        assert_eq!(s.req("realtime_schedule"), "0");
+    }
+    for (name, s) in corr {
+        let ctx = format!("[{name}]");
+        assert!(name.ends_with(" - Rule"), "{ctx}: ES naming");
+        assert_eq!(s.req("action.correlationsearch.enabled"), "1");
+        assert_eq!(s.req("action.correlationsearch.label"), name);
+        // ES 8: event-based detection, stable id and version.
+        assert_eq!(s.req("action.correlationsearch.detection_type"), "ebd", "{ctx}");
+        let meta = json(s, "action.correlationsearch.metadata");
+        let id = meta["detection_id"].as_str().expect("detection_id");
+        assert!(is_uuid(id), "{ctx}: detection_id {id} is a UUID");
+        assert!(ids.insert(id.to_string()), "{ctx}: detection_id {id} is unique");
+        let version = meta["detection_version"].as_str().expect("detection_version (a string)");
+        assert!(version.parse::<u32>().is_ok_and(|v| v >= 1), "{ctx}: version {version}");
+        assert_eq!(meta["deprecated"], "0", "{ctx}");
+        assert!(meta["publish_time"].as_f64().is_some_and(|t| t > 1.7e9), "{ctx}: publish_time");
+        // Annotations in contentctl's current shape: no confidence/impact.
+        let ann = json(s, "action.correlationsearch.annotations");
+        assert!(ann.get("confidence").is_none() && ann.get("impact").is_none(), "{ctx}");
+        assert_eq!(ann["type"], "TTP", "{ctx}");
+        assert_eq!(ann["type_list"], serde_json::json!(["TTP"]), "{ctx}");
+        assert!(ann["data_source"].as_array().is_some_and(|a| !a.is_empty()), "{ctx}");
+        let stories: Vec<&str> = ann["analytic_story"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert!(
+            stories.contains(&STORY) && stories.contains(&"Dynamic DNS"),
+            "{ctx}: {stories:?}"
+        );
+        let mitre: Vec<&str> =
+            ann["mitre_attack"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+        for t in ["T1568", "T1568.002", "T1189"] {
+            assert!(mitre.contains(&t), "{ctx}: MITRE {t}");
+        }
+        // Risk: one system object, the default score 56 (the result's
+        // risk_score field, set by `dynamicdns_risk_score`, takes precedence).
+        assert_eq!(s.req("action.risk"), "1");
+        let risk = json(s, "action.risk.param._risk");
+        let object = &risk[0];
+        assert_eq!(object["risk_score"], 56, "{ctx}");
+        assert_eq!(object["risk_object_type"], "system", "{ctx}");
+        let risk_field = object["risk_object_field"].as_str().unwrap();
+        assert!(["host", "src"].contains(&risk_field));
+        assert!(risk.as_array().unwrap().iter().any(|o| o["threat_object_field"] == "query"));
+        // The notable (ES 8: finding) names the same entity, score 0 (the
+        // risk comes from the risk action only).
+        assert_eq!(s.req("action.notable"), "1");
+        let entities = json(s, "action.notable.param._entities");
+        assert_eq!(entities.as_array().unwrap().len(), 1, "{ctx}");
+        assert_eq!(entities[0]["risk_object_field"], risk_field, "{ctx}");
+        assert_eq!(entities[0]["risk_object_type"], "system", "{ctx}");
+        assert_eq!(entities[0]["risk_score"], 0, "{ctx}");
+        let token = format!("${risk_field}$");
+        let title = s.req("action.notable.param.rule_title");
+        let desc = s.req("action.notable.param.rule_description");
+        assert!(title.contains("$query$"), "{ctx}: title names $query$");
+        assert!(title.contains(&token) || desc.contains(&token), "{ctx}: names {token}");
+        for field in ["$dyndns_zone$", "$provider$", "$dyndns_category$", "$dyndns_tier$"] {
+            assert!(desc.contains(field), "{ctx}: description names {field}");
+        }
+        assert!(["network", "endpoint"].contains(&s.req("action.notable.param.security_domain")));
+        assert_eq!(s.req("action.notable.param.severity"), "medium", "{ctx}: score 56 is medium");
+        assert_eq!(s.req("alert.suppress.fields"), s.req("action.notable.param.nes_fields"));
+        assert!(s.req("alert.suppress.fields").starts_with(risk_field), "{ctx}: suppression");
+        // Drilldowns: the ES 7 single form, and the list with the risk
+        // events of the risk object over 7 days.
+        let drill = json(s, "action.notable.param.drilldown_searches");
+        let drill = drill.as_array().unwrap();
+        assert_eq!(drill.len(), 2, "{ctx}");
+        assert_eq!(drill[0]["name"], s.req("action.notable.param.drilldown_name"));
+        assert_eq!(drill[0]["search"], s.req("action.notable.param.drilldown_search"));
+        let risk_drill = drill[1]["search"].as_str().unwrap();
+        assert!(risk_drill.starts_with("index=risk "), "{ctx}: {risk_drill}");
+        assert!(risk_drill.contains(&format!("risk_object=\"{token}\"")), "{ctx}: {risk_drill}");
+        assert!(drill[1]["name"].as_str().unwrap().contains(&token));
+        for d in drill {
+            assert_eq!(d["earliest_offset"], "$info_min_time$");
+            assert_eq!(d["latest_offset"], "$info_max_time$");
+        }
+        let search = s.req("search");
+        assert!(search.contains("dynamicdns"), "{ctx}");
+        assert!(search.contains("isDynDNS=True"), "{ctx}");
+        let scored = search.find("| `dynamicdns_risk_score`").expect("risk by category");
+        assert!(scored > search.find("isDynDNS=True").unwrap(), "{ctx}: scores the hits");
+        assert!(search.contains("`dynamicdns_allowlist`"), "{ctx}: tuning macro");
+        assert!(search.contains("query"), "{ctx}: the search produces query");
+        sources.insert(if search.contains("datamodel=Network_Resolution") {
+            "dns"
+        } else if search.contains("datamodel=Web") {
+            "web"
+        } else if search.contains("EventCode=22") {
+            "sysmon"
+        } else {
+            "other"
+        });
+    }
+    assert_eq!(sources.into_iter().collect::<Vec<_>>(), ["dns", "sysmon", "web"]);
+    // (1) is the ESCU v5 detection rebuilt.
+    let escu = saved.req("Dynamic DNS - Host Resolved Dynamic DNS Domain - Rule").req("search");
+    assert!(escu.contains(
+        "values(DNS.answer) as answer from datamodel=Network_Resolution by DNS.query host"
+    ));
+    assert!(escu.contains("| dynamicdns field=query,answer"));
+    assert!(!saved
+        .req("Dynamic DNS - Sysmon DNS Query for Dynamic DNS Domain - Rule")
+        .req("search")
+        .contains("datamodel"));
+}
+
+#[test]
+fn one_detection_is_shaped_like_escu_v11() {
+    // ESCU v11 (2026-03-10) groups by the querying client, DNS.src, and by
+    // answer, counts, reply code and vendor, skipping "-" and "unknown".
+    let saved = conf("savedsearches.conf");
+    let s = saved.req("Dynamic DNS - Client Resolved Dynamic DNS Domain - Rule");
+    let search = s.req("search");
+    assert!(search.contains("where DNS.query=* NOT DNS.query IN (\"-\", \"unknown\")"));
+    let by = search.split(" by ").nth(1).unwrap().lines().next().unwrap();
+    let fields: BTreeSet<&str> = by.split_whitespace().filter(|w| *w != "\\").collect();
+    let v11: BTreeSet<&str> = [
+        "DNS.answer",
+        "DNS.answer_count",
+        "DNS.query",
+        "DNS.query_count",
+        "DNS.reply_code_id",
+        "DNS.src",
+        "DNS.vendor_product",
+    ]
+    .into();
+    assert_eq!(fields, v11, "ESCU v11's by-clause");
+    assert_eq!(json(s, "action.risk.param._risk")[0]["risk_object_field"], "src");
+    assert!(search.contains("| dynamicdns field=query,answer"));
+}
+
+/// The score table of `dynamicdns_risk_score`: (category, tier, score).
+const RISK_SCHEME: &[(&str, &str, u32)] = &[
+    ("ddns", "core", 56),
+    ("ddns", "extended", 40),
+    ("vendor-ddns", "core", 32),
+    ("vendor-ddns", "extended", 24),
+    ("vpn-vendor", "core", 16),
+    ("vpn-vendor", "extended", 12),
+];
+
+#[test]
+fn risk_is_scored_by_category_and_documented() {
+    let macros = macros();
+    let def = &macros["dynamicdns_risk_score"];
+    for (category, tier, score) in RISK_SCHEME {
+        let clause = if *tier == "core" {
+            format!("dyndns_risk_category=\"{category}\" AND dyndns_risk_tier=\"core\", {score}")
+        } else {
+            format!("dyndns_risk_category=\"{category}\", {score}")
+        };
+        assert!(def.contains(&clause), "dynamicdns_risk_score scores {category}/{tier} {score}");
+    }
+    // Free DDNS > vendor DDNS > VPN vendors; extended-only below core.
+    for pair in RISK_SCHEME.windows(2) {
+        assert!(pair[0].2 > pair[1].2, "{pair:?}");
+    }
+    // The providers' own service hosts never raise a notable or risk event.
+    assert!(def.contains("true(), \"provider-service\")"));
+    assert!(def.contains("true(), 0) | where risk_score > 0"));
+    // Without categories (an older binary), the old flat 56.
+    assert!(def.starts_with("eval dyndns_risk_category=case(isnull(dyndns_category), \"ddns\""));
+    // The README documents the same table and the Incident Review fields.
+    let readme = read("app/README.md");
+    for (category, tier, score) in RISK_SCHEME {
+        let row = format!("| `{category}` | `{tier}` | {score} |");
+        assert!(readme.contains(&row), "app/README.md has the row {row}");
+    }
+    for field in ["dyndns_category", "dyndns_tier", "risk_score"] {
+        assert!(readme.contains(&format!("| `{field}` |")), "Incident Review field {field}");
+    }
+}
+
+/// Our analytic story (not ESCU's "Dynamic DNS", see analyticstories.conf).
+const STORY: &str = "Dynamic DNS (dynamicdns)";
+
+#[test]
+fn the_analytic_story_names_the_detections() {
+    let stories = conf("analyticstories.conf");
+    let saved = conf("savedsearches.conf");
+    let corr: BTreeSet<&str> =
+        correlation_searches(&saved).iter().map(|(n, _)| n.as_str()).collect();
+    let story = stories.req(&format!("analytic_story://{STORY}"));
+    assert_eq!(story.req("spec_version"), "3");
+    for key in ["references", "maintainers"] {
+        assert!(json(story, key).is_array(), "{key} is a JSON list");
+    }
+    let searches = json(story, "searches");
+    let listed: BTreeSet<&str> =
+        searches.as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(listed, corr, "the story lists exactly the correlation searches");
+    let mut detailed = BTreeSet::new();
+    for (name, s) in &stories.stanzas {
+        if let Some(search) = name.strip_prefix("savedsearch://") {
+            assert!(corr.contains(search), "[{name}] names an existing correlation search");
+            assert_eq!(s.req("type"), "detection");
+            let ann = json(s, "annotations");
+            let conf_ann = json(saved.req(search), "action.correlationsearch.annotations");
+            assert_eq!(ann["mitre_attack"], conf_ann["mitre_attack"], "[{name}]");
+            assert!(json(s, "providing_technologies").is_array());
+            detailed.insert(search);
+        } else {
+            assert!(name.starts_with("analytic_story://"), "[{name}]");
+        }
+    }
+    assert_eq!(detailed, corr, "every correlation search has its [savedsearch://] stanza");
+}
