@@ -13,9 +13,9 @@
 #   TOOLS       the pinned tools: DYNAMICDNS_TOOLS, default REPO/target/tools.
 #               Deliberately not under CARGO_TARGET_DIR: a target directory
 #               shared by several projects would mix their pins, `cargo
-#               clean` need not cost a re-download, and tests/app_install.rs
+#               clean` need not cost a re-download, and tests/app_install/
 #               (the qemu runner) and README look for them there.
-#   dist/       the app package, always REPO/dist (tests/app_install.rs).
+#   dist/       the app package, always REPO/dist (tests/app_install/).
 
 set -euo pipefail
 

@@ -94,7 +94,7 @@ fn automatic_lookups_use_defined_lookups_and_are_shipped_disabled() {
 }
 
 /// Lookup files users create and edit, with their lookup definitions. The
-/// package ships none of them (scripts/package.sh, tests/app_install.rs).
+/// package ships none of them (scripts/package.sh, tests/app_install/).
 pub(super) const USER_FILES: &[(&str, &str)] = &[
     ("dynamicdns_local_zones.csv", "dynamicdns_zones_local"),
     ("dynamicdns_allowlist.csv", "dynamicdns_allowlist_hosts"),
