@@ -368,3 +368,80 @@ pub fn run_session(requests: &[Vec<u8>]) -> (Vec<Reply>, Finished) {
     let replies = requests.iter().map(|r| d.request(r)).collect();
     (replies, d.finish())
 }
+
+#[cfg(test)]
+mod self_test {
+    use super::Driver;
+    use crate::util::scp::{execute, getinfo};
+
+    /// The driver itself catches what a broken command would do (DESIGN.md,
+    /// "The protocol's contract"): each fake command (a shell script) must be
+    /// flagged.
+    #[test]
+    fn driver_flags_misbehaving_commands() {
+        use std::process::Command;
+        use std::time::Duration;
+        const OK: &str = r#"printf 'chunked 1.0,20,0\n{"type":"streaming"}'"#;
+        // Short time-outs only where the fake is meant to hang.
+        let fake = |script: String| {
+            let hangs = script.contains("sleep");
+            let mut cmd = Command::new("sh");
+            // Each fake reads the request's header line before answering.
+            cmd.arg("-c").arg(format!("IFS= read -r header; {script}"));
+            Driver::spawn_command(cmd, Duration::from_millis(if hangs { 600 } else { 10_000 }))
+        };
+        // (script, error expected from the getinfo request or else from finish)
+        let on_request: &[(String, &str)] = &[
+            (
+                "printf 'dynamicdns v1\\n'; exec cat >/dev/null".to_string(),
+                "malformed reply header",
+            ),
+            (
+                r#"printf 'chunked 1.0,20,0\r\n{"type":"streaming"}'; exec cat >/dev/null"#
+                    .to_string(),
+                "malformed reply header",
+            ),
+            (
+                r#"printf 'chunked 1.0,9,0\n{"a":"\303\251"}'; exec cat >/dev/null"#.to_string(),
+                "not JSON",
+            ),
+            (
+                "printf 'chunked 1.0,2,0\\n[]'; exec cat >/dev/null".to_string(),
+                "not a JSON object",
+            ),
+            (
+                r#"printf 'chunked 1.0,20,5\n{"type":"streaming"}ab'"#.to_string(),
+                "ended after 2 of 5",
+            ),
+            ("exec sleep 30".to_string(), "no reply to request 1"),
+            ("exit 0".to_string(), "stdout ended"),
+        ];
+        for (script, want) in on_request {
+            let mut d = fake(script.clone());
+            let err = d.try_request(&getinfo(&[])).expect_err(script);
+            assert!(err.contains(want), "{script}: {err}");
+        }
+        let on_finish: &[(String, &str)] = &[
+            (format!("{OK}; {OK}; exec cat >/dev/null"), "extra chunk"),
+            (format!("{OK}; cat >/dev/null; printf '\\n'"), "after the last reply"),
+            (format!("{OK}; cat >/dev/null; exec sleep 30 >/dev/null"), "did not exit"),
+        ];
+        for (script, want) in on_finish {
+            let mut d = fake(script.clone());
+            d.try_request(&getinfo(&[])).unwrap_or_else(|e| panic!("{script}: {e}"));
+            let err = d.try_finish().expect_err(script);
+            assert!(err.contains(want), "{script}: {err}");
+        }
+        // A double reply is also caught at the next request.
+        let mut d = fake(format!("{OK}; {OK}; exec cat >/dev/null"));
+        d.request(&getinfo(&[]));
+        std::thread::sleep(Duration::from_millis(200));
+        let err = d.try_request(&execute(true, b"")).expect_err("double reply");
+        assert!(err.contains("unsolicited chunk"), "{err}");
+        // A non-zero exit is reported, not hidden.
+        let mut d = fake(format!("{OK}; cat >/dev/null; exit 3"));
+        d.request(&getinfo(&[]));
+        let fin = d.finish();
+        assert_eq!(fin.status.code(), Some(3));
+    }
+}
