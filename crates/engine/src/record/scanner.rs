@@ -41,7 +41,9 @@ pub struct RecordScanner<'a> {
     window_base: usize,
     /// Spans of the exact scan when `scan_columns` falls back to it.
     scratch: Vec<Span>,
-    /// Whether AVX2 classifies windows (else SSE2, or portable code).
+    /// Whether AVX2 classifies windows (else SSE2, or portable code). Read
+    /// on x86_64 only: elsewhere the portable code is the one path.
+    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
     pub(super) avx2: bool,
     /// LF bytes in the records returned so far.
     lines: u64,
