@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use crate::host::HostExtractor;
 use crate::options::Mode;
 use crate::textscan::{ScannerBuildError, TextScanner};
-use crate::zoneset::{ZoneMatch, ZoneSet};
+use crate::zoneset::{MatchId, ZoneMatch, ZoneSet};
 use dynamicdns_zonetable::Tier;
 
 /// Name of the field that says whether a value is dynamic DNS (`True` or
@@ -168,7 +168,7 @@ pub struct Judge<'z> {
     matcher: Matcher<'z>,
     hits: Hits<'z>,
     /// Recent verdicts of host-mode values.
-    cache: VerdictCache<'z>,
+    cache: VerdictCache,
 }
 
 /// Longest value [`VerdictCache`] keeps.
@@ -183,33 +183,33 @@ const CACHE_BITS: u32 = 12;
 /// newer value in that slot replaces it. Values longer than
 /// [`CACHED_LEN`] are not kept. The zones cannot change while a judge
 /// lives, so a kept verdict is always the one the zone set gives.
-struct VerdictCache<'z> {
-    slots: Vec<Slot<'z>>,
+struct VerdictCache {
+    slots: Vec<Slot>,
 }
 
 #[derive(Clone, Copy)]
-struct Slot<'z> {
+struct Slot {
     /// `len + 1`; 0 for an empty slot.
     len: u8,
     key: [u8; CACHED_LEN],
-    verdict: Option<ZoneMatch<'z>>,
+    verdict: Option<MatchId>,
 }
 
-impl std::fmt::Debug for VerdictCache<'_> {
+impl std::fmt::Debug for VerdictCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let used = self.slots.iter().filter(|s| s.len > 0).count();
         write!(f, "VerdictCache({used} of {} slots)", self.slots.len())
     }
 }
 
-impl<'z> VerdictCache<'z> {
-    fn new() -> VerdictCache<'z> {
+impl VerdictCache {
+    fn new() -> VerdictCache {
         VerdictCache { slots: Vec::new() }
     }
 
     /// The slot of `value`, which must be at most [`CACHED_LEN`] bytes.
     #[inline]
-    fn slot(&mut self, value: &[u8]) -> &mut Slot<'z> {
+    fn slot(&mut self, value: &[u8]) -> &mut Slot {
         if self.slots.is_empty() {
             let empty = Slot { len: 0, key: [0; CACHED_LEN], verdict: None };
             self.slots = vec![empty; 1 << CACHE_BITS];
@@ -225,7 +225,7 @@ impl<'z> VerdictCache<'z> {
     }
 }
 
-impl Slot<'_> {
+impl Slot {
     #[inline]
     fn holds(&self, value: &[u8]) -> bool {
         usize::from(self.len) == value.len() + 1 && self.key[..value.len()] == *value
@@ -256,7 +256,7 @@ impl<'z> Judge<'z> {
         match &mut self.matcher {
             Matcher::Host(hosts) => {
                 let zones = self.zones;
-                let mut judge = |value| hosts.host(value).and_then(|h| zones.longest_match(h));
+                let mut judge = |value| hosts.host(value).and_then(|h| zones.longest_match_id(h));
                 let verdict = if value.len() <= CACHED_LEN {
                     let slot = self.cache.slot(value);
                     if !slot.holds(value) {
@@ -268,8 +268,8 @@ impl<'z> Judge<'z> {
                 } else {
                     judge(value)
                 };
-                if let Some(m) = verdict {
-                    hits.push(m);
+                if let Some(id) = verdict {
+                    hits.push(zones.resolve(id));
                 }
             }
             Matcher::Text(scanner) => scanner.scan(value, |m| hits.push(m)),
@@ -351,6 +351,14 @@ mod tests {
         assert_eq!(j.hits().zones().len(), 100);
         let want: Vec<String> = (0..7).map(|i| format!("P{i}")).collect();
         assert_eq!(j.hits().providers(), want);
+    }
+
+    /// The cache's footprint (what keeps it in L2 beside the zone table):
+    /// a slot is the key, its length and an 8-byte match id.
+    #[test]
+    fn cache_slots_are_small() {
+        assert_eq!(std::mem::size_of::<Option<MatchId>>(), 8);
+        assert_eq!(std::mem::size_of::<Slot>(), 56);
     }
 
     /// With the cache, every value gets the verdict a fresh judge gives,

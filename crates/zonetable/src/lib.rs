@@ -362,7 +362,14 @@ impl ZoneTable {
         }
     }
 
-    /// Every entry, in insertion order.
+    /// The entry at index `i` (as [`position`](Self::position) returns
+    /// it). Panics when `i` is out of range.
+    #[inline]
+    pub fn entry(&self, i: usize) -> Entry {
+        self.entries[i]
+    }
+
+    /// Every entry, in insertion (index) order.
     pub fn entries(&self) -> impl ExactSizeIterator<Item = Entry> + '_ {
         self.entries.iter().copied()
     }
