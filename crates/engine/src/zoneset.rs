@@ -170,9 +170,9 @@ impl ZoneMatch<'_> {
 /// and the entry's index there. The verdict cache keeps these instead of
 /// the 72-byte matches, so its 4,096 slots take 224 KiB instead of 480 KiB
 /// and stay in a core's L2 cache beside the zone table. Only the set that
-/// made an id can [`resolve`](ZoneSet::resolve) it.
+/// made an id can resolve it (so ids stay inside the crate).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct MatchId(NonZeroU64);
+pub(crate) struct MatchId(NonZeroU64);
 
 /// Which table of a [`ZoneSet`] a [`MatchId`] points into.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -323,7 +323,7 @@ impl ZoneSet {
     /// [`longest_match`](Self::longest_match) as a [`MatchId`], which
     /// [`resolve`](Self::resolve) turns into the match.
     #[inline]
-    pub fn longest_match_id(&self, host: &[u8]) -> Option<MatchId> {
+    pub(crate) fn longest_match_id(&self, host: &[u8]) -> Option<MatchId> {
         let (below, whole) = self.below_zone(host);
         // The suffix walk hashed the whole host too: a service host costs
         // one probe, not another pass.
@@ -339,7 +339,7 @@ impl ZoneSet {
 
     /// The match a [`MatchId`] of this set stands for.
     #[inline]
-    pub fn resolve(&self, id: MatchId) -> ZoneMatch<'_> {
+    pub(crate) fn resolve(&self, id: MatchId) -> ZoneMatch<'_> {
         let (source, i) = id.parts();
         match source {
             Source::Base => to_match(&self.base, self.base.entry(i)),
