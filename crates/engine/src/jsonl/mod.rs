@@ -244,70 +244,30 @@ impl JsonlEnricher<'_> {
     ) -> Result<(), LineProblem> {
         match s.peek() {
             Some(b'{') => self.object(s, depth, from, to, false),
-            Some(b'[') => {
-                if depth >= MAX_DEPTH {
-                    return Err(s.problem("nested too deeply"));
-                }
-                s.i += 1;
-                s.ws();
-                if s.peek() == Some(b']') {
-                    s.i += 1;
-                    return Ok(());
-                }
-                loop {
-                    s.ws();
-                    self.descend(s, depth + 1, from, to)?;
-                    s.ws();
-                    match s.next() {
-                        Some(b',') => continue,
-                        Some(b']') => return Ok(()),
-                        _ => return Err(s.problem("expected ',' or ']' in an array")),
-                    }
-                }
-            }
+            Some(b'[') => s.array(depth, |s, depth| self.descend(s, depth, from, to)),
             _ => s.value(depth),
         }
+    }
+
+    /// Judges the string at `"` (unescaped into the scratch buffer only
+    /// when it has escapes).
+    fn judge_string(&mut self, s: &mut Scan<'_>) -> Result<(), LineProblem> {
+        let start = s.i;
+        let escaped = s.string(&mut self.scratch)?;
+        let v = if escaped { &self.scratch[..] } else { &s.b[start + 1..s.i - 1] };
+        self.judge.add(v);
+        Ok(())
     }
 
     /// The value at a path's end: a string is judged, an array's strings
     /// are (a multivalue field); anything else is skipped.
     fn collect(&mut self, s: &mut Scan<'_>, depth: usize) -> Result<(), LineProblem> {
         match s.peek() {
-            Some(b'"') => {
-                let start = s.i;
-                let escaped = s.string(&mut self.scratch)?;
-                let v = if escaped { &self.scratch[..] } else { &s.b[start + 1..s.i - 1] };
-                self.judge.add(v);
-                Ok(())
-            }
-            Some(b'[') => {
-                if depth >= MAX_DEPTH {
-                    return Err(s.problem("nested too deeply"));
-                }
-                s.i += 1;
-                s.ws();
-                if s.peek() == Some(b']') {
-                    s.i += 1;
-                    return Ok(());
-                }
-                loop {
-                    s.ws();
-                    if s.peek() == Some(b'"') {
-                        let start = s.i;
-                        let escaped = s.string(&mut self.scratch)?;
-                        let v = if escaped { &self.scratch[..] } else { &s.b[start + 1..s.i - 1] };
-                        self.judge.add(v);
-                    } else {
-                        s.value(depth + 1)?;
-                    }
-                    s.ws();
-                    match s.next() {
-                        Some(b',') => continue,
-                        Some(b']') => return Ok(()),
-                        _ => return Err(s.problem("expected ',' or ']' in an array")),
-                    }
-                }
-            }
+            Some(b'"') => self.judge_string(s),
+            Some(b'[') => s.array(depth, |s, depth| match s.peek() {
+                Some(b'"') => self.judge_string(s),
+                _ => s.value(depth),
+            }),
             _ => s.value(depth),
         }
     }
@@ -336,6 +296,37 @@ mod tests {
 
     const NO: &str =
         r#""isDynDNS":false,"provider":[],"dyndns_zone":[],"dyndns_category":[],"dyndns_tier":[]"#;
+
+    /// Arrays on a path, at a path's end and skipped share one walk: each
+    /// place accepts nesting up to MAX_DEPTH, refuses one level more, and
+    /// names a malformed array.
+    #[test]
+    fn arrays_everywhere_are_bounded_and_checked() {
+        let nest = |n: usize, inner: &str| format!("{}{inner}{}", "[".repeat(n), "]".repeat(n));
+        // The object is depth 0, the arrays 1 to n, the string n + 1: the
+        // deepest value allowed is at MAX_DEPTH - 1 (the same before the
+        // walks were shared).
+        let ok = nest(MAX_DEPTH - 2, r#""a.duckdns.org""#);
+        let deep = nest(MAX_DEPTH - 1, r#""a.duckdns.org""#);
+        for (fields, key) in [(&["q"][..], "q"), (&["q.x"][..], "q"), (&["other"][..], "q")] {
+            let line = format!(r#"{{"{key}":{ok}}}"#);
+            assert!(run(fields, &line).is_ok(), "{fields:?} at the limit");
+            let line = format!(r#"{{"{key}":{deep}}}"#);
+            let err = run(fields, &line).unwrap_err().0;
+            assert!(err.contains("nested too deeply"), "{fields:?}: {err}");
+            for bad in [r#"{"q":["a" "b"]}"#, r#"{"q":["a"}"#, r#"{"q":[1}"#] {
+                let err = run(fields, bad).unwrap_err().0;
+                assert!(
+                    err.contains("expected ',' or ']' in an array"),
+                    "{fields:?} {bad}: {err}"
+                );
+            }
+        }
+        // A value at a path's end inside an array is still judged.
+        assert!(run(&["q"], r#"{"q":[1,"a.duckdns.org"]}"#)
+            .unwrap()
+            .contains(r#""isDynDNS":true"#));
+    }
 
     #[test]
     fn keys_are_the_csv_output_fields() {

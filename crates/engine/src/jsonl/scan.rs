@@ -110,24 +110,7 @@ impl Scan<'_> {
                     }
                 }
             }
-            Some(b'[') => {
-                self.i += 1;
-                self.ws();
-                if self.peek() == Some(b']') {
-                    self.i += 1;
-                    return Ok(());
-                }
-                loop {
-                    self.ws();
-                    self.value(depth + 1)?;
-                    self.ws();
-                    match self.next() {
-                        Some(b',') => continue,
-                        Some(b']') => return Ok(()),
-                        _ => return Err(self.problem("expected ',' or ']' in an array")),
-                    }
-                }
-            }
+            Some(b'[') => self.array(depth, |s, depth| s.value(depth))?,
             Some(b't') => self.literal(b"true")?,
             Some(b'f') => self.literal(b"false")?,
             Some(b'n') => self.literal(b"null")?,
@@ -135,6 +118,35 @@ impl Scan<'_> {
             _ => return Err(self.problem("expected a JSON value")),
         }
         Ok(())
+    }
+
+    /// Walks the array at `[` (at `depth`), calling `each` with the scan at
+    /// each element and the elements' depth; the one array grammar that
+    /// skipping, path descent and value collection share.
+    pub(super) fn array(
+        &mut self,
+        depth: usize,
+        mut each: impl FnMut(&mut Self, usize) -> Result<(), LineProblem>,
+    ) -> Result<(), LineProblem> {
+        if depth >= MAX_DEPTH {
+            return Err(self.problem("nested too deeply"));
+        }
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b']') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            each(self, depth + 1)?;
+            self.ws();
+            match self.next() {
+                Some(b',') => continue,
+                Some(b']') => return Ok(()),
+                _ => return Err(self.problem("expected ',' or ']' in an array")),
+            }
+        }
     }
 
     fn literal(&mut self, word: &[u8]) -> Result<(), LineProblem> {
