@@ -4,6 +4,7 @@
 //! (`allfields=`) and whether to log a summary (`debug=`). The CLI builds
 //! [`Options`] directly from its flags.
 
+use crate::verdict::OutputNames;
 use crate::zoneset::TierSelection;
 
 /// How field values are read.
@@ -31,12 +32,16 @@ pub struct Options {
     /// `debug=true`: write a summary of the session to stderr (splunkd logs
     /// every stderr line as an ERROR in search.log, so not by default).
     pub debug: bool,
+    /// `rename="provider AS ddns_provider, …"`: the names the verdict
+    /// fields are written under (default: their own).
+    pub names: OutputNames,
 }
 
 /// The usage line shown with option errors.
 pub const USAGE: &str =
     "dynamicdns [field=<field>[,<field>...]] [mode=host|text] [tier=all|core] \
-                         [allfields=true|false] [debug=true|false]";
+                         [allfields=true|false] [debug=true|false] \
+                         [rename=\"<output> AS <name>[, ...]\"]";
 
 /// A bad option, with a message for the user.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -51,6 +56,7 @@ impl Default for Options {
             tiers: TierSelection::All,
             all_fields: false,
             debug: false,
+            names: OutputNames::default(),
         }
     }
 }
@@ -78,6 +84,7 @@ impl Options {
         let mut tiers = None;
         let mut all_fields = None;
         let mut debug = None;
+        let mut names = None;
         for arg in args {
             let arg = arg.as_ref();
             let Some((key, value)) = arg.split_once('=') else {
@@ -136,10 +143,19 @@ impl Options {
                         OptionsError(format!("'{arg}': {k} must be true or false"))
                     })?);
                 }
+                "rename" => {
+                    if names.is_some() {
+                        return Err(OptionsError("rename= is given twice".to_string()));
+                    }
+                    names = Some(
+                        OutputNames::parse(value)
+                            .map_err(|e| OptionsError(format!("'{arg}': {e}")))?,
+                    );
+                }
                 _ => {
                     return Err(OptionsError(format!(
                         "unknown option '{}' in '{arg}'; known options: field, mode, tier, \
-                         allfields, debug",
+                         allfields, debug, rename",
                         key.trim()
                     )))
                 }
@@ -148,12 +164,14 @@ impl Options {
         if fields.is_empty() {
             fields.push("query".to_string());
         }
+        let names = names.unwrap_or_default();
         Ok(Options {
             fields,
             mode: mode.unwrap_or(Mode::Host),
             tiers: tiers.unwrap_or_default(),
             all_fields: all_fields.unwrap_or(false),
             debug: debug.unwrap_or(false),
+            names,
         })
     }
 }
@@ -212,5 +230,9 @@ mod tests {
         err(&["debug=2"], "'debug=2': debug must be true or false");
         err(&["allfields=true", "allfields=true"], "allfields= is given twice");
         err(&["debug=true", "debug=false"], "debug= is given twice");
+        err(&["rename=query AS q"], "'rename=query AS q': 'query' is not an output field");
+        err(&["rename=provider AS p", "rename=dyndns_zone AS z"], "rename= is given twice");
+        let o = Options::from_spl_args(&["field=provider", "rename=provider AS ddns_provider"]);
+        assert_eq!(o.unwrap().names.name(crate::verdict::Field::Provider), "ddns_provider");
     }
 }
