@@ -15,12 +15,21 @@
 //!   (`YYYY-MM-DD`) the last day the row applies: after it the row is
 //!   ignored with a warning, so temporary exceptions do not outlive their
 //!   reason.
+//!
+//! Bounds, so that a broken or hostile file cannot flood splunkd's getinfo
+//! reply or `search.log`: at most [`MAX_PROBLEMS_PER_FILE`] problems are
+//! reported per file, then one line counts the rest; a local file must be a
+//! regular file of at most [`MAX_FILE_BYTES`] (anything else is refused
+//! with a message, and a FIFO is never waited on); a row past a zone
+//! table's capacity (distinct provider names, categories, source lists) is
+//! a problem naming the limit. Unicode names are stored as punycode, as
+//! the shipped list stores them, with the IDNA rules host extraction uses.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
 
 use dynamicdns_zonetable::{AddError, TableBuilder, Tier, ZoneInfo, ZoneTable};
 
+pub use crate::date::Date;
 use crate::zoneset::{Allowlist, ZoneSet, DEFAULT_CATEGORY, SERVICE_CATEGORY};
 
 /// File name of the local additions in the app's `lookups/` folder.
@@ -36,6 +45,14 @@ pub const OLD_ALLOWLIST_FILE: &str = "dynamic_dns_allowlist.csv";
 
 /// The categories the shipped data uses; an allowlist row may name one.
 pub const CATEGORIES: &[&str] = &[DEFAULT_CATEGORY, "vendor-ddns", "vpn-vendor", SERVICE_CATEGORY];
+
+/// Problems reported per file: the first this many, with file and line,
+/// then one [`ZoneFileError::More`] with the count of the rest.
+pub const MAX_PROBLEMS_PER_FILE: usize = 20;
+
+/// The largest local file read, 64 MiB (the shipped list of ~117,000 zones
+/// is under 10 MiB): a larger file is refused, not read.
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// An error loading a zone file: names the file, the line and the problem.
 #[derive(Debug, thiserror::Error)]
@@ -58,6 +75,32 @@ pub enum ZoneFileError {
         /// What went wrong.
         message: String,
     },
+    /// The file is not read: not a regular file, or too large.
+    #[error("{file}: {reason}; not read")]
+    Refused {
+        /// The file's name as given.
+        file: String,
+        /// Why.
+        reason: String,
+    },
+    /// A zone of a file left out when the local files were merged.
+    #[error("{file}: zone {zone:?} left out: {reason}")]
+    LeftOut {
+        /// The file's name as given.
+        file: String,
+        /// The zone.
+        zone: String,
+        /// Why.
+        reason: String,
+    },
+    /// The problems of a file past the first [`MAX_PROBLEMS_PER_FILE`].
+    #[error("… and {count} more problems in {file}")]
+    More {
+        /// The file's name as given.
+        file: String,
+        /// How many more.
+        count: u64,
+    },
     /// The file is read under its old name.
     #[error(
         "{old}: old file name, read for now; rename it to {new} (the app's own files are \
@@ -78,6 +121,15 @@ impl ZoneFileError {
     pub fn ignored(&self) -> bool {
         !matches!(self, ZoneFileError::OldName { .. })
     }
+
+    /// How many problems this one stands for: the count of a
+    /// [`ZoneFileError::More`], else 1.
+    pub fn count(&self) -> u64 {
+        match self {
+            ZoneFileError::More { count, .. } => *count,
+            _ => 1,
+        }
+    }
 }
 
 /// What a zone file holds: zones or allowlist entries.
@@ -89,69 +141,10 @@ pub enum FileKind {
     Allowlist,
 }
 
-/// A calendar date, for the allowlist's `expires`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Date {
-    /// Year.
-    pub year: i32,
-    /// Month, 1–12.
-    pub month: u32,
-    /// Day, 1–31.
-    pub day: u32,
-}
-
-impl Date {
-    /// Parses `YYYY-MM-DD` (a real date; surrounding white space ignored).
-    pub fn parse(s: &str) -> Option<Date> {
-        let s = s.trim();
-        let b = s.as_bytes();
-        if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-            return None;
-        }
-        let num = |r: std::ops::Range<usize>| -> Option<u32> {
-            let d = &s[r];
-            d.bytes().all(|c| c.is_ascii_digit()).then(|| d.parse().ok()).flatten()
-        };
-        let (year, month, day) = (num(0..4)? as i32, num(5..7)?, num(8..10)?);
-        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
-        let days = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-        let ok = (1..=12).contains(&month) && day >= 1 && day <= days[month as usize - 1];
-        ok.then_some(Date { year, month, day })
-    }
-
-    /// Today, in UTC, from the system clock.
-    pub fn today() -> Date {
-        let secs = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        Date::from_days((secs / 86_400) as i64)
-    }
-
-    /// The date `days` after 1970-01-01 (the civil-from-days algorithm of
-    /// H. Hinnant's date library).
-    fn from_days(days: i64) -> Date {
-        let z = days + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z.rem_euclid(146_097);
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-        let year = (yoe + era * 400 + i64::from(month <= 2)) as i32;
-        Date { year, month, day }
-    }
-}
-
-impl std::fmt::Display for Date {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
-    }
-}
-
 /// A zone file read leniently: the table of its good rows (for an
 /// allowlist also its provider and category rows), and one
-/// [`ZoneFileError`] per bad row (or the whole file, if unreadable).
+/// [`ZoneFileError`] per bad row (or the whole file, if unreadable), at
+/// most [`MAX_PROBLEMS_PER_FILE`] of them and then one that counts the rest.
 #[derive(Debug)]
 pub struct Loaded {
     /// The good zone (or host) rows.
@@ -160,17 +153,37 @@ pub struct Loaded {
     pub providers: Vec<String>,
     /// Allowlist rows naming a category.
     pub categories: Vec<String>,
-    /// Every problem found, in file order.
+    /// The problems found, in file order (capped, see
+    /// [`problem_count`](Self::problem_count)).
     pub problems: Vec<ZoneFileError>,
 }
 
 impl Loaded {
+    /// How many problems were found, those only counted included.
+    pub fn problem_count(&self) -> u64 {
+        self.problems.iter().map(ZoneFileError::count).sum()
+    }
+
     /// The allowlist these rows make.
     pub fn into_allowlist(self) -> Allowlist {
         Allowlist {
             names: Some(self.table),
             providers: self.providers,
             categories: self.categories,
+        }
+    }
+}
+
+impl ZoneSet {
+    /// Reads a zone CSV (header with `zone`, optionally `provider` and
+    /// `tier`) strictly: the first bad row is an error naming file and line.
+    /// (Defined here, beside the reading, so that [`crate::zoneset`] does
+    /// not depend on this module.)
+    pub fn from_csv<R: Read>(input: R, file: &str) -> Result<ZoneSet, ZoneFileError> {
+        let loaded = load(input, file, FileKind::Zones);
+        match loaded.problems.into_iter().next() {
+            Some(e) => Err(e),
+            None => Ok(ZoneSet::from_table(loaded.table)),
         }
     }
 }
@@ -193,15 +206,29 @@ pub fn load_at<R: Read>(input: R, file: &str, kind: FileKind, today: Date) -> Lo
         categories: vec![],
         problems: vec![],
     };
+    let mut problems = Problems::new(file);
+    read_rows(input, file, kind, today, &mut builder, &mut out, &mut problems);
+    out.table = builder.build();
+    out.problems = problems.finish();
+    out
+}
+
+/// The rows of [`load_at`], into `builder` and `out`.
+fn read_rows<R: Read>(
+    input: R,
+    file: &str,
+    kind: FileKind,
+    today: Date,
+    builder: &mut TableBuilder,
+    out: &mut Loaded,
+    problems: &mut Problems,
+) {
     let row_err =
         |line: u64, message: String| ZoneFileError::Row { file: file.to_string(), line, message };
     let mut rdr = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let headers = match rdr.byte_headers() {
         Ok(h) => h.clone(),
-        Err(e) => {
-            out.problems.push(csv_problem(e, file));
-            return out;
-        }
+        Err(e) => return problems.push(csv_problem(e, file)),
     };
     let col = |name: &[u8]| headers.iter().position(|h| h.trim_ascii().eq_ignore_ascii_case(name));
     let name_col = match kind {
@@ -218,8 +245,7 @@ pub fn load_at<R: Read>(input: R, file: &str, kind: FileKind, today: Date) -> Lo
         }
     };
     if let Some(want) = missing {
-        out.problems.push(row_err(1, format!("no {want} column in the header")));
-        return out;
+        return problems.push(row_err(1, format!("no {want} column in the header")));
     }
     let mut rec = csv::ByteRecord::new();
     loop {
@@ -228,7 +254,7 @@ pub fn load_at<R: Read>(input: R, file: &str, kind: FileKind, today: Date) -> Lo
             Ok(false) => break,
             Err(e) => {
                 let fatal = e.is_io_error();
-                out.problems.push(csv_problem(e, file));
+                problems.push(csv_problem(e, file));
                 if fatal {
                     break;
                 }
@@ -254,7 +280,7 @@ pub fn load_at<R: Read>(input: R, file: &str, kind: FileKind, today: Date) -> Lo
                 }
                 let tier_name = text(tier_col);
                 let Some(tier) = Tier::parse(&tier_name) else {
-                    out.problems.push(row_err(
+                    problems.push(row_err(
                         line,
                         format!("tier {tier_name:?} is not 'core' or 'extended'"),
                     ));
@@ -262,7 +288,7 @@ pub fn load_at<R: Read>(input: R, file: &str, kind: FileKind, today: Date) -> Lo
                 };
                 let category = text(category_col);
                 if !category.is_empty() && !is_token(&category) {
-                    out.problems.push(row_err(
+                    problems.push(row_err(
                         line,
                         format!("category {category:?} is not a lower-case word like `ddns`"),
                     ));
@@ -271,9 +297,7 @@ pub fn load_at<R: Read>(input: R, file: &str, kind: FileKind, today: Date) -> Lo
                 let (provider, sources) = (text(provider_col), text(sources_col));
                 let info =
                     ZoneInfo { provider: &provider, category: &category, tier, sources: &sources };
-                if !add(&mut builder, name, info, line, &row_err, &mut out.problems) {
-                    break;
-                }
+                add(builder, name, info, line, &row_err, problems);
             }
             FileKind::Allowlist => {
                 let (provider, category) = (text(provider_col), text(category_col));
@@ -283,7 +307,7 @@ pub fn load_at<R: Read>(input: R, file: &str, kind: FileKind, today: Date) -> Lo
                     0 => continue, // a blank row
                     1 => {}
                     _ => {
-                        out.problems.push(row_err(
+                        problems.push(row_err(
                             line,
                             "give one of host (or zone), provider or category per row".to_string(),
                         ));
@@ -294,14 +318,14 @@ pub fn load_at<R: Read>(input: R, file: &str, kind: FileKind, today: Date) -> Lo
                 if !expires.is_empty() {
                     match Date::parse(&expires) {
                         None => {
-                            out.problems.push(row_err(
+                            problems.push(row_err(
                                 line,
                                 format!("expires {expires:?} is not a date (YYYY-MM-DD)"),
                             ));
                             continue;
                         }
                         Some(d) if d < today => {
-                            out.problems.push(row_err(line, format!("expired on {d}")));
+                            problems.push(row_err(line, format!("expired on {d}")));
                             continue;
                         }
                         Some(_) => {}
@@ -311,7 +335,7 @@ pub fn load_at<R: Read>(input: R, file: &str, kind: FileKind, today: Date) -> Lo
                     out.providers.push(provider);
                 } else if !category.is_empty() {
                     if !CATEGORIES.contains(&category.as_str()) {
-                        out.problems.push(row_err(
+                        problems.push(row_err(
                             line,
                             format!(
                                 "category {category:?} is not one the list uses ({})",
@@ -321,48 +345,62 @@ pub fn load_at<R: Read>(input: R, file: &str, kind: FileKind, today: Date) -> Lo
                         continue;
                     }
                     out.categories.push(category);
-                } else if !add(
-                    &mut builder,
-                    name,
-                    ZoneInfo::default(),
-                    line,
-                    &row_err,
-                    &mut out.problems,
-                ) {
-                    break;
+                } else {
+                    add(builder, name, ZoneInfo::default(), line, &row_err, problems);
                 }
             }
         }
     }
-    out.table = builder.build();
-    out
 }
 
-/// Adds one name; false when the table is full (reading stops).
+/// A file's problems: the first [`MAX_PROBLEMS_PER_FILE`] kept, the rest
+/// counted.
+struct Problems {
+    file: String,
+    list: Vec<ZoneFileError>,
+    more: u64,
+}
+
+impl Problems {
+    fn new(file: &str) -> Problems {
+        Problems { file: file.to_string(), list: Vec::new(), more: 0 }
+    }
+
+    fn push(&mut self, p: ZoneFileError) {
+        if self.list.len() < MAX_PROBLEMS_PER_FILE {
+            self.list.push(p);
+        } else {
+            self.more += 1;
+        }
+    }
+
+    /// The kept problems, then one counting the rest (if any).
+    fn finish(mut self) -> Vec<ZoneFileError> {
+        if self.more > 0 {
+            self.list.push(ZoneFileError::More { file: self.file, count: self.more });
+        }
+        self.list
+    }
+}
+
+/// Adds one name; a bad name, or one past the table's capacity, is a
+/// problem and the row is left out (later rows still load: a capacity
+/// limit concerns only rows that bring a new provider, category or
+/// source list).
 fn add(
     builder: &mut TableBuilder,
     raw: &[u8],
     info: ZoneInfo<'_>,
     line: u64,
     row_err: &impl Fn(u64, String) -> ZoneFileError,
-    problems: &mut Vec<ZoneFileError>,
-) -> bool {
+    problems: &mut Problems,
+) {
+    let name = || String::from_utf8_lossy(raw).trim().to_string();
     match builder.add(&normalise_zone(raw), info) {
-        Ok(()) => true,
-        Err(AddError::BadZone(_)) => {
-            problems.push(row_err(
-                line,
-                format!(
-                    "{:?} is not a DNS name of two or more labels",
-                    String::from_utf8_lossy(raw)
-                ),
-            ));
-            true
-        }
-        Err(AddError::TooManyNames(_) | AddError::TooLarge) => {
-            problems.push(row_err(line, "the zone table is full".to_string()));
-            false
-        }
+        Ok(()) => {}
+        Err(AddError::BadZone(_)) => problems
+            .push(row_err(line, format!("{:?} is not a DNS name of two or more labels", name()))),
+        Err(e) => problems.push(row_err(line, format!("{:?} left out: {e}", name()))),
     }
 }
 
@@ -381,266 +419,25 @@ fn csv_problem(e: csv::Error, file: &str) -> ZoneFileError {
 }
 
 /// Lower-cases a name from a file and strips whitespace, a leading `*.` or
-/// `.` and one trailing dot, so `*.DuckDNS.org.` loads as `duckdns.org`.
+/// `.` and one trailing dot, so `*.DuckDNS.org.` loads as `duckdns.org`; a
+/// Unicode name is mapped to punycode as hosts are ([`crate::host`]), so
+/// `Bücher.example` loads as `xn--bcher-kva.example`.
 fn normalise_zone(raw: &[u8]) -> String {
     let s = String::from_utf8_lossy(raw);
     let mut z = s.trim();
     z = z.strip_prefix("*.").unwrap_or(z);
     z = z.strip_prefix('.').unwrap_or(z);
     z = z.strip_suffix('.').unwrap_or(z);
-    z.to_ascii_lowercase()
-}
-
-/// The app's `lookups/` folder, found from the running binary's own
-/// location: the first of `<exe dir>/lookups`, `<exe dir>/../lookups`,
-/// `<exe dir>/../../lookups`, `<exe dir>/../../../lookups` that is a
-/// folder. This covers `<app>/bin/dynamicdns`, `<app>/bin/<arch>/dynamicdns`
-/// and `<app>/<platform>/bin/dynamicdns`, on search heads and on indexers
-/// (where the app arrives in the knowledge bundle).
-pub fn app_lookups_dir() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    exe.ancestors().skip(1).take(4).map(|d| d.join("lookups")).find(|d| d.is_dir())
-}
-
-/// One local file found, and how many rows loaded from it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FoundFile {
-    /// The file's name in the lookups folder.
-    pub name: String,
-    /// Rows loaded (zones, or allowlist entries of every kind).
-    pub rows: usize,
-}
-
-/// The local files found in a lookups folder, read leniently.
-#[derive(Debug, Default)]
-pub struct LocalFiles {
-    /// Local additions, if a local zones file exists.
-    pub zones: Option<ZoneTable>,
-    /// The allowlist, if the file exists.
-    pub allow: Option<Allowlist>,
-    /// The files read, with their row counts.
-    pub found: Vec<FoundFile>,
-    /// Problems found (bad rows skipped, unreadable files, an old file
-    /// name), for the user.
-    pub problems: Vec<ZoneFileError>,
-}
-
-impl LocalFiles {
-    /// Reads the local zones ([`LOCAL_FILE`], and [`OLD_LOCAL_FILE`] with a
-    /// warning) and the allowlist ([`ALLOWLIST_FILE`], and
-    /// [`OLD_ALLOWLIST_FILE`] with a warning) from `dir` when present, as of
-    /// today. Where a new and an old file both name a zone, the new file's
-    /// row wins.
-    pub fn read(dir: &Path) -> LocalFiles {
-        LocalFiles::read_at(dir, Date::today())
-    }
-
-    /// As [`read`](Self::read), with `today` for the allowlist's `expires`.
-    pub fn read_at(dir: &Path, today: Date) -> LocalFiles {
-        let mut out = LocalFiles::default();
-        let mut zones = TableBuilderRows::default();
-        let mut allow = TableBuilderRows::default();
-        let mut allow_names = Allowlist::default();
-        for (name, kind, new) in [
-            (LOCAL_FILE, FileKind::Zones, None),
-            (OLD_LOCAL_FILE, FileKind::Zones, Some(LOCAL_FILE)),
-            (ALLOWLIST_FILE, FileKind::Allowlist, None),
-            (OLD_ALLOWLIST_FILE, FileKind::Allowlist, Some(ALLOWLIST_FILE)),
-        ] {
-            let path = dir.join(name);
-            let file = match std::fs::File::open(&path) {
-                Ok(f) => f,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(source) => {
-                    out.problems.push(ZoneFileError::Io { file: name.to_string(), source });
-                    continue;
-                }
-            };
-            if let Some(new) = new {
-                out.problems
-                    .push(ZoneFileError::OldName { old: name.to_string(), new: new.to_string() });
-            }
-            let loaded = load_at(std::io::BufReader::new(file), name, kind, today);
-            out.problems.extend(loaded.problems);
-            match kind {
-                FileKind::Zones => {
-                    out.found.push(FoundFile { name: name.to_string(), rows: loaded.table.len() });
-                    zones.tables.push(loaded.table);
-                }
-                FileKind::Allowlist => {
-                    let rows =
-                        loaded.table.len() + loaded.providers.len() + loaded.categories.len();
-                    out.found.push(FoundFile { name: name.to_string(), rows });
-                    allow.tables.push(loaded.table);
-                    allow_names.providers.extend(loaded.providers);
-                    allow_names.categories.extend(loaded.categories);
-                    out.allow = Some(Allowlist::default());
-                }
-            }
-        }
-        out.zones = zones.merge();
-        if out.allow.is_some() {
-            allow_names.names = allow.merge();
-            out.allow = Some(allow_names);
-        }
-        out
-    }
-
-    /// Applies the files to `set`.
-    pub fn apply(self, mut set: ZoneSet) -> ZoneSet {
-        if let Some(t) = self.zones {
-            set = set.with_local(t);
-        }
-        if let Some(a) = self.allow {
-            set = set.with_allowlist(a);
-        }
-        set
+    match z.is_ascii() {
+        true => z.to_ascii_lowercase(),
+        // Not a domain (an IP literal, a forbidden character): kept as it
+        // is, so the row is reported as not a DNS name.
+        false => crate::host::domain_to_ascii(z).unwrap_or_else(|| z.to_string()),
     }
 }
 
-/// The local zone tables read (the new file's, then the old one's).
-#[derive(Default)]
-struct TableBuilderRows {
-    tables: Vec<ZoneTable>,
-}
-
-impl TableBuilderRows {
-    /// One table of every zone; where both files name a zone, the new
-    /// file's row wins.
-    fn merge(mut self) -> Option<ZoneTable> {
-        match self.tables.len() {
-            0 => None,
-            1 => self.tables.pop(),
-            _ => {
-                let mut b = TableBuilder::new();
-                for t in self.tables.iter().rev() {
-                    for e in t.entries() {
-                        // Rows of a loaded table are valid zones: this cannot fail
-                        // short of the table-full case, already reported.
-                        let _ = b.add(t.zone_name(e), t.info(e));
-                    }
-                }
-                Some(b.build())
-            }
-        }
-    }
-}
+mod local;
+pub use local::{app_lookups_dir, FoundFile, LocalFiles};
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const TODAY: Date = Date { year: 2026, month: 12, day: 1 };
-
-    #[test]
-    fn bad_rows_are_reported_with_file_and_line_and_skipped() {
-        let l = load(
-            "zone,provider,tier\ngood.example,G,\nnot a zone,B,core\n\n# comment,,\nx.example,X,gold\n10.0.0.1,Y,\n"
-                .as_bytes(),
-            "local.csv",
-            FileKind::Zones,
-        );
-        let msgs: Vec<String> = l.problems.iter().map(|p| p.to_string()).collect();
-        assert_eq!(
-            msgs,
-            [
-                "local.csv: line 3: \"not a zone\" is not a DNS name of two or more labels",
-                "local.csv: line 6: tier \"gold\" is not 'core' or 'extended'",
-                "local.csv: line 7: \"10.0.0.1\" is not a DNS name of two or more labels",
-            ]
-        );
-        assert_eq!(l.table.len(), 1);
-        let l = load("name\nx.example\n".as_bytes(), "allow.csv", FileKind::Allowlist);
-        assert_eq!(
-            l.problems[0].to_string(),
-            "allow.csv: line 1: no `host` (or `zone`), `provider` or `category` column in the header"
-        );
-    }
-
-    /// Allowlist rows by host, provider or category, with reason and
-    /// expiry; the old two-column files still load.
-    #[test]
-    fn allowlist_rows_by_name_provider_and_category() {
-        let csv = "host,provider,category,reason,expires\n\
-                   vpn.duckdns.org,,,our VPN,\n\
-                   ,No-IP,,lab uses No-IP,2026-12-31\n\
-                   ,,vendor-ddns,NAS fleet,2026-12-01\n\
-                   ,,provider-service,,\n\
-                   old.duckdns.org,,,temporary,2026-11-30\n\
-                   ,,gold,,\n\
-                   x.duckdns.org,Dyn,,both,\n\
-                   ,Dynu,,bad date,2026-02-30\n\
-                   # ,Ignored,,,\n";
-        let l = load_at(csv.as_bytes(), "allow.csv", FileKind::Allowlist, TODAY);
-        let msgs: Vec<String> = l.problems.iter().map(|p| p.to_string()).collect();
-        assert_eq!(
-            msgs,
-            [
-                "allow.csv: line 6: expired on 2026-11-30",
-                "allow.csv: line 7: category \"gold\" is not one the list uses (ddns, vendor-ddns, vpn-vendor, provider-service)",
-                "allow.csv: line 8: give one of host (or zone), provider or category per row",
-                "allow.csv: line 9: expires \"2026-02-30\" is not a date (YYYY-MM-DD)",
-            ]
-        );
-        assert_eq!(l.providers, ["No-IP"]);
-        assert_eq!(l.categories, ["vendor-ddns", "provider-service"]);
-        assert_eq!(l.table.len(), 1);
-        let l = load_at(
-            "host,comment\nours.duckdns.org,x\n".as_bytes(),
-            "a",
-            FileKind::Allowlist,
-            TODAY,
-        );
-        assert!(l.problems.is_empty() && l.table.len() == 1);
-        let l = load_at("provider\nNo-IP\n".as_bytes(), "a", FileKind::Allowlist, TODAY);
-        assert!(l.problems.is_empty() && l.providers == ["No-IP"]);
-    }
-
-    #[test]
-    fn dates() {
-        assert_eq!(Date::parse("2024-02-29"), Some(Date { year: 2024, month: 2, day: 29 }));
-        for bad in ["2023-02-29", "2026-13-01", "2026-1-01", "26-01-01", "2026-01-00", "x"] {
-            assert_eq!(Date::parse(bad), None, "{bad}");
-        }
-        assert_eq!(Date::from_days(0).to_string(), "1970-01-01");
-        assert_eq!(Date::from_days(20_423).to_string(), "2025-12-01");
-        assert_eq!(Date::from_days(11_016).to_string(), "2000-02-29");
-        assert!(Date::today() > TODAY.min(Date { year: 2020, month: 1, day: 1 }));
-    }
-
-    /// The local zones file under its new name wins; the old name is still
-    /// read, with a warning, so upgrades keep their rows.
-    #[test]
-    fn old_local_file_name_is_read_with_a_warning() {
-        let tmp = tempfile::tempdir().unwrap();
-        let dir = tmp.path();
-        std::fs::write(
-            dir.join(OLD_LOCAL_FILE),
-            "zone,provider\nold.example,Old\nboth.example,Old\n",
-        )
-        .unwrap();
-        let l = LocalFiles::read_at(dir, TODAY);
-        let msgs: Vec<String> = l.problems.iter().map(|p| p.to_string()).collect();
-        assert_eq!(
-            msgs,
-            ["dynamic_dns_providers_local.csv: old file name, read for now; rename it to \
-              dynamicdns_local_zones.csv (the app's own files are named dynamicdns_*, so that \
-              no other app's lookup, such as ESCU's dynamic_dns_providers_local.csv, can shadow \
-              them)"]
-        );
-        assert_eq!(l.zones.as_ref().unwrap().len(), 2);
-        std::fs::write(dir.join(LOCAL_FILE), "zone,provider\nnew.example,New\nboth.example,New\n")
-            .unwrap();
-        let l = LocalFiles::read_at(dir, TODAY);
-        let t = l.zones.unwrap();
-        assert_eq!(t.len(), 3);
-        assert_eq!(t.provider_name(t.get(b"both.example").unwrap()), "New");
-        assert_eq!(
-            l.found,
-            [
-                FoundFile { name: LOCAL_FILE.into(), rows: 2 },
-                FoundFile { name: OLD_LOCAL_FILE.into(), rows: 2 }
-            ]
-        );
-    }
-}
+mod tests;
