@@ -77,7 +77,6 @@ pub const POLICY: &[Case] = &[
     url(yes("HTTP:\\\\\\\\X.duckdns.org\\a.ps1", "duckdns.org", DUCK)),
     url(yes("http:/x.duckdns.org/a", "duckdns.org", DUCK)),
     url(yes("http:///x.duckdns.org/a", "duckdns.org", DUCK)),
-    url(yes("https:x.duckdns.org", "duckdns.org", DUCK)),
     url(yes("http:\\/u@x.duckdns.org:8080\\a", "duckdns.org", DUCK)),
     url(yes("wss:/x.ddns.net", "ddns.net", "No-IP")),
     url(no("http:\\\\evil.example\\x.duckdns.org")),
