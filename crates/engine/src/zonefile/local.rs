@@ -164,8 +164,10 @@ fn check_local(m: &std::fs::Metadata, name: &str) -> Result<(), ZoneFileError> {
         };
         #[cfg(not(unix))]
         let special = None;
-        let what = if t.is_dir() { "a directory" } else { special.unwrap_or("something") };
-        let reason = format!("{what}, not a regular file");
+        let reason = match if t.is_dir() { Some("a directory") } else { special } {
+            Some(what) => format!("{what}, not a regular file"),
+            None => "not a regular file".to_string(),
+        };
         return Err(ZoneFileError::Refused { file: name.to_string(), reason });
     }
     match m.len() > MAX_FILE_BYTES {
