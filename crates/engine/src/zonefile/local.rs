@@ -191,25 +191,31 @@ struct TableBuilderRows {
 
 impl TableBuilderRows {
     /// One table of every zone; where both files name a zone, the new
-    /// file's row wins. A row the merged table has no room for (the files
-    /// together bring more distinct names than a table holds) is a problem
-    /// of its file.
+    /// file's row wins. The new file's rows go in first, so they all fit
+    /// (they did alone); an old file's row the merged table has no room
+    /// for (the files together bring more distinct names than a table
+    /// holds) is a problem of its file.
     fn merge(mut self, out: &mut Vec<ZoneFileError>) -> Option<ZoneTable> {
         match self.tables.len() {
             0 => None,
             1 => self.tables.pop().map(|(_, t)| t),
             _ => {
                 let mut b = TableBuilder::new();
-                for (file, t) in self.tables.iter().rev() {
+                for (i, (file, t)) in self.tables.iter().enumerate() {
                     let mut problems = Problems::new(file);
                     for e in t.entries() {
-                        if let Err(reason) = b.add(t.zone_name(e), t.info(e)) {
-                            let zone = t.zone_name(e).to_string();
-                            let reason = reason.to_string();
+                        let zone = t.zone_name(e);
+                        if self.tables[..i]
+                            .iter()
+                            .any(|(_, newer)| newer.get(zone.as_bytes()).is_some())
+                        {
+                            continue;
+                        }
+                        if let Err(reason) = b.add(zone, t.info(e)) {
                             problems.push(ZoneFileError::LeftOut {
                                 file: file.to_string(),
-                                zone,
-                                reason,
+                                zone: zone.to_string(),
+                                reason: reason.to_string(),
                             });
                         }
                     }

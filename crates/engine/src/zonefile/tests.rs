@@ -175,3 +175,32 @@ fn unicode_names_load_as_punycode() {
     let host = hosts.host("x.BÜCHER.example".as_bytes()).unwrap();
     assert_eq!(set.longest_match(host).map(|m| m.zone), Some("xn--bcher-kva.example"));
 }
+
+/// The current and the pre-0.2 local zones file together may bring more
+/// distinct providers than one table holds: the rows left out in the merge
+/// are problems of their file (capped), never dropped silently.
+#[test]
+fn merged_local_files_report_rows_left_out() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = |prefix: &str| {
+        let mut csv = String::from("zone,provider\n");
+        for i in 0..40_000 {
+            csv.push_str(&format!("{prefix}{i}.example,{prefix}{i}\n"));
+        }
+        csv
+    };
+    std::fs::write(tmp.path().join(LOCAL_FILE), file("new")).unwrap();
+    std::fs::write(tmp.path().join(OLD_LOCAL_FILE), file("old")).unwrap();
+    let l = LocalFiles::read_at(tmp.path(), TODAY);
+    let msgs: Vec<String> = l.problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(msgs.len(), 1 + MAX_PROBLEMS_PER_FILE + 1, "{msgs:?}");
+    // The new file's rows go in first: the old file's rows overflow.
+    assert_eq!(
+        msgs[1],
+        "dynamic_dns_providers_local.csv: zone \"old25535.example\" left out: more than 65535 \
+         distinct provider names, the most a zone table holds"
+    );
+    assert_eq!(msgs[21], "… and 14445 more problems in dynamic_dns_providers_local.csv");
+    assert_eq!(l.problems.iter().map(ZoneFileError::count).sum::<u64>(), 1 + 14_465);
+    assert_eq!(l.zones.unwrap().len(), 65_535);
+}
