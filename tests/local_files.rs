@@ -39,6 +39,12 @@ pub(crate) fn app(files: &[(&str, &str)]) -> App {
 /// Runs the installed binary in SCP mode on one execute request; returns
 /// the getinfo reply metadata and the execute reply body.
 fn scp(app: &Path, args: &[&str], body: &str) -> (String, String) {
+    let (info, body, _) = scp_stderr(app, args, body);
+    (info, body)
+}
+
+/// [`scp`], and the process's stderr.
+fn scp_stderr(app: &Path, args: &[&str], body: &str) -> (String, String, String) {
     let args = serde_json::to_string(args).unwrap();
     let mut input = chunk(format!(r#"{{"action":"getinfo","searchinfo":{{"args":{args}}}}}"#), "");
     input.extend(chunk(r#"{"action":"execute","finished":true}"#, body));
@@ -50,7 +56,7 @@ fn scp(app: &Path, args: &[&str], body: &str) -> (String, String) {
     let replies = split_chunks(&out.stdout);
     assert_eq!(replies.len(), 2);
     let text = |b: &[u8]| String::from_utf8(b.to_vec()).unwrap();
-    (text(&replies[0].0), text(&replies[1].1))
+    (text(&replies[0].0), text(&replies[1].1), process::stderr(&out))
 }
 
 const BODY: &str =
@@ -186,7 +192,7 @@ fn unreadable_local_files_warn_and_the_search_goes_on() {
     let (info, body) = scp(&app, &[], BODY);
     assert_eq!(
         info,
-        r#"{"inspector":{"messages":[["WARN","dynamicdns: dynamicdns_local_zones.csv: Is a directory (os error 21) (ignored)"]]},"type":"streaming","required_fields":["query","isDynDNS","provider","dyndns_zone","dyndns_category","dyndns_tier"]}"#
+        r#"{"inspector":{"messages":[["WARN","dynamicdns: dynamicdns_local_zones.csv: a directory, not a regular file; not read (ignored)"]]},"type":"streaming","required_fields":["query","isDynDNS","provider","dyndns_zone","dyndns_category","dyndns_tier"]}"#
     );
     assert!(body.contains("foo.duckdns.org,True,DuckDNS"), "{body}");
 
@@ -205,4 +211,112 @@ fn unreadable_local_files_warn_and_the_search_goes_on() {
         ),
         "{info}"
     );
+}
+
+/// The getinfo reply's inspector messages (each `[level, text]`).
+fn inspector(info: &str) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_str(info).unwrap();
+    v["inspector"]["messages"]
+        .as_array()
+        .map_or(vec![], |m| m.iter().map(|m| m[1].as_str().unwrap().to_string()).collect())
+}
+
+/// 200,000 bad rows: the getinfo reply, stderr (SCP and CLI) and
+/// `zones validate` each give the first 20 problems with their lines and
+/// one line counting the rest, not 200,000 lines; the good rows load.
+#[test]
+fn bad_rows_are_capped_per_file_everywhere() {
+    let mut zones = String::from("zone,provider\ncorp-ddns.example,Corp\n");
+    for i in 0..200_000 {
+        zones.push_str(&format!("bad{i},X\n"));
+    }
+    let app = app(&[
+        ("dynamicdns_local_zones.csv", &zones),
+        ("dynamicdns_allowlist.csv", "host\nbad\n"),
+    ]);
+    let (info, body, stderr) = scp_stderr(&app, &[], BODY);
+    let msgs = inspector(&info);
+    let mut want: Vec<String> = (0..20)
+        .map(|i| {
+            format!(
+                "dynamicdns: dynamicdns_local_zones.csv: line {}: \"bad{i}\" is not a DNS name \
+                 of two or more labels (ignored)",
+                i + 3
+            )
+        })
+        .collect();
+    want.push(
+        "dynamicdns: … and 199980 more problems in dynamicdns_local_zones.csv (ignored)".into(),
+    );
+    want.push(
+        "dynamicdns: dynamicdns_allowlist.csv: line 2: \"bad\" is not a DNS name of two or more \
+         labels (ignored)"
+            .into(),
+    );
+    assert_eq!(msgs, want);
+    assert!(info.len() < 4096, "getinfo reply of {} bytes", info.len());
+    assert_eq!(stderr.lines().collect::<Vec<_>>(), want);
+    assert!(body.contains("x.corp-ddns.example,True,Corp,"), "{body}");
+
+    let bin = app.join("bin/x86_64/dynamicdns");
+    let out = process::run(Command::new(&bin).args(["check", "x.corp-ddns.example"]), b"");
+    assert!(out.status.success());
+    assert_eq!(process::stderr(&out).lines().count(), 22, "{}", process::stderr(&out));
+    assert!(String::from_utf8(out.stdout).unwrap().contains("x.corp-ddns.example,True,Corp,"));
+
+    let local = app.join("lookups/dynamicdns_local_zones.csv");
+    let out = process::run(Command::new(&bin).args(["zones", "validate"]).arg(&local), b"");
+    assert_eq!(out.status.code(), Some(1), "{}", process::stderr(&out));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let name = local.display().to_string();
+    assert_eq!(lines.len(), 22, "{stdout}");
+    assert_eq!(
+        lines[0],
+        format!("{name}: line 3: \"bad0\" is not a DNS name of two or more labels")
+    );
+    assert_eq!(lines[20], format!("… and 199980 more problems in {name}"));
+    assert_eq!(lines[21], format!("{name}: 1 zones OK, 200000 bad rows"));
+}
+
+/// Unicode zone names load as punycode (as the shipped list stores them),
+/// so a host below one matches whether the event spells it in Unicode or
+/// in punycode; an allowlist row in Unicode applies the same way.
+#[test]
+fn unicode_local_zones_match_as_punycode() {
+    let app = app(&[
+        ("dynamicdns_local_zones.csv", "zone,provider\nBücher.example,Books\nmünchen.de,M\n"),
+        ("dynamicdns_allowlist.csv", "host\nok.MÜNCHEN.de\n"),
+    ]);
+    let body = "query\nx.bücher.example\nx.xn--bcher-kva.example\nhttp://X.BÜCHER.example/a\n\
+                a.münchen.de\nok.xn--mnchen-3ya.de\n";
+    let (info, out) = scp(&app, &[], body);
+    assert_eq!(info.as_bytes(), getinfo_reply(&[]));
+    let verdicts: Vec<&str> = out.lines().skip(1).map(|l| l.split(',').nth(1).unwrap()).collect();
+    assert_eq!(verdicts, ["True", "True", "True", "True", "False"], "{out}");
+    assert!(out.contains("x.bücher.example,True,Books,xn--bcher-kva.example,"), "{out}");
+}
+
+/// What is not a regular file (a FIFO: never waited on), or is larger than
+/// 64 MiB, is refused with a message naming the file and the reason; the
+/// search goes on.
+#[test]
+fn special_and_oversized_local_files_are_refused() {
+    let app = app(&[]);
+    let fifo = app.join("lookups/dynamicdns_local_zones.csv");
+    let made = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(made.success());
+    let big = std::fs::File::create(app.join("lookups/dynamicdns_allowlist.csv")).unwrap();
+    // Sparse: no 64 MiB written.
+    big.set_len((64 << 20) + 1).unwrap();
+    let (info, body) = scp(&app, &[], BODY);
+    assert_eq!(
+        inspector(&info),
+        [
+            "dynamicdns: dynamicdns_local_zones.csv: a FIFO, not a regular file; not read (ignored)",
+            "dynamicdns: dynamicdns_allowlist.csv: 67108865 bytes, more than the 64 MiB a local \
+             file may have; not read (ignored)",
+        ]
+    );
+    assert!(body.contains("foo.duckdns.org,True,DuckDNS"), "{body}");
 }

@@ -355,7 +355,7 @@ def check_sigma():
     db.execute('CREATE TABLE logs ("QueryName" TEXT COLLATE NOCASE, "cs-host" TEXT COLLATE NOCASE)')
     values = []
     for h, url in policy():
-        if h.endswith(".") or "/" in h or h.startswith("["):
+        if h.endswith(".") or "/" in h or "\\" in h or h.startswith("["):
             continue  # a trailing dot is a documented difference; URLs are no host values
         values.append(h)
     for v in values:

@@ -15,6 +15,7 @@ pub mod zones;
 use std::fs::File;
 use std::io;
 
+use dynamicdns_engine::health::problem_text;
 use dynamicdns_engine::zonefile::{app_lookups_dir, LocalFiles};
 use dynamicdns_engine::zoneset::ZoneSet;
 
@@ -44,8 +45,7 @@ pub fn load_zones(args: &Args) -> Result<ZoneSet, CliError> {
     };
     let local = LocalFiles::read(&dir);
     for p in &local.problems {
-        let ignored = if p.ignored() { " (ignored)" } else { "" };
-        eprintln!("dynamicdns: warning: {}: {p}{ignored}", dir.display());
+        eprintln!("dynamicdns: warning: {}: {}", dir.display(), problem_text(p));
     }
     Ok(local.apply(set))
 }

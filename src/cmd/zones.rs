@@ -56,14 +56,15 @@ fn validate(files: &[String]) -> Result<(), CliError> {
             FileKind::Zones
         };
         let loaded = load(&bytes[..], file, kind);
+        // The first problems with their lines, then a count of the rest.
         for p in &loaded.problems {
             report.push_str(&format!("{p}\n"));
         }
-        bad += loaded.problems.len();
+        let n = loaded.problem_count();
+        bad += n;
         let what = if kind == FileKind::Zones { "zones" } else { "allowlist entries" };
         let rows = loaded.table.len() + loaded.providers.len() + loaded.categories.len();
-        report
-            .push_str(&format!("{file}: {rows} {what} OK, {} bad rows\n", loaded.problems.len()));
+        report.push_str(&format!("{file}: {rows} {what} OK, {n} bad rows\n"));
     }
     crate::print(&report)?;
     if bad > 0 {

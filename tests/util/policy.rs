@@ -71,6 +71,17 @@ pub const POLICY: &[Case] = &[
     url(no("http://x.duckdns.org@evil.example/")),
     url(no("[2001:db8::1]")),
     url(no("duckdns.org:443")),
+    // Forms browsers accept (WHATWG URL, special schemes, no base URL):
+    // any run of `/` and `\` after `scheme:`, `\` ends the authority.
+    url(yes("https:\\\\x.duckdns.org\\", "duckdns.org", DUCK)),
+    url(yes("HTTP:\\\\\\\\X.duckdns.org\\a.ps1", "duckdns.org", DUCK)),
+    url(yes("http:/x.duckdns.org/a", "duckdns.org", DUCK)),
+    url(yes("http:///x.duckdns.org/a", "duckdns.org", DUCK)),
+    url(yes("http:\\/u@x.duckdns.org:8080\\a", "duckdns.org", DUCK)),
+    url(yes("wss:/x.ddns.net", "ddns.net", "No-IP")),
+    url(no("http:\\\\evil.example\\x.duckdns.org")),
+    url(no("https:\\\\duckdns.org\\")),
+    url(no("foo:/x.duckdns.org/a")),
 ];
 
 /// The host cases (no URLs), for formats that get a host field.

@@ -159,8 +159,11 @@ pub struct Report {
     /// `local_files`: each local file found, `<name>: <n> rows`.
     pub local_files: Vec<String>,
     /// `problems`: each problem found in the local files, as the job
-    /// inspector shows it (without the `dynamicdns: ` prefix).
+    /// inspector shows it (without the `dynamicdns: ` prefix); at most
+    /// [`crate::zonefile::MAX_PROBLEMS_PER_FILE`] per file, then a count.
     pub problems: Vec<String>,
+    /// `problem_count`: the problems found, those only counted included.
+    pub problem_count: u64,
 }
 
 /// A local-file problem as the user reads it: the problem, and
@@ -204,6 +207,7 @@ impl Report {
             allowlist: 0,
             local_files: Vec::new(),
             problems: Vec::new(),
+            problem_count: 0,
         };
         if let Some(local) = local {
             report.local_zones = local.zones.as_ref().map_or(0, |t| t.len());
@@ -218,6 +222,7 @@ impl Report {
                 })
                 .collect();
             report.problems = local.problems.iter().map(problem_text).collect();
+            report.problem_count = local.problems.iter().map(ZoneFileError::count).sum();
         }
         report
     }
@@ -259,7 +264,7 @@ impl Report {
             ("allowlist", n(self.allowlist)),
             ("local_files", Value::Many(&self.local_files)),
             ("problems", Value::Many(&self.problems)),
-            ("problem_count", n(self.problems.len())),
+            ("problem_count", Value::One(Cow::Owned(self.problem_count.to_string()))),
             ("status", s(self.status())),
         ]
     }

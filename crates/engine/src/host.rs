@@ -12,6 +12,14 @@
 //!   authority), port, path, query and fragment; `\` ends the authority as
 //!   browsers do; a value without a scheme is read as `authority[/path]`, so
 //!   `host:443` and `host/path` work too;
+//! - the WHATWG special schemes (`http`, `https`, `ws`, `wss`, `ftp`, any
+//!   case) are read as browsers read them with no base URL: any run of `/`
+//!   and `\` may follow the colon (`https:\\host\`, `http:/host`,
+//!   `http:///host`, `http:host` all name `host`); `file:` has a host only
+//!   after exactly two of them. A port that is not a number is still
+//!   dropped (browsers refuse the URL; the host is what was meant). Tabs
+//!   and line breaks inside a value are kept (browsers delete them): such
+//!   a value is not a host, as in text mode, where they separate words;
 //! - UNC paths `\\host\share\…` (and `\\?\UNC\host\…`) name `host`;
 //!   their WebDAV forms `\\host@SSL\DavWWWRoot\…`, `\\host@SSL@443\…`,
 //!   `\\host@8080\…` too (the `@…` is the WebDAV transport, not
@@ -84,15 +92,23 @@ impl HostExtractor {
         if host.iter().all(|&b| b.is_ascii() && b != b'%') {
             self.buf.extend_from_slice(host);
         } else {
-            // Slow path: percent-encoding or non-ASCII. WHATWG host parsing
-            // does exactly what browsers do with such hosts.
-            let s = std::str::from_utf8(host).ok()?;
-            match url::Host::parse(s).ok()? {
-                url::Host::Domain(d) => self.buf.extend_from_slice(d.as_bytes()),
-                url::Host::Ipv4(_) | url::Host::Ipv6(_) => return None,
-            }
+            // Slow path: percent-encoding or non-ASCII.
+            let d = domain_to_ascii(std::str::from_utf8(host).ok()?)?;
+            self.buf.extend_from_slice(d.as_bytes());
         }
         finish(&mut self.buf)
+    }
+}
+
+/// `name` as browsers resolve a host (WHATWG host parsing: percent-decode,
+/// then IDNA/UTS 46 to lower-case punycode), or `None` when it is not a
+/// domain (an IP literal, a forbidden character). The local zone files map
+/// Unicode names with it too, so a local zone matches the hosts extracted
+/// from values.
+pub(crate) fn domain_to_ascii(name: &str) -> Option<String> {
+    match url::Host::parse(name).ok()? {
+        url::Host::Domain(d) => Some(d),
+        url::Host::Ipv4(_) | url::Host::Ipv6(_) => None,
     }
 }
 
@@ -183,9 +199,13 @@ fn finish(buf: &mut Vec<u8>) -> Option<&[u8]> {
 /// The host part of a URL or `authority[/path]` value (may still carry
 /// percent-encoding or Unicode; may be empty).
 fn authority_host(value: &[u8]) -> Option<&[u8]> {
-    let rest = match memchr::memmem::find(value, b"://") {
-        Some(i) if is_scheme(&value[..i]) => &value[i + 3..],
-        _ => value.strip_prefix(b"//").unwrap_or(value),
+    let rest = match special_scheme(value) {
+        Some(Special::File(rest)) => return Some(file_host(rest)),
+        Some(Special::Web(rest)) => rest,
+        None => match memchr::memmem::find(value, b"://") {
+            Some(i) if is_scheme(&value[..i]) => &value[i + 3..],
+            _ => value.strip_prefix(b"//").unwrap_or(value),
+        },
     };
     let end =
         rest.iter().position(|&b| matches!(b, b'/' | b'?' | b'#' | b'\\')).unwrap_or(rest.len());
@@ -203,6 +223,51 @@ fn authority_host(value: &[u8]) -> Option<&[u8]> {
         Some(c) => &host_port[..c],
         None => host_port,
     })
+}
+
+/// A URL of a WHATWG special scheme, read as browsers read it: what
+/// follows `scheme:`.
+enum Special<'a> {
+    /// `http`, `https`, `ws`, `wss`, `ftp` (any case): the authority
+    /// follows any run of `/` and `\` (none, one, three … all work:
+    /// `https:\\host\`, `http:/host`, `http:///host`, `http:host`).
+    Web(&'a [u8]),
+    /// `file`: a host only after exactly two of `/` or `\`.
+    File(&'a [u8]),
+}
+
+/// The special scheme `value` starts with, if any (WHATWG URL, "special
+/// scheme"; parsed without a base URL, as a log value has none).
+fn special_scheme(value: &[u8]) -> Option<Special<'_>> {
+    // The longest special scheme has 5 bytes: look no further for the colon.
+    let colon = value.iter().take(6).position(|&b| b == b':')?;
+    let (scheme, rest) = (&value[..colon], &value[colon + 1..]);
+    let is = |name: &[u8]| scheme.eq_ignore_ascii_case(name);
+    if is(b"file") {
+        Some(Special::File(rest))
+    } else if is(b"http") || is(b"https") || is(b"ws") || is(b"wss") || is(b"ftp") {
+        let slashes = rest.iter().take_while(|&&b| b == b'/' || b == b'\\').count();
+        Some(Special::Web(&rest[slashes..]))
+    } else {
+        None
+    }
+}
+
+/// The host of a `file:` URL from what follows `file:`: after two slashes
+/// (`/` or `\`), up to the next `/`, `\`, `?` or `#`; empty otherwise
+/// (`file:///C:/…`, `file:/x` have none). No userinfo or port: a host
+/// with `@` or `:` is no host, as in browsers.
+fn file_host(rest: &[u8]) -> &[u8] {
+    match rest {
+        [b'/' | b'\\', b'/' | b'\\', host @ ..] => {
+            let end = host
+                .iter()
+                .position(|&b| matches!(b, b'/' | b'?' | b'#' | b'\\'))
+                .unwrap_or(host.len());
+            &host[..end]
+        }
+        _ => b"",
+    }
 }
 
 /// `value` without one pair of matching quotes around it (white space
@@ -339,6 +404,27 @@ mod tests {
             ("\\\\server\\share", None),
             ("file://foo.duckdns.org/share/x", Some("foo.duckdns.org")),
             ("file:///C:/Users/x", None),
+            // Special schemes as browsers read them (WHATWG, no base URL):
+            // any run of `/` and `\` after the colon.
+            ("https:\\\\x.duckdns.org\\", Some("x.duckdns.org")),
+            ("HTTP:\\\\\\\\X.duckdns.org\\a", Some("x.duckdns.org")),
+            ("http:/x.duckdns.org/a", Some("x.duckdns.org")),
+            ("http:///x.duckdns.org/a", Some("x.duckdns.org")),
+            ("http:x.duckdns.org", Some("x.duckdns.org")),
+            ("https:\\/\\u:p@x.duckdns.org:8443\\a", Some("x.duckdns.org")),
+            ("wss:/x.duckdns.org", Some("x.duckdns.org")),
+            ("ftp:\\\\x.duckdns.org", Some("x.duckdns.org")),
+            ("http:\\\\evil.example\\x.duckdns.org", Some("evil.example")),
+            ("http:/x.duckdns.org:abc/", Some("x.duckdns.org")),
+            ("file:\\\\x.duckdns.org\\share", Some("x.duckdns.org")),
+            ("file:/x.duckdns.org/a", None),
+            ("file:////x.duckdns.org/a", None),
+            ("file://u@x.duckdns.org/a", None),
+            // Not special: the authority needs `//`, `\` is no slash.
+            ("foo:/x.duckdns.org/a", None),
+            ("foo:\\\\x.duckdns.org\\a", None),
+            ("ftp.duckdns.org:21", Some("ftp.duckdns.org")),
+            ("http://c2.duck\tdns.org/", None),
             // Zeek's \xHH escapes are not decoded (they stand for bytes no
             // host has).
             ("a\\x2cb.duckdns.org", None),
@@ -386,6 +472,50 @@ mod tests {
             let mut y = HostExtractor::new();
             let general = y.general(&v).map(<[u8]>::to_vec);
             prop_assert_eq!(fast, general, "{:?}", String::from_utf8_lossy(&v));
+        });
+    }
+
+    /// Values of a special scheme: the host is the one the `url` crate
+    /// (WHATWG URL, as browsers parse) finds, wherever it parses the value
+    /// and finds a name we judge. (Where it refuses the value, a port that
+    /// is not a number for example, we still read the host.)
+    #[test]
+    fn special_scheme_urls_agree_with_whatwg() {
+        use proptest::prelude::*;
+        let scheme = prop::sample::select(&["http", "HTTPS", "ws", "Wss", "ftp", "file"][..]);
+        let slashes = proptest::collection::vec(prop::sample::select(&["/", "\\"][..]), 0..4);
+        let user = prop::sample::select(&["", "u@", "u:p@", "a@b.duckdns.org@", "x%40y@"][..]);
+        let host = prop::sample::select(
+            &[
+                "x.duckdns.org",
+                "X.DuckDNS.Org.",
+                "x.duckdns.org..",
+                "b%C3%BCcher.duckdns.org",
+                "bücher.duckdns.org",
+                "x%2Educkdns.org",
+                "10.0.0.1",
+                "[::1]",
+                "evil.example",
+                "",
+            ][..],
+        );
+        let port = prop::sample::select(&["", ":8080", ":", ":99999", ":x"][..]);
+        let tail = prop::sample::select(
+            &["", "/", "\\", "/p?q#f", "\\y.duckdns.org", "?u=y.duckdns.org", "#@y.duckdns.org"][..],
+        );
+        proptest!(|(s in scheme, sl in slashes, u in user, h in host, p in port, t in tail)| {
+            let value = format!("{s}:{}{u}{h}{p}{t}", sl.concat());
+            let ours = HostExtractor::new().host(value.as_bytes()).map(<[u8]>::to_vec);
+            let whatwg = url::Url::parse(&value).ok().and_then(|url| match url.host() {
+                Some(url::Host::Domain(d)) => {
+                    let d = d.strip_suffix('.').unwrap_or(d);
+                    is_host(d.as_bytes()).then(|| d.as_bytes().to_vec())
+                }
+                _ => None,
+            });
+            if url::Url::parse(&value).is_ok() {
+                prop_assert_eq!(ours, whatwg, "{}", value);
+            }
         });
     }
 

@@ -13,7 +13,8 @@ How the pieces fit (DESIGN.md has the data flow and the invariants):
   normalised host; [`textscan`] finds hosts embedded in free text;
 - [`zoneset`] holds the zone set (the shipped list is compiled into the
   binary as a [`dynamicdns_zonetable::ZoneTable`]) and applies the
-  longest-suffix rule; [`zonefile`] reads the local zone files;
+  longest-suffix rule; [`zonefile`] reads the local zone files (its
+  allowlist `expires` dates are [`date`]'s);
 - [`options`] parses the command's options;
 - [`verdict`] judges values into hits; [`enrich`] rewrites a CSV body with
   the verdict fields appended, block by block;
@@ -48,6 +49,7 @@ assert_eq!(
 #![deny(missing_docs)]
 #![deny(rustdoc::broken_intra_doc_links)]
 
+pub mod date;
 pub mod enrich;
 pub mod export;
 pub mod external_lookup;

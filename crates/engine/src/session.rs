@@ -339,11 +339,11 @@ fn session<R: Read, W: Write>(
         let local = LocalFiles::read(dir);
         if !local.problems.is_empty() {
             // Bad rows are skipped, never silently: each one is shown in the
-            // job inspector and logged to search.log.
+            // job inspector and logged to search.log (at most
+            // MAX_PROBLEMS_PER_FILE per file, then a count).
             let mut inspector = Inspector::default();
             for p in &local.problems {
-                let msg =
-                    format!("dynamicdns: {p}{}", if p.ignored() { " (ignored)" } else { "" });
+                let msg = format!("dynamicdns: {}", crate::health::problem_text(p));
                 eprintln!("{msg}");
                 inspector.messages.push(("WARN", msg));
             }

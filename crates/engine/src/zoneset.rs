@@ -5,10 +5,10 @@
 //! A set is the shipped list — `lookups/dynamic_dns_providers.csv`, compiled
 //! into the binary by `build.rs` as a static hash table, so
 //! [`ZoneSet::embedded`] costs nothing at start-up — plus, optionally:
-//! - **local additions** ([`zonefile::LOCAL_FILE`]):
+//! - **local additions** ([`crate::zonefile::LOCAL_FILE`]):
 //!   more zones, or another provider for a shipped zone; they are always
 //!   used, whatever the tier selection;
-//! - an **allowlist** ([`zonefile::ALLOWLIST_FILE`]):
+//! - an **allowlist** ([`crate::zonefile::ALLOWLIST_FILE`]):
 //!   hosts or zones never to flag; an entry covers itself and every name
 //!   below it;
 //! - a **tier selection**: `core` uses only zones with provider-owned or
@@ -20,14 +20,13 @@
 //!   `provider-service`), so an analyst can still find the devices that run
 //!   DDNS clients; a host below one is judged as usual.
 //!
-//! Reading those files is [`zonefile`]'s job; this module
-//! only matches.
+//! Reading those files is [`crate::zonefile`]'s job (it depends on this
+//! module, not the other way round: `ZoneSet::from_csv` is defined there);
+//! this module only matches.
 
 use std::num::NonZeroU64;
 
 use dynamicdns_zonetable::{for_each_suffix, Entry, Tier, ZoneTable};
-
-use crate::zonefile::{self, ZoneFileError};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/zones_table.rs"));
@@ -239,16 +238,6 @@ impl ZoneSet {
     /// The provider service hosts in use, if any.
     pub fn service_hosts(&self) -> Option<&ServiceHosts> {
         self.service.as_ref()
-    }
-
-    /// Reads a zone CSV (header with `zone`, optionally `provider` and
-    /// `tier`) strictly: the first bad row is an error naming file and line.
-    pub fn from_csv<R: std::io::Read>(input: R, file: &str) -> Result<ZoneSet, ZoneFileError> {
-        let loaded = zonefile::load(input, file, zonefile::FileKind::Zones);
-        match loaded.problems.into_iter().next() {
-            Some(e) => Err(e),
-            None => Ok(ZoneSet::from_table(loaded.table)),
-        }
     }
 
     /// Uses `table` as local additions: its zones are added, and its

@@ -527,9 +527,10 @@ pub struct TableBuilder {
 pub enum AddError {
     /// The name is not a well-formed zone.
     BadZone(name::NameProblem),
-    /// More distinct names of one kind than an entry can index (the kind
-    /// is given: provider names, categories or source lists).
-    TooManyNames(&'static str),
+    /// More distinct names of one kind than an entry can index: the kind
+    /// (provider names, categories or source lists) and the most a table
+    /// holds.
+    TooManyNames(&'static str, usize),
     /// The blob would exceed 4 GiB.
     TooLarge,
 }
@@ -538,7 +539,9 @@ impl fmt::Display for AddError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             AddError::BadZone(p) => write!(f, "the zone {p}"),
-            AddError::TooManyNames(what) => write!(f, "too many distinct {what}"),
+            AddError::TooManyNames(what, max) => {
+                write!(f, "more than {max} distinct {what}, the most a zone table holds")
+            }
             AddError::TooLarge => write!(f, "the zone names exceed 4 GiB"),
         }
     }
@@ -560,15 +563,17 @@ impl TableBuilder {
         let provider = self
             .providers
             .intern(info.provider, u16::MAX.into())
-            .ok_or(AddError::TooManyNames("provider names"))? as u16;
-        let category = self
-            .categories
-            .intern(info.category, u8::MAX.into())
-            .ok_or(AddError::TooManyNames("categories"))? as u8;
+            .ok_or(AddError::TooManyNames("provider names", u16::MAX.into()))?
+            as u16;
+        let category =
+            self.categories
+                .intern(info.category, u8::MAX.into())
+                .ok_or(AddError::TooManyNames("categories", u8::MAX.into()))? as u8;
         let sources = self
             .sources
             .intern(info.sources, u16::MAX.into())
-            .ok_or(AddError::TooManyNames("source lists"))? as u16;
+            .ok_or(AddError::TooManyNames("source lists", u16::MAX.into()))?
+            as u16;
         let tier = info.tier;
         if let Some(&i) = self.index.get(zone.as_bytes()) {
             let e = &mut self.entries[i];

@@ -4,7 +4,9 @@
 //!
 //! Semantics in KQL's terms: `DynamicDnsHost` drops scheme, userinfo (up
 //! to the last `@` of the authority), port, path, query and fragment (`\`
-//! ends the authority too), lower-cases and drops one trailing dot.
+//! ends the authority too; after `http:`, `https:`, `ws:`, `wss:` or `ftp:`
+//! any run of `/` and `\` is skipped, as browsers do), lower-cases and
+//! drops one trailing dot.
 //! `DynamicDnsMatch` extracts, for each k from the most labels any zone has
 //! down to 2, the suffix of k labels that has at least one label before it
 //! (`^[a-z0-9_-]+(?:\.[a-z0-9_-]+)*?\.(k labels)$`: strictly below, whole
@@ -44,8 +46,13 @@ pub(super) fn candidate_regex(k: usize) -> String {
 }
 
 /// The host-extraction regex (group 1 is the host or a bracketed literal).
-pub(super) const HOST_REGEX: &str =
-    r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://)?(?:[^/?#\\]*@)?(\[[^\]]*\]|[^:/?#\\]*)";
+/// The special schemes (`http`, `https`, `ws`, `wss`, `ftp`, any case) take
+/// any run of `/` and `\` after the colon, as browsers read them
+/// (`https:\\host\`, `http:/host`); other schemes need `://`.
+pub(super) const HOST_REGEX: &str = concat!(
+    r"^(?:(?:[Hh][Tt][Tt][Pp][Ss]?|[Ww][Ss][Ss]?|[Ff][Tt][Pp]):[/\\]*|[A-Za-z][A-Za-z0-9+.\-]*://)?",
+    r"(?:[^/?#\\]*@)?(\[[^\]]*\]|[^:/?#\\]*)"
+);
 
 /// The KQL export.
 pub(super) fn query(
