@@ -153,7 +153,7 @@ pub struct ZoneMatch<'z> {
     /// The evidence tier (`core` for service hosts, a curated list).
     pub tier: Tier,
     /// For a provider service host, its role (`update`, `check-ip`, `api`,
-    /// `web`); `None` for a host below a zone.
+    /// `web`, `nameserver`); `None` for a host below a zone.
     pub role: Option<&'z str>,
 }
 
