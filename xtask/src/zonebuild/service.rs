@@ -66,7 +66,7 @@ pub(crate) fn build(data_dir: &Path, names: &Names) -> Result<Vec<u8>, ZoneBuild
 
 /// Every citation of a row's `source`, ` ; `-separated, is a repository
 /// file (`owner/repo@<hex commit>:path`) or an http(s) URL.
-fn check_sources(source: &str) -> Result<(), String> {
+pub(super) fn check_sources(source: &str) -> Result<(), String> {
     if source.trim().is_empty() {
         return Err("no source: every row cites where the host is named".to_string());
     }
