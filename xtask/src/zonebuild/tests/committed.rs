@@ -123,6 +123,7 @@ fn committed_lookup_spot_checks() {
         ("dtdns.org", "Now-DNS", "ddns", "core"),
         // attribution.csv: vendors' DDNS, regional providers, look-alikes.
         ("dlinkddns.com", "D-Link", "vendor-ddns", "core"),
+        ("mynetgear.com", "NETGEAR", "vendor-ddns", "core"),
         ("kro.kr", "내도메인.한국", "ddns", "extended"),
         ("duckdns.com", "", "ddns", "extended"),
         // Zones-only sources.
