@@ -46,6 +46,33 @@ fn check_arguments() {
     );
 }
 
+/// The shipped data's attribution: a registrar's DDNS endpoint and a
+/// provider's name server are provider-service (False) though no DDNS zone
+/// holds the first; vendor DDNS names the vendor; a look-alike of a
+/// provider's zone names no provider and is not core.
+#[test]
+fn check_service_hosts_and_attribution() {
+    let o = run(
+        &[
+            "check",
+            "dynamicdns.park-your-domain.com",
+            "nf1.no-ip.com",
+            "router.asuscomm.com",
+            "a.duckdns.com",
+        ],
+        b"",
+    );
+    assert!(o.status.success(), "{}", process::stderr(&o));
+    assert_eq!(
+        stdout(&o),
+        "value,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+         dynamicdns.park-your-domain.com,False,Namecheap,park-your-domain.com,provider-service,core\n\
+         nf1.no-ip.com,False,No-IP,no-ip.com,provider-service,core\n\
+         router.asuscomm.com,True,ASUS,asuscomm.com,vendor-ddns,extended\n\
+         a.duckdns.com,True,,duckdns.com,ddns,extended\n"
+    );
+}
+
 #[test]
 fn check_stdin_lines_in_order_with_crlf_and_invalid_utf8() {
     let o = run(&["check"], b"a.duckdns.org\r\n\nb.example.com\n\xff.duckdns.org\nlast.hopto.org");

@@ -7,7 +7,11 @@
 //!   `data/` (see `data/README.md`), appends new core zones to the exports'
 //!   sid registry `data/suricata_sids.csv`, and says when `data/VERSION`
 //!   needs a bump.
+//! - `cargo xtask zones diff [OLD NEW]`: what changed between two versions
+//!   of a shipped list (default: the committed zone list at git `HEAD`
+//!   against the one in the working tree), as Markdown for the CHANGELOG.
 
+mod datadiff;
 mod exportdata;
 mod zonebuild;
 
@@ -16,6 +20,7 @@ use std::process::ExitCode;
 
 const HELP: &str = "\
 Usage: cargo xtask zones build [--data DIR] [--out FILE]
+       cargo xtask zones diff [OLD.csv NEW.csv]
 
 Rebuilds the shipped zone list from the vendored sources in DIR (default:
 data/ of the repository) and writes it to FILE (default:
@@ -24,6 +29,11 @@ excluded zones with their reasons (dynamic_dns_excluded.csv) and the provider
 service hosts (dynamic_dns_service_hosts.csv) beside it, and
 DIR/suspicious_resolution.csv. The result is byte-for-byte reproducible;
 review the diff and commit the three files together.
+
+zones diff prints, as Markdown, the rows added, removed, re-attributed
+(provider or category changed) and otherwise changed between two versions of
+a list (the zone list or the service hosts). Without files it compares the
+zone list committed at git HEAD with the one in the working tree.
 ";
 
 /// A failed task: the message, and whether it was a usage error (exit 2)
@@ -72,12 +82,40 @@ fn run() -> Result<(), Failure> {
     }
     match words.iter().map(String::as_str).collect::<Vec<_>>()[..] {
         ["zones", "build"] => zones_build(&data, &out),
+        ["zones", "diff"] => zones_diff(&root, None),
+        ["zones", "diff", old, new] => zones_diff(&root, Some((old, new))),
         _ => Err(usage(HELP)),
     }
 }
 
 fn value(parser: &mut lexopt::Parser) -> Result<std::ffi::OsString, Failure> {
     parser.value().map_err(|e| usage(e.to_string()))
+}
+
+/// `zones diff`: the Markdown report of `old` → `new`, or of the zone list
+/// committed at `HEAD` → the working tree's.
+fn zones_diff(root: &Path, files: Option<(&str, &str)>) -> Result<(), Failure> {
+    let read = |p: &Path| std::fs::read(p).map_err(|e| failed(format!("{}: {e}", p.display())));
+    let (old, new) = match files {
+        Some((old, new)) => (read(Path::new(old))?, read(Path::new(new))?),
+        None => {
+            let rel = format!("lookups/{}", zonebuild::LOOKUP_FILE_NAME);
+            let out = std::process::Command::new("git")
+                .arg("-C")
+                .arg(root)
+                .args(["show", &format!("HEAD:{rel}")])
+                .output()
+                .map_err(|e| failed(format!("running git: {e}")))?;
+            if !out.status.success() {
+                let err = String::from_utf8_lossy(&out.stderr);
+                return Err(failed(format!("git show HEAD:{rel}: {}", err.trim())));
+            }
+            (out.stdout, read(&root.join(rel))?)
+        }
+    };
+    let md = datadiff::diff(&old, &new).map_err(failed)?;
+    print!("{md}");
+    Ok(())
 }
 
 /// `zones build`: writes the lookup to `out` (`-`: stdout), the excluded

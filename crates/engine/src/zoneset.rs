@@ -152,7 +152,7 @@ pub struct ZoneMatch<'z> {
     /// The evidence tier (`core` for service hosts, a curated list).
     pub tier: Tier,
     /// For a provider service host, its role (`update`, `check-ip`, `api`,
-    /// `web`); `None` for a host below a zone.
+    /// `web`, `nameserver`); `None` for a host below a zone.
     pub role: Option<&'z str>,
 }
 
@@ -528,6 +528,16 @@ mod tests {
             assert!(m.is_dyndns() && m.role.is_none(), "{host}: {m:?}");
         }
         assert_eq!(z.longest_match(b"www.no-ip.com"), None);
+        // A registrar's DDNS endpoint lies below no DDNS zone: its zone is
+        // the registrar's domain, and it still is provider-service.
+        let m = z.longest_match(b"dynamicdns.park-your-domain.com").unwrap();
+        assert_eq!(
+            (m.zone, m.provider, m.category, m.is_dyndns()),
+            ("park-your-domain.com", "Namecheap", SERVICE_CATEGORY, false)
+        );
+        assert_eq!(z.longest_match(b"park-your-domain.com"), None);
+        let m = z.longest_match(b"ns1.afraid.org").unwrap();
+        assert_eq!((m.provider, m.role), ("FreeDNS (afraid.org)", Some("nameserver")));
     }
 
     /// Category and tier come from the list (an empty category is ddns).

@@ -11,6 +11,7 @@
 //! phrases), [`names`] the canonical provider names and categories,
 //! [`hygiene`] the corrupt-row classes and [`service`] the service hosts.
 
+mod attribution;
 pub(crate) mod hygiene;
 mod names;
 pub mod rules;
@@ -102,6 +103,7 @@ pub fn build(data_dir: &Path) -> Result<Built, ZoneBuildError> {
     let mut zones = merge(data_dir, &names)?;
     let suspicious_path = data_dir.join("suspicious.csv");
     let suspicious = read_suspicious(&suspicious_path)?;
+    attribution::apply(data_dir, &names, &mut zones)?;
 
     let mut excluded = Vec::new();
     let mut resolution = Vec::with_capacity(suspicious.len());
@@ -177,12 +179,22 @@ struct Merged {
     core: bool,
     /// The sources naming the zone (sorted).
     sources: BTreeSet<&'static str>,
+    /// The provider `attribution.csv` names (rule 11), which comes first.
+    curated: Option<String>,
+    /// The provider of the first `maltrail` heuristic row naming the zone,
+    /// used only when no other source names one (rule 3).
+    fallback: Option<String>,
 }
 
 impl Merged {
-    /// The provider: the first claim in precedence order, or empty.
+    /// The provider: the curated one, else the first claim in precedence
+    /// order, else the heuristic fallback, else empty.
     fn provider(&self) -> &str {
-        self.claims.first().map_or("", |(_, provider)| provider.as_str())
+        self.curated
+            .as_deref()
+            .or_else(|| self.claims.first().map(|(_, provider)| provider.as_str()))
+            .or(self.fallback.as_deref())
+            .unwrap_or("")
     }
 
     /// The `sources` column: sorted, `;`-joined.
@@ -200,7 +212,11 @@ fn merge(data_dir: &Path, names: &Names) -> Result<BTreeMap<String, Merged>, Zon
             let claim =
                 claim(source.kind, &row, names).map_err(|p| line_error(&path, row.line, p))?;
             let merged = zones.entry(row.zone).or_default();
-            if !claim.provider.is_empty() {
+            if claim.heuristic {
+                if merged.fallback.is_none() && !claim.provider.is_empty() {
+                    merged.fallback = Some(claim.provider);
+                }
+            } else if !claim.provider.is_empty() {
                 merged.claims.push((source.name, claim.provider));
             }
             merged.core |= claim.core;
@@ -210,12 +226,14 @@ fn merge(data_dir: &Path, names: &Names) -> Result<BTreeMap<String, Merged>, Zon
     Ok(zones)
 }
 
-/// What one source row says: a provider (possibly empty) and whether it is
-/// core evidence.
+/// What one source row says: a provider (possibly empty), whether it is
+/// core evidence, and whether the provider is only a heuristic reading
+/// (a last resort, rule 3).
 #[derive(Debug)]
 struct Claim {
     provider: String,
     core: bool,
+    heuristic: bool,
 }
 
 /// The basis tag of a `maltrail` row's `source_ref`.
@@ -246,18 +264,22 @@ fn maltrail_basis(source_ref: &str) -> Option<Basis> {
 /// row.
 fn claim(kind: Kind, row: &SourceRow, names: &Names) -> Result<Claim, String> {
     let named = || names.harmonise(&row.provider);
-    let none = || Claim { provider: String::new(), core: false };
+    let none = || Claim { provider: String::new(), core: false, heuristic: false };
+    let claim = |provider, core| Claim { provider, core, heuristic: false };
     Ok(match kind {
-        Kind::ProviderSubmitted | Kind::CuratedRules => Claim { provider: named(), core: true },
+        Kind::ProviderSubmitted | Kind::CuratedRules => claim(named(), true),
         Kind::ProviderPages => {
             let provider = named();
             let core = !provider.is_empty() && provider != FREEDNS;
-            Claim { provider, core }
+            claim(provider, core)
         }
         Kind::MaltrailSections => match (maltrail_basis(&row.source_ref), row.provider.is_empty())
         {
-            (Some(Basis::ProviderPage), false) => Claim { provider: named(), core: true },
-            (Some(Basis::Heuristic), _) | (Some(Basis::NoProvider), true) => none(),
+            (Some(Basis::ProviderPage), false) => claim(named(), true),
+            (Some(Basis::Heuristic), _) => {
+                Claim { provider: named(), core: false, heuristic: true }
+            }
+            (Some(Basis::NoProvider), true) => none(),
             (Some(basis), _) => {
                 return Err(format!(
                     "basis {basis:?} in source_ref contradicts provider {:?}",
@@ -272,10 +294,7 @@ fn claim(kind: Kind, row: &SourceRow, names: &Names) -> Result<Claim, String> {
                 ))
             }
         },
-        Kind::Seed => {
-            let provider = seed_provider(&row.zone).map_or_else(named, str::to_string);
-            Claim { provider, core: true }
-        }
+        Kind::Seed => claim(seed_provider(&row.zone).map_or_else(named, str::to_string), true),
         Kind::ZonesOnly => none(),
     })
 }

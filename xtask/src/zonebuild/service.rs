@@ -1,6 +1,6 @@
 //! Rule 10, provider service hosts: `data/service_hosts.csv` (curated: the
 //! hosts DDNS clients call — update endpoints, check-IP servers, API and
-//! web hosts — each row citing where it is named) is checked row by row
+//! web hosts — and the providers' name servers, each row citing where it is named) is checked row by row
 //! and written as the shipped lookup `lookups/dynamic_dns_service_hosts.csv`
 //! (`host,provider,zone,role,category,source`, category
 //! `provider-service`). The binary gives exactly these hosts
@@ -15,7 +15,7 @@ use super::names::Names;
 use super::{line_error, read_table, Csv, ZoneBuildError};
 
 /// The roles a service host may have.
-pub const ROLES: &[&str] = &["update", "check-ip", "web", "api"];
+pub const ROLES: &[&str] = &["update", "check-ip", "web", "api", "nameserver"];
 
 /// The category the binary reports for a service host.
 pub const CATEGORY: &str = "provider-service";
@@ -66,7 +66,7 @@ pub(crate) fn build(data_dir: &Path, names: &Names) -> Result<Vec<u8>, ZoneBuild
 
 /// Every citation of a row's `source`, ` ; `-separated, is a repository
 /// file (`owner/repo@<hex commit>:path`) or an http(s) URL.
-fn check_sources(source: &str) -> Result<(), String> {
+pub(super) fn check_sources(source: &str) -> Result<(), String> {
     if source.trim().is_empty() {
         return Err("no source: every row cites where the host is named".to_string());
     }

@@ -171,7 +171,7 @@ pub struct ServiceRow<'a> {
     pub provider: &'a str,
     /// The provider's zone the host lies in.
     pub zone: &'a str,
-    /// `update`, `check-ip`, `api` or `web`.
+    /// `update`, `check-ip`, `api`, `web` or `nameserver`.
     pub role: &'a str,
 }
 

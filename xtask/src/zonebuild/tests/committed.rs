@@ -114,15 +114,25 @@ fn committed_lookup_spot_checks() {
         ("airdns.org", "AirVPN", "vpn-vendor", "core"),
         // FreeDNS registry: core only when ET wrote a rule for it.
         ("0000004.xyz", "FreeDNS (afraid.org)", "ddns", "extended"),
-        // maltrail heuristic sections name no provider.
-        ("vicp.net", "", "ddns", "extended"),
+        // maltrail heuristic sections name a provider only as a last
+        // resort, never core evidence (Oray's passive-DNS section, DtDNS's).
+        ("vicp.net", "Oray (Peanut Shell)", "ddns", "extended"),
+        ("gicp.net", "Oray (Peanut Shell)", "ddns", "extended"),
+        ("dtdns.net", "DtDNS", "ddns", "core"),
+        // ... and lose to any other source's provider (dyn_dns_list: Now-DNS).
+        ("dtdns.org", "Now-DNS", "ddns", "core"),
+        // attribution.csv: vendors' DDNS, regional providers, look-alikes.
+        ("dlinkddns.com", "D-Link", "vendor-ddns", "core"),
+        ("mynetgear.com", "NETGEAR", "vendor-ddns", "core"),
+        ("kro.kr", "내도메인.한국", "ddns", "extended"),
+        ("duckdns.com", "", "ddns", "extended"),
         // Zones-only sources.
         ("0-shiny.com", "", "ddns", "extended"),
         ("boxip.net", "", "ddns", "extended"),
         // Suspicious zones kept in the extended tier.
         ("sulsel.go.id", "FreeDNS (afraid.org)", "ddns", "extended"),
         ("govt.hu", "FreeDNS (afraid.org)", "ddns", "extended"),
-        ("asuscomm.com", "", "ddns", "extended"),
+        ("asuscomm.com", "ASUS", "vendor-ddns", "extended"),
         ("tplinkdns.com", "", "ddns", "extended"),
         ("cloudns.net", "", "ddns", "extended"),
         ("softether.net", "SoftEther", "vpn-vendor", "extended"),

@@ -1,6 +1,7 @@
 //! The build's own unit tests; `committed` checks the committed files
 //! against a build of `data/`, `rules` each rule on scratch data.
 
+mod attribution;
 mod committed;
 mod rules;
 

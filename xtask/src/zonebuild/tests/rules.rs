@@ -28,17 +28,18 @@ const PROVIDERS_CSV: &str = "provider,category,zones_in_merged\n\
 
 const HEADER_ROW: &str = "zone,provider,source_ref\n";
 const SERVICE_HEADER: &str = "host,provider,zone,role,source\n";
+pub(super) const ATTRIBUTION_HEADER: &str = "zone,action,provider,source,note\n";
 const SUSPICIOUS_HEADER: &str = "zone,reason,provider,sources\n";
-const PAGE: &str = "m [basis: provider page reference]";
+pub(super) const PAGE: &str = "m [basis: provider page reference]";
 const HEURISTIC: &str = "m [basis: heuristic: passive-DNS/whois/registrant section]";
 const NO_PROVIDER: &str = "m [basis: no provider]";
 
 /// A scratch data directory, removed on drop: every source present and
 /// empty until set.
-struct DataDir(tempfile::TempDir);
+pub(super) struct DataDir(tempfile::TempDir);
 
 impl DataDir {
-    fn new() -> DataDir {
+    pub(super) fn new() -> DataDir {
         let dir = tempfile::Builder::new().prefix("dynamicdns-zonebuild-").tempdir().unwrap();
         fs::create_dir_all(dir.path().join("sources")).unwrap();
         let d = DataDir(dir);
@@ -46,6 +47,7 @@ impl DataDir {
         d.write("providers.csv", PROVIDERS_CSV);
         d.write("suspicious.csv", SUSPICIOUS_HEADER);
         d.write("service_hosts.csv", SERVICE_HEADER);
+        d.write("attribution.csv", ATTRIBUTION_HEADER);
         // The real TLDs, plus RFC 6761's `example` the scratch data uses.
         let tlds = fs::read_to_string(crate::zonebuild::tests::repo_root().join("data/tlds.txt"))
             .unwrap();
@@ -57,7 +59,7 @@ impl DataDir {
     }
 
     /// Sets the rows (without header) of one source.
-    fn source(&self, name: &str, rows: &str) -> &DataDir {
+    pub(super) fn source(&self, name: &str, rows: &str) -> &DataDir {
         self.write(&format!("sources/{name}.csv"), &format!("{HEADER_ROW}{rows}"));
         self
     }
@@ -68,7 +70,7 @@ impl DataDir {
         self
     }
 
-    fn write(&self, rel: &str, text: &str) {
+    pub(super) fn write(&self, rel: &str, text: &str) {
         fs::write(self.0.path().join(rel), text).unwrap();
     }
 
@@ -77,19 +79,19 @@ impl DataDir {
     }
 
     /// The three outputs as text.
-    fn build(&self) -> [String; 3] {
+    pub(super) fn build(&self) -> [String; 3] {
         let built = build(self.0.path()).unwrap_or_else(|e| panic!("build failed: {e}"));
         [built.lookup, built.excluded, built.resolution].map(|b| String::from_utf8(b).unwrap())
     }
 
     /// The lookup as text.
-    fn lookup(&self) -> String {
+    pub(super) fn lookup(&self) -> String {
         let [lookup, _, _] = self.build();
         lookup
     }
 
     /// The error message of a failing build.
-    fn error(&self) -> String {
+    pub(super) fn error(&self) -> String {
         match build(self.0.path()) {
             Ok(built) => {
                 panic!("expected an error, got {}", String::from_utf8_lossy(&built.lookup))
@@ -100,14 +102,14 @@ impl DataDir {
 }
 
 /// The output row of `zone` (zone is the first field).
-fn row<'a>(out: &'a str, zone: &str) -> &'a str {
+pub(super) fn row<'a>(out: &'a str, zone: &str) -> &'a str {
     out.lines().find(|l| l.split(',').next() == Some(zone)).unwrap_or_else(|| {
         panic!("no row for {zone} in\n{out}");
     })
 }
 
 /// A `maltrail` row.
-fn mt(zone: &str, provider: &str, basis: &str) -> String {
+pub(super) fn mt(zone: &str, provider: &str, basis: &str) -> String {
     format!("{zone},{provider},{basis}\n")
 }
 
@@ -138,7 +140,7 @@ fn provider_precedence_follows_the_source_order() {
 }
 
 #[test]
-fn empty_provider_falls_through_and_heuristics_never_name_one() {
+fn empty_provider_falls_through_and_heuristics_come_last() {
     let d = DataDir::new();
     d.source("psl", "a.example,,r\n")
         .source("sublime", "a.example,,r\n")
@@ -150,9 +152,11 @@ fn empty_provider_falls_through_and_heuristics_never_name_one() {
                 mt("b.example", "No-IP", HEURISTIC),
                 mt("c.example", "DtDNS", HEURISTIC),
                 mt("d.example", "", NO_PROVIDER),
+                mt("f.example", "DtDNS", HEURISTIC),
             ]
             .concat(),
         )
+        .source("seed_kql", "f.example,Seedy,r\n")
         .source("security_content", "b.example,,r\nc.example,,r\n")
         .source("sigma", "d.example,,r\n")
         .source("nolovia", "e.example,No-IP,r\n");
@@ -161,8 +165,13 @@ fn empty_provider_falls_through_and_heuristics_never_name_one() {
         row(&out, "a.example"),
         "a.example,Dyn (DynDNS),ddns,core,et_open;maltrail;psl;sublime"
     );
-    assert_eq!(row(&out, "b.example"), "b.example,,ddns,core,et_open;maltrail;security_content");
-    assert_eq!(row(&out, "c.example"), "c.example,,ddns,extended,maltrail;security_content");
+    // A heuristic section's provider is a last resort and never core evidence.
+    assert_eq!(
+        row(&out, "b.example"),
+        "b.example,No-IP,ddns,core,et_open;maltrail;security_content"
+    );
+    assert_eq!(row(&out, "c.example"), "c.example,DtDNS,ddns,extended,maltrail;security_content");
+    assert_eq!(row(&out, "f.example"), "f.example,Seedy,ddns,core,maltrail;seed_kql");
     assert_eq!(row(&out, "d.example"), "d.example,,ddns,extended,maltrail;sigma");
     assert_eq!(row(&out, "e.example"), "e.example,,ddns,extended,nolovia");
 }
@@ -553,6 +562,9 @@ fn missing_column_and_file() {
     let d = DataDir::new();
     fs::remove_file(d.path("suspicious.csv")).unwrap();
     assert!(d.error().contains("suspicious.csv: cannot read"));
+    let d = DataDir::new();
+    fs::remove_file(d.path("attribution.csv")).unwrap();
+    assert!(d.error().contains("attribution.csv: cannot read"));
 }
 
 #[test]
@@ -619,7 +631,7 @@ fn service_host_rows_are_checked() {
         ("a.host.org,P,other.org,api,https://x", "is not \"other.org\" or a name below it"),
         (
             "a.host.org,P,host.org,dns,https://x",
-            "role \"dns\" is not one of update, check-ip, web, api",
+            "role \"dns\" is not one of update, check-ip, web, api, nameserver",
         ),
         ("a.host.org,,host.org,api,https://x", "has no provider"),
         ("a.host.org,P,host.org,api,", "no source"),
