@@ -46,7 +46,7 @@ const APP: &str = "dynamicdns";
 /// Lookup files users create and edit, never shipped: local zones,
 /// allowlist, first-seen baseline, and the pre-0.2 names of the first two
 /// (0.1.0 shipped those, header only).
-const USER_LOOKUPS: &[&str] = &[
+pub(crate) const USER_LOOKUPS: &[&str] = &[
     "dynamicdns_local_zones.csv",
     "dynamicdns_allowlist.csv",
     "dynamicdns_first_seen.csv",
