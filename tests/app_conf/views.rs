@@ -346,11 +346,9 @@ fn unsafe_tokens(xml: &str) -> Vec<String> {
                 let why = match element {
                     "query" if filters != "s" => Some("unquoted in SPL: use |s"),
                     "earliest" | "latest" => {
-                        let time = name
-                            .rsplit_once('.')
-                            .is_some_and(|(t, part)| {
-                                time_inputs.contains(t) && part == element && filters.is_empty()
-                            });
+                        let time = name.rsplit_once('.').is_some_and(|(t, part)| {
+                            time_inputs.contains(t) && part == element && filters.is_empty()
+                        });
                         (!time).then_some("only a time input's own token")
                     }
                     "link" if filters != "u" => Some("not URL-encoded: use |u"),
