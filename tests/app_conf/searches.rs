@@ -271,3 +271,98 @@ fn the_analytic_story_names_the_detections() {
     }
     assert_eq!(detailed, corr, "every correlation search has its [savedsearch://] stanza");
 }
+
+/// The verdict of each value as `dynamicdns check --no-local` gives it:
+/// (isDynDNS, dyndns_category), in input order.
+pub(super) fn check(values: &[&str]) -> Vec<(bool, String)> {
+    let mut cmd = crate::util::process::bin();
+    cmd.args(["check", "--no-local"]).args(values);
+    let out = crate::util::process::run(&mut cmd, b"");
+    assert!(out.status.success(), "{}", crate::util::process::stderr(&out));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut rows = csv::ReaderBuilder::new().from_reader(text.as_bytes());
+    let rows: Vec<(bool, String)> = rows
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            (&r[1] == "True", r[4].to_string())
+        })
+        .collect();
+    assert_eq!(rows.len(), values.len());
+    rows
+}
+
+/// The quoted string arguments of the first `call(` in `spl`
+/// (`in(dest, "null", "-")` → `["null", "-"]`).
+pub(super) fn string_args<'a>(spl: &'a str, call: &str) -> Vec<&'a str> {
+    let start = spl.find(call).unwrap_or_else(|| panic!("{call} in {spl}")) + call.len();
+    let args = &spl[start..start + spl[start..].find(')').unwrap()];
+    args.split('"').skip(1).step_by(2).collect()
+}
+
+/// The Web search judges dest and each URL's host on its own and names the
+/// dynamic DNS one; a dest tstats filled with "null" counts as missing.
+/// The search's own URL-host regex and null list are run here, with the
+/// binary's verdicts, on the cases the conf review raised.
+#[test]
+fn the_web_search_names_the_dynamic_dns_host_and_a_filled_null_is_missing() {
+    let saved = conf("savedsearches.conf");
+    let s = saved.req("Dynamic DNS - Web Traffic to Dynamic DNS Host - Rule");
+    let search = s.req("search");
+    // tstats fills a missing by-field with the string "null".
+    assert!(macros()["dynamicdns_summariesonly"].contains("fillnull_value=null"));
+    let nulls = string_args(search, "eval dest=if(in(dest, ");
+    assert!(nulls.contains(&"null") && nulls.contains(&""), "{nulls:?}");
+    // Each host judged alone: the candidates are expanded before the verdict.
+    let order = ["eval dest=if(in(dest,", "| mvexpand query", "| dynamicdns field=query "];
+    let at: Vec<usize> = order.iter().map(|n| search.find(n).expect(n)).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{order:?} in order");
+    assert!(!search.contains("field=dest,url"), "one verdict for dest and URL names neither");
+    // The URL-host regex (both uses the same), run as the search runs it.
+    let re_text: Vec<&str> = search
+        .split("replace(url, \"")
+        .skip(1)
+        .map(|r| &r[..r.find("\", \"\\1\")").unwrap()])
+        .collect();
+    assert_eq!(re_text.len(), 2);
+    assert_eq!(re_text[0], re_text[1]);
+    let re = regex_lite::Regex::new(re_text[0]).unwrap();
+    let host = |url: &str| re.replace(url, "$1").to_ascii_lowercase();
+    for (url, want) in [
+        ("http://u:p@X.DuckDNS.org:8080/a?b=c", "x.duckdns.org"),
+        ("y.ddns.net/path", "y.ddns.net"),
+        ("/index.html", ""),
+        ("https://www.example.com#f", "www.example.com"),
+    ] {
+        assert_eq!(host(url), want, "{url}");
+    }
+    // (dest, urls) → the hosts the search names.
+    let named = |dest: &str, urls: &[&str]| -> Vec<String> {
+        let mut cand: Vec<String> = Vec::new();
+        if !nulls.contains(&dest) {
+            cand.push(dest.to_ascii_lowercase());
+        }
+        for u in urls {
+            let h = host(u);
+            if !cand.contains(&h) {
+                cand.push(h);
+            }
+        }
+        let values: Vec<&str> = cand.iter().map(String::as_str).collect();
+        let verdicts = check(&values);
+        cand.into_iter().zip(verdicts).filter(|(_, v)| v.0).map(|(c, _)| c).collect()
+    };
+    assert_eq!(named("null", &["http://x.duckdns.org/p"]), ["x.duckdns.org"]);
+    assert_eq!(named("proxy.corp.example", &["http://y.ddns.net/"]), ["y.ddns.net"]);
+    assert_eq!(named("Z.duckdns.org", &["/index.html"]), ["z.duckdns.org"]);
+    assert!(named("null", &["http://www.example.com/"]).is_empty());
+    assert!(named("www.duckdns.org", &["https://www.duckdns.org/update?domains=a"]).is_empty());
+    // Titles, suppression and drilldowns name query (the dynamic DNS host),
+    // never dest (which may be a proxy, an address or "null").
+    assert_eq!(s.req("alert.suppress.fields"), "src,query");
+    for key in ["rule_title", "drilldown_name", "drilldown_search", "drilldown_searches"] {
+        let v = s.req(&format!("action.notable.param.{key}"));
+        assert!(!v.contains("$dest$"), "{key}: {v}");
+        assert!(v.contains("$query$"), "{key}: {v}");
+    }
+}
