@@ -30,4 +30,5 @@ mod keys;
 mod lookups;
 mod searches;
 mod spl;
+mod tuning;
 mod views;
