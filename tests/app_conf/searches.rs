@@ -27,6 +27,26 @@ fn correlation_searches(saved: &Conf) -> Vec<(&String, &Stanza)> {
         .collect()
 }
 
+/// How many correlation searches judge the names seen (DNS by host and by
+/// client, Web, Sysmon).
+const ZONE_SEARCHES: usize = 4;
+
+/// The correlation searches that look beyond one name's zone, scored by
+/// `dynamicdns_signal_risk_score`.
+pub(super) const SIGNAL_SEARCHES: &[&str] = &[
+    "Dynamic DNS - DDNS Update Client - Rule",
+    "Dynamic DNS - Delegated to Dynamic DNS Name Servers - Rule",
+    "Dynamic DNS - Many Dynamic DNS Names on One Address - Rule",
+];
+
+/// The flat score of `dynamicdns_signal_risk_score` (`eval risk_score=N`).
+fn signal_risk_score() -> u64 {
+    let def = &macros()["dynamicdns_signal_risk_score"];
+    let n = def.strip_prefix("eval risk_score=").expect(def).parse().expect(def);
+    assert!((41..=60).contains(&n), "{n}: medium, as contentctl ranks scores");
+    n
+}
+
 /// `xxxxxxxx-xxxx-Mxxx-Nxxx-xxxxxxxxxxxx`, lower-case hex.
 fn is_uuid(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
@@ -40,7 +60,8 @@ fn is_uuid(s: &str) -> bool {
 fn correlation_searches_are_scheduled_disabled_and_complete() {
     let saved = conf("savedsearches.conf");
     let corr = correlation_searches(&saved);
-    assert_eq!(corr.len(), 4);
+    assert_eq!(corr.len(), ZONE_SEARCHES + SIGNAL_SEARCHES.len());
+    let signal_score = signal_risk_score();
     let mut sources = BTreeSet::new();
     let mut ids = BTreeSet::new();
     for (name, s) in &saved.stanzas {
@@ -61,6 +82,9 @@ fn correlation_searches_are_scheduled_disabled_and_complete() {
     }
     for (name, s) in corr {
         let ctx = format!("[{name}]");
+        // The searches beyond one name's zone score flat; the others by
+        // the zones' category and tier.
+        let signal = SIGNAL_SEARCHES.contains(&name.as_str());
         assert!(name.ends_with(" - Rule"), "{ctx}: ES naming");
         assert_eq!(s.req("action.correlationsearch.enabled"), "1");
         assert_eq!(s.req("action.correlationsearch.label"), name);
@@ -96,15 +120,17 @@ fn correlation_searches_are_scheduled_disabled_and_complete() {
             assert!(mitre.contains(&t), "{ctx}: MITRE {t}");
         }
         // Risk: one system object, the default score 56 (the result's
-        // risk_score field, set by `dynamicdns_risk_score`, takes precedence).
+        // risk_score field, set by `dynamicdns_risk_score`, takes precedence);
+        // the signal searches' static score is their macro's.
         assert_eq!(s.req("action.risk"), "1");
         let risk = json(s, "action.risk.param._risk");
         let object = &risk[0];
-        assert_eq!(object["risk_score"], 56, "{ctx}");
+        assert_eq!(object["risk_score"], if signal { signal_score } else { 56 }, "{ctx}");
         assert_eq!(object["risk_object_type"], "system", "{ctx}");
         let risk_field = object["risk_object_field"].as_str().unwrap();
-        assert!(["host", "src"].contains(&risk_field));
-        assert!(risk.as_array().unwrap().iter().any(|o| o["threat_object_field"] == "query"));
+        assert!(["host", "src", "answer"].contains(&risk_field));
+        let threat = if name.contains("Update Client") { "ddns_name" } else { "query" };
+        assert!(risk.as_array().unwrap().iter().any(|o| o["threat_object_field"] == threat));
         // The notable (ES 8: finding) names the same entity, score 0 (the
         // risk comes from the risk action only).
         assert_eq!(s.req("action.notable"), "1");
@@ -116,13 +142,16 @@ fn correlation_searches_are_scheduled_disabled_and_complete() {
         let token = format!("${risk_field}$");
         let title = s.req("action.notable.param.rule_title");
         let desc = s.req("action.notable.param.rule_description");
-        assert!(title.contains("$query$"), "{ctx}: title names $query$");
+        // (The fan-in title names the address and how many names: the
+        // names themselves are a list.)
+        let named = if name.contains("One Address") { "ddns_names" } else { threat };
+        assert!(title.contains(&format!("${named}$")), "{ctx}: title names ${named}$");
         assert!(title.contains(&token) || desc.contains(&token), "{ctx}: names {token}");
         for field in ["$dyndns_zone$", "$provider$", "$dyndns_category$", "$dyndns_tier$"] {
             assert!(desc.contains(field), "{ctx}: description names {field}");
         }
         assert!(["network", "endpoint"].contains(&s.req("action.notable.param.security_domain")));
-        assert_eq!(s.req("action.notable.param.severity"), "medium", "{ctx}: score 56 is medium");
+        assert_eq!(s.req("action.notable.param.severity"), "medium", "{ctx}: 41-60 is medium");
         assert_eq!(s.req("alert.suppress.fields"), s.req("action.notable.param.nes_fields"));
         assert!(s.req("alert.suppress.fields").starts_with(risk_field), "{ctx}: suppression");
         // Drilldowns: the ES 7 single form, and the list with the risk
@@ -142,11 +171,18 @@ fn correlation_searches_are_scheduled_disabled_and_complete() {
         }
         let search = s.req("search");
         assert!(search.contains("dynamicdns"), "{ctx}");
-        assert!(search.contains("isDynDNS=True"), "{ctx}");
-        let scored = search.find("| `dynamicdns_risk_score`").expect("risk by category");
-        assert!(scored > search.find("isDynDNS=True").unwrap(), "{ctx}: scores the hits");
+        if signal {
+            assert!(search.contains("| `dynamicdns_signal_risk_score`"), "{ctx}: scored");
+        } else {
+            assert!(search.contains("isDynDNS=True"), "{ctx}");
+            let scored = search.find("| `dynamicdns_risk_score`").expect("risk by category");
+            assert!(scored > search.find("isDynDNS=True").unwrap(), "{ctx}: scores the hits");
+            assert!(search.contains("query"), "{ctx}: the search produces query");
+        }
         assert!(search.contains("`dynamicdns_allowlist`"), "{ctx}: tuning macro");
-        assert!(search.contains("query"), "{ctx}: the search produces query");
+        if signal {
+            continue;
+        }
         sources.insert(if search.contains("datamodel=Network_Resolution") {
             "dns"
         } else if search.contains("datamodel=Web") {
