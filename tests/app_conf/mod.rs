@@ -29,6 +29,7 @@ mod escu;
 mod keys;
 mod lookups;
 mod searches;
+mod signals;
 mod spl;
 mod tuning;
 mod views;
