@@ -156,15 +156,22 @@ fn correlation_searches_are_scheduled_disabled_and_complete() {
         assert!(s.req("alert.suppress.fields").starts_with(risk_field), "{ctx}: suppression");
         // Drilldowns: the ES 7 single form, and the list with the risk
         // events of the risk object over 7 days.
+        // Between them, the detection's own results for the object (what
+        // contentctl writes for `%original_detection_search%`).
         let drill = json(s, "action.notable.param.drilldown_searches");
         let drill = drill.as_array().unwrap();
-        assert_eq!(drill.len(), 2, "{ctx}");
+        assert_eq!(drill.len(), 3, "{ctx}");
         assert_eq!(drill[0]["name"], s.req("action.notable.param.drilldown_name"));
         assert_eq!(drill[0]["search"], s.req("action.notable.param.drilldown_search"));
-        let risk_drill = drill[1]["search"].as_str().unwrap();
+        let own = drill[1]["search"].as_str().unwrap();
+        let one_line = s.req("search").split_whitespace().collect::<Vec<_>>().join(" ");
+        let own_search = own.split_whitespace().collect::<Vec<_>>().join(" ");
+        let rest = own_search.strip_prefix(&one_line).unwrap_or_else(|| panic!("{ctx}: {own}"));
+        assert!(rest.starts_with(" | search ") && rest.contains(&token), "{ctx}: {rest}");
+        let risk_drill = drill[2]["search"].as_str().unwrap();
         assert!(risk_drill.starts_with("index=risk "), "{ctx}: {risk_drill}");
         assert!(risk_drill.contains(&format!("risk_object=\"{token}\"")), "{ctx}: {risk_drill}");
-        assert!(drill[1]["name"].as_str().unwrap().contains(&token));
+        assert!(drill[2]["name"].as_str().unwrap().contains(&token));
         for d in drill {
             assert_eq!(d["earliest_offset"], "$info_min_time$");
             assert_eq!(d["latest_offset"], "$info_max_time$");
