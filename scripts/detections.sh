@@ -9,7 +9,8 @@
 # with the lookup's CSV taken from lookups/ (one copy of the data, in the
 # app) and contentctl's empty content folders added. Whether the YAML says
 # what default/savedsearches.conf, analyticstories.conf and macros.conf say
-# is tests/app_conf/detections.rs's job.
+# is checked here too: contentctl builds its app from the YAML and
+# scripts/lib/detections_agree.py compares it with default/.
 #
 #   scripts/detections.sh [--install-only]
 # shellcheck source=lib/common.sh
@@ -41,3 +42,15 @@ fi
 grep -q 'DETECTION Progress: \[100%\]' "$work.log" && ! grep -q 'Validation Issues' "$work.log" ||
     die "contentctl validate did not validate every detection (log: ${work#"$REPO"/}.log)"
 log "contentctl validate: ok"
+
+# The app's default/ confs are kept by hand (contentctl's own output lacks
+# what the app needs: per-search schedules and suppression, notable titles,
+# _entities, the kept filter macro names, the app's transforms.conf), so
+# contentctl builds its app from the YAML and the confs must say the same.
+if ! (cd "$work" && "$bin/contentctl" build) >"$work-build.log" 2>&1; then
+    grep -v 'Progress:' "$work-build.log" >&2 || true
+    die "contentctl build failed (log: ${work#"$REPO"/}-build.log)"
+fi
+"$bin/python" "$REPO/scripts/lib/detections_agree.py" "$work/dist/$APP_ID/default" "$REPO/default" ||
+    die "default/ and detections/ disagree (above): change both, or regenerate one from the other"
+log "contentctl build: default/savedsearches.conf, analyticstories.conf and macros.conf agree with detections/"
