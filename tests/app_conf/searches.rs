@@ -409,3 +409,31 @@ fn the_web_search_names_the_dynamic_dns_host_and_a_filled_null_is_missing() {
         assert!(v.contains("$query$"), "{key}: {v}");
     }
 }
+
+/// The two DNS searches judge the query alone first, so a notable says
+/// whether the query itself or only an answer (a CNAME target) is dynamic
+/// DNS: a custom domain aliased into a DDNS zone is not called a dynamic
+/// DNS name in the title without saying so.
+#[test]
+fn the_dns_searches_say_whether_the_query_or_an_answer_matched() {
+    let saved = conf("savedsearches.conf");
+    for name in [
+        "Dynamic DNS - Host Resolved Dynamic DNS Domain - Rule",
+        "Dynamic DNS - Client Resolved Dynamic DNS Domain - Rule",
+    ] {
+        let s = saved.req(name);
+        let search = s.req("search");
+        let via = "| eval dyndns_via=if(isDynDNS=\"True\", \"query\", \"answer\")";
+        let order = ["| dynamicdns field=query ", via, "| dynamicdns field=query,answer"];
+        let at: Vec<usize> = order.iter().map(|n| search.find(n).expect(n)).collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "[{name}]: {order:?} in order");
+        for key in ["rule_title", "rule_description"] {
+            let v = s.req(&format!("action.notable.param.{key}"));
+            assert!(v.contains("$dyndns_via$"), "[{name}] {key}: {v}");
+        }
+        assert!(s.req("action.risk.param._risk_message").contains("$dyndns_via$"));
+    }
+    // What the two verdicts give on a CNAME into No-IP and a DDNS query.
+    let v = check(&["home.example-corp.com", "home-corp.servebeer.com", "x.duckdns.org"]);
+    assert_eq!((v[0].0, v[1].0, v[2].0), (false, true, true));
+}
