@@ -39,8 +39,9 @@ if ! (cd "$work" && "$bin/contentctl" validate) >"$work.log" 2>&1; then
 fi
 # It prints issues (exit 1) or only its progress bars (exit 0): require the
 # detections' bar at 100 % and no issue, so a silent partial run fails too.
-grep -q 'DETECTION Progress: \[100%\]' "$work.log" && ! grep -q 'Validation Issues' "$work.log" ||
+if ! grep -q 'DETECTION Progress: \[100%\]' "$work.log" || grep -q 'Validation Issues' "$work.log"; then
     die "contentctl validate did not validate every detection (log: ${work#"$REPO"/}.log)"
+fi
 log "contentctl validate: ok"
 
 # The app's default/ confs are kept by hand (contentctl's own output lacks
