@@ -437,3 +437,44 @@ fn the_dns_searches_say_whether_the_query_or_an_answer_matched() {
     let v = check(&["home.example-corp.com", "home-corp.servebeer.com", "x.duckdns.org"]);
     assert_eq!((v[0].0, v[1].0, v[2].0), (false, true, true));
 }
+
+/// Every correlation search has its contentctl YAML in `detections/`
+/// (named as contentctl names files: the snake-cased name), with the same
+/// id and version; scripts/detections.sh compares the rest with
+/// contentctl's own build. This catches a search added or re-versioned in
+/// one place only without Python.
+#[test]
+fn every_correlation_search_has_its_contentctl_yaml() {
+    let saved = conf("savedsearches.conf");
+    let dir = crate::util::root().join("detections/detections");
+    let mut yaml = Vec::new();
+    for sub in std::fs::read_dir(&dir).unwrap() {
+        for f in std::fs::read_dir(sub.unwrap().path()).unwrap() {
+            let p = f.unwrap().path();
+            yaml.push((
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read_to_string(&p).unwrap(),
+            ));
+        }
+    }
+    let corr = correlation_searches(&saved);
+    assert_eq!(yaml.len(), corr.len(), "one YAML file per correlation search");
+    for (name, s) in corr {
+        let short = name.strip_prefix("Dynamic DNS - ").unwrap().strip_suffix(" - Rule").unwrap();
+        let file: String = short
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+            .collect::<String>()
+            + ".yml";
+        let (_, text) =
+            yaml.iter().find(|(f, _)| *f == file).unwrap_or_else(|| panic!("[{name}]: no {file}"));
+        let meta = json(s, "action.correlationsearch.metadata");
+        assert!(text.starts_with(&format!("name: {short}\n")), "{file}");
+        assert!(
+            text.contains(&format!("\nid: {}\n", meta["detection_id"].as_str().unwrap())),
+            "{file}: id"
+        );
+        let version = meta["detection_version"].as_str().unwrap();
+        assert!(text.contains(&format!("\nversion: {version}\n")), "{file}: version {version}");
+    }
+}
