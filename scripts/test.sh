@@ -25,13 +25,15 @@
 #   stress         scripts/stress.sh --gb 2, the packaged x86_64 binary
 #   exports        scripts/exports-check.sh: every `zones export` format
 #                  through its platform's real parser or engine
+#   detections     scripts/detections.sh: contentctl (pinned, PyPI) validates
+#                  and builds detections/; default/ must agree with it
 #   fuzz           scripts/fuzz.sh --seconds 10: every fuzz target
 #   audit          scripts/audit.sh: licences, bans, sources, RustSec
 #                  advisories (../shared/advisory-db or
 #                  DYNAMICDNS_ADVISORY_DB) and the canary that must fail
 #
 # Two lanes: lane 1 runs the steps above in order, from fmt to stress. From
-# the package step on, lane 2 runs fuzz and audit (with the installs of
+# the package step on, lane 2 runs detections, fuzz and audit (with the installs of
 # cargo-fuzz and cargo-deny) beside it at low priority, in the background:
 # neither needs the package, and the package's link-time optimised builds
 # leave a core idle for minutes. Its output is printed when lane 1 is done
@@ -155,6 +157,7 @@ lane2_body() {
     # build).
     lane_step exports env DYNAMICDNS_BIN="$DYNAMICDNS_TARGET_DIR/debug/dynamicdns" \
         scripts/exports-check.sh
+    lane_step detections scripts/detections.sh
     lane_step fuzz-install scripts/fuzz.sh --install-only
     lane_step fuzz scripts/fuzz.sh --seconds 10
     lane_step audit-install scripts/audit.sh --install-only
@@ -277,6 +280,7 @@ run_step perf-guard scripts/perf-guard.sh
 run_step stress scripts/stress.sh --gb 2
 if [ "$lanes" = 1 ]; then
     run_step exports env DYNAMICDNS_BIN="$TARGET_DIR/debug/dynamicdns" scripts/exports-check.sh
+    run_step detections scripts/detections.sh
     run_step fuzz scripts/fuzz.sh --seconds 10
     run_step audit scripts/audit.sh
 else

@@ -13,7 +13,7 @@ use dynamicdns_engine::zoneset::ZoneSet;
 use crate::util::process::{self, bin};
 
 /// A real log, or `None` (with a note) when `../shared` is absent.
-fn real_log(name: &str) -> Option<PathBuf> {
+pub(crate) fn real_log(name: &str) -> Option<PathBuf> {
     let p = crate::util::root().join("../shared/data/real_logs").join(name);
     if p.exists() {
         Some(p)

@@ -213,7 +213,11 @@ fn every_macro_command_and_lookup_used_exists() {
     // command; all are checked for their inner pipelines.
     for (name, def) in &macros {
         let mut u = Uses::default();
-        let first_is_command = !name.ends_with("_sysmon") && !name.ends_with("_summariesonly");
+        // Argument macros (search terms, tstats options) and value macros
+        // (a number, such as a threshold) do not start with a command.
+        let value = def.bytes().all(|b| b.is_ascii_digit());
+        let first_is_command =
+            !name.ends_with("_sysmon") && !name.ends_with("_summariesonly") && !value;
         spl_uses(def, first_is_command, &mut u);
         problems.extend(missing(&format!("macro {name}"), &u));
     }

@@ -300,3 +300,107 @@ fn the_navigation_names_existing_views_and_the_app_is_visible() {
     assert_eq!(app.req("ui").req("is_visible"), "true");
     assert_eq!(app.req("ui").req("label"), "Dynamic DNS Detection");
 }
+
+/// Every `$token$` in a view that is not safe where it stands, as
+/// "element: $token$ (why)". A crafted link (`…?form.tier=…`) sets any
+/// input token to any text, and the search runs as whoever opens the link,
+/// so each use must make the value inert:
+///
+/// - inside `<query>` (SPL), only `|s` (Splunk quotes the value and escapes
+///   its quotes and backslashes: one string or option value, never SPL);
+/// - inside `<earliest>`/`<latest>`, only a time input's own
+///   `.earliest`/`.latest`: Splunk sends these as the job's time-range
+///   parameters, not as SPL, and refuses one that is not a time;
+/// - inside `<link>`, only `|u` (URL-encoded, so the value cannot add
+///   parameters or leave the query string);
+/// - anywhere else (titles, HTML, `<set>` …), nothing yet: a new kind of use
+///   needs its own rule here first.
+///
+/// `depends`/`rejects` attributes name tokens without substituting them.
+fn unsafe_tokens(xml: &str) -> Vec<String> {
+    let doc = roxmltree::Document::parse(xml).expect("well-formed XML");
+    let time_inputs: BTreeSet<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("input") && n.attribute("type") == Some("time"))
+        .filter_map(|n| n.attribute("token"))
+        .collect();
+    let mut out = Vec::new();
+    for n in doc.descendants() {
+        let (element, texts): (&str, Vec<&str>) = if n.is_text() {
+            let parent = n.parent_element().map_or("", |p| p.tag_name().name());
+            (parent, vec![n.text().unwrap()])
+        } else if n.is_element() {
+            let attrs = n
+                .attributes()
+                .filter(|a| !["depends", "rejects"].contains(&a.name()))
+                .map(|a| a.value())
+                .collect();
+            (n.tag_name().name(), attrs)
+        } else {
+            continue;
+        };
+        for text in texts {
+            let text = text.replace("$$", "");
+            for raw in text.split('$').skip(1).step_by(2) {
+                let (name, filters) = raw.split_once('|').unwrap_or((raw, ""));
+                let why = match element {
+                    "query" if filters != "s" => Some("unquoted in SPL: use |s"),
+                    "earliest" | "latest" => {
+                        let time = name.rsplit_once('.').is_some_and(|(t, part)| {
+                            time_inputs.contains(t) && part == element && filters.is_empty()
+                        });
+                        (!time).then_some("only a time input's own token")
+                    }
+                    "link" if filters != "u" => Some("not URL-encoded: use |u"),
+                    "query" | "link" => None,
+                    _ => Some("no rule for tokens here"),
+                };
+                if let Some(why) = why {
+                    out.push(format!("<{element}>: ${raw}$ ({why})"));
+                }
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn the_token_safety_scan_finds_unquoted_tokens() {
+    let xml = r#"<form version="1.1"><fieldset>
+        <input type="time" token="t"/><input type="text" token="q"/></fieldset>
+        <search depends="$q$"><query>| search a=$q|s$ b=$q$ c=$q|u$ d="$q$" $$1</query>
+        <earliest>$t.earliest$</earliest><latest>$q$</latest></search>
+        <drilldown><link>/app/x?form.q=$row.q|u$&amp;b=$row.q$</link></drilldown>
+        <title>$q$</title></form>"#;
+    assert_eq!(
+        unsafe_tokens(xml),
+        [
+            "<query>: $q$ (unquoted in SPL: use |s)",
+            "<query>: $q|u$ (unquoted in SPL: use |s)",
+            "<query>: $q$ (unquoted in SPL: use |s)",
+            "<latest>: $q$ (only a time input's own token)",
+            "<link>: $row.q$ (not URL-encoded: use |u)",
+            "<title>: $q$ (no rule for tokens here)",
+        ]
+    );
+}
+
+/// Dashboards safe by construction: no view puts a token into a search,
+/// a time range or a link unless the value is inert there.
+#[test]
+fn no_view_puts_an_unquoted_token_into_a_search() {
+    let mut problems = Vec::new();
+    let mut queries_with_tokens = 0;
+    for (view, text) in views() {
+        problems.extend(unsafe_tokens(&text).into_iter().map(|p| format!("{view}.xml {p}")));
+        let doc = roxmltree::Document::parse(&text).unwrap();
+        queries_with_tokens += doc
+            .descendants()
+            .filter(|n| n.has_tag_name("query"))
+            .filter(|n| n.text().is_some_and(|t| t.contains("|s$")))
+            .count();
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    // The scan saw the inputs it guards (hosts, tier, category).
+    assert!(queries_with_tokens >= 3, "{queries_with_tokens}");
+}
