@@ -216,13 +216,15 @@ fn is_dir(tracked: &BTreeSet<String>, dir: &str) -> bool {
 fn every_path_the_docs_name_exists() {
     let Some(tracked) = tracked_files() else { return };
     // Paths the docs name that are not in the repository by design: the
-    // lookup files users create (never shipped), and the binaries the
-    // package build places under bin/.
+    // lookup files users create (never shipped), an admin's own `local/`
+    // settings, and the binaries the package build places under bin/.
     let user_lookups = crate::app_install::USER_LOOKUPS;
-    let package_binary = Regex::new(r"^bin/(x86_64|aarch64)/dynamicdns$").unwrap();
+    let package_binary = Regex::new(r"^bin/[a-z0-9_]+/dynamicdns(\.exe)?$").unwrap();
     let not_in_repo = |p: &str| {
         p.strip_prefix("lookups/").is_some_and(|f| user_lookups.contains(&f))
             || package_binary.is_match(p)
+            || p.starts_with("local/")
+            || p == "metadata/local.meta"
     };
     // Another project's paths that look like ours: (doc, path, whose).
     const THEIRS: &[(&str, &str, &str)] = &[
