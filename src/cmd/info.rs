@@ -13,8 +13,8 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use dynamicdns_engine::scp::generating;
 use dynamicdns_engine::health::{InfoCommand, Report};
+use dynamicdns_engine::scp::generating;
 use dynamicdns_engine::zonefile::app_lookups_dir;
 
 use crate::flags::{self, Cmd};

@@ -19,7 +19,10 @@ use dynamicdns_engine::scp::message::{error_metadata, ScpError};
 /// (which the session has already answered with the error reply) or a
 /// panic (answered here).
 pub fn run(
-    session: impl FnOnce(StdinLock<'static>, &mut StdoutLock<'static>) -> (Vec<String>, Result<(), ScpError>),
+    session: impl FnOnce(
+        StdinLock<'static>,
+        &mut StdoutLock<'static>,
+    ) -> (Vec<String>, Result<(), ScpError>),
 ) -> ExitCode {
     let stdin = io::stdin().lock();
     let mut stdout = io::stdout().lock();

@@ -26,8 +26,8 @@ use std::path::Path;
 
 use dynamicdns_zonetable::Tier;
 
-use crate::scp::generating::{Generator, Placement};
 use crate::record::{encode_mv, write_field};
+use crate::scp::generating::{Generator, Placement};
 use crate::spl::{set_once, Arg};
 use crate::zonefile::{LocalFiles, ZoneFileError};
 use crate::zoneset::{ServiceHosts, ZoneSet};

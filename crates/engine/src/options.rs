@@ -93,11 +93,13 @@ impl Options {
                     "text" => Ok(Mode::Text),
                     _ => Err(format!("'{text}': mode must be 'host' or 'text'")),
                 }),
-                "tier" | "tiers" => set_once(&mut tiers, "tier", || match arg.keyword().as_str() {
-                    "all" | "extended" => Ok(TierSelection::All),
-                    "core" => Ok(TierSelection::Core),
-                    _ => Err(format!("'{text}': tier must be 'all' or 'core'")),
-                }),
+                "tier" | "tiers" => {
+                    set_once(&mut tiers, "tier", || match arg.keyword().as_str() {
+                        "all" | "extended" => Ok(TierSelection::All),
+                        "core" => Ok(TierSelection::Core),
+                        _ => Err(format!("'{text}': tier must be 'all' or 'core'")),
+                    })
+                }
                 "allfields" => set_once(&mut all_fields, "allfields", || arg.bool()),
                 "debug" => set_once(&mut debug, "debug", || arg.bool()),
                 _ => Err(format!(

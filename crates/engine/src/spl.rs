@@ -96,7 +96,10 @@ mod tests {
         }
         let a = Arg::parse("field=a=b").unwrap();
         assert_eq!((a.key, a.value), ("field", "a=b"));
-        assert_eq!(Arg::parse("x=maybe").unwrap().bool().unwrap_err(), "'x=maybe': x must be true or false");
+        assert_eq!(
+            Arg::parse("x=maybe").unwrap().bool().unwrap_err(),
+            "'x=maybe': x must be true or false"
+        );
         assert_eq!(Arg::parse("Mode= HOST ").unwrap().keyword(), "host");
     }
 }

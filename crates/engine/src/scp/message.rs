@@ -1,6 +1,6 @@
 //! What both sessions say and hear, below both of them: a request and its
-//! [`Action`], the replies, the inspector's messages, the one error type
-//! [`ScpError`], and the [`Conversation`] that holds splunkd to the request
+//! `Action`, the replies, the inspector's messages, the one error type
+//! [`ScpError`], and the `Conversation` that holds splunkd to the request
 //! order (getinfo first and once, then execute requests) and answers any
 //! error with the protocol's error reply. The contract itself is told
 //! once, in DESIGN.md ("The protocol's contract").
@@ -294,7 +294,8 @@ impl<R: Read, W: Write> Conversation<R, W> {
         output: W,
         session: impl FnOnce(&mut Self) -> Result<T, ScpError>,
     ) -> Result<T, ScpError> {
-        let mut conv = Conversation { rdr: ChunkReader::new(input), out: output, getinfo_read: false };
+        let mut conv =
+            Conversation { rdr: ChunkReader::new(input), out: output, getinfo_read: false };
         let result = session(&mut conv);
         if let Err(e) = &result {
             if !e.is_write() {
@@ -348,7 +349,11 @@ impl<R: Read, W: Write> Conversation<R, W> {
 
     /// Appends up to `max` more bytes of the current body to `buf`
     /// ([`ChunkReader::read_body_part`]).
-    pub(crate) fn read_body_part(&mut self, buf: &mut Vec<u8>, max: usize) -> Result<usize, FrameError> {
+    pub(crate) fn read_body_part(
+        &mut self,
+        buf: &mut Vec<u8>,
+        max: usize,
+    ) -> Result<usize, FrameError> {
         self.rdr.read_body_part(buf, max)
     }
 
@@ -369,7 +374,11 @@ impl<R: Read, W: Write> Conversation<R, W> {
     }
 
     /// Sends one reply: `metadata` and `body`.
-    pub(crate) fn reply(&mut self, metadata: &impl Serialize, body: &[u8]) -> Result<(), ScpError> {
+    pub(crate) fn reply(
+        &mut self,
+        metadata: &impl Serialize,
+        body: &[u8],
+    ) -> Result<(), ScpError> {
         frame::write_chunk(&mut self.out, &to_json(metadata), body).map_err(ScpError::Write)
     }
 }

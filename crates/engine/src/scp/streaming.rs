@@ -110,7 +110,8 @@ fn session<R: Read, W: Write>(
     let Some(getinfo) = conv.getinfo()? else {
         return Ok(());
     };
-    let options = Options::from_spl_args(&getinfo.args()?).map_err(|e| ScpError::Args(e.into()))?;
+    let options =
+        Options::from_spl_args(&getinfo.args()?).map_err(|e| ScpError::Args(e.into()))?;
     summary.debug = options.debug;
     let mut zones = source.base.clone().with_tiers(options.tiers);
     let mut getinfo_reply = GetinfoReply {
@@ -267,6 +268,33 @@ mod tests {
             at + 5
         );
         assert!(err.contains(&want), "{err}\nwant {want}");
+    }
+
+    /// The library prints nothing: a bad local row comes back in the
+    /// summary's warnings, worded as the getinfo reply's WARN, also when
+    /// the session then fails.
+    #[test]
+    fn warnings_come_back_in_the_summary() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(
+            tmp.path().join("dynamicdns_local_zones.csv"),
+            "zone,provider\nnot a zone,X\n",
+        )
+        .unwrap();
+        let source =
+            ZoneSource { base: ZoneSet::embedded(), lookups: Some(tmp.path().to_path_buf()) };
+        let mut input = chunk(r#"{"action":"getinfo","searchinfo":{"args":[]}}"#, b"");
+        input.extend(chunk(r#"{"action":"execute","finished":true}"#, b"query\n\"x\n"));
+        let mut output = Vec::new();
+        let outcome = run(&input[..], &mut output, &source);
+        let warn = "dynamicdns: dynamicdns_local_zones.csv: line 2: \"not a zone\" is not a DNS \
+                    name of two or more labels (ignored)";
+        assert_eq!(outcome.summary.warnings, [warn]);
+        assert!(outcome.result.is_err());
+        let mut rdr = ChunkReader::new(&output[..]);
+        assert!(rdr.read_chunk().unwrap());
+        let meta: serde_json::Value = serde_json::from_slice(&rdr.metadata).unwrap();
+        assert_eq!(meta["inspector"]["messages"][0], serde_json::json!(["WARN", warn]));
     }
 
     /// `required_fields`: the fields read, then every field the enricher
