@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use dynamicdns_engine::export::{self, KqlSource, SuricataMode, ZeekData};
 use dynamicdns_engine::options::{Mode, Options};
+use dynamicdns_engine::verdict::OutputNames;
 use dynamicdns_engine::zoneset::TierSelection;
 
 use crate::CliError;
@@ -45,6 +46,7 @@ enum Flag {
     Field,
     Text,
     Tier,
+    Rename,
     Zones,
     Lookups,
     NoLocal,
@@ -127,6 +129,15 @@ const FLAGS: &[FlagDef] = &[
                evidence, all adds the extended long tail (FreeDNS registry); zones export: \
                the default depends on the format (core for kql, suricata, zeek, sigma)",
         on: &[Cmd::Check, Cmd::Enrich, Cmd::Lookup, Cmd::Export],
+    },
+    FlagDef {
+        flag: Flag::Rename,
+        long: "rename",
+        short: None,
+        value: Some("SPEC"),
+        help: "write verdict fields under other names: 'provider AS ddns_provider[, ...]' \
+               (for inputs that already have a field of that name)",
+        on: ALL,
     },
     FlagDef {
         flag: Flag::Part,
@@ -333,6 +344,12 @@ pub fn parse(cmd: Cmd, args: Vec<OsString>) -> Result<Args, CliError> {
                         )))
                     }
                 };
+            }
+            Flag::Rename => {
+                let v = value()?;
+                let v = v.to_string_lossy();
+                out.options.names = OutputNames::parse(&v)
+                    .map_err(|e| CliError::Usage(format!("--rename {v}: {e}")))?;
             }
             Flag::Zones => out.zones = Some(PathBuf::from(value()?)),
             Flag::Lookups => out.lookups = Some(PathBuf::from(value()?)),
@@ -666,6 +683,7 @@ mod tests {
                                 Flag::SuricataMode => "dataset",
                                 Flag::ZeekData => "file",
                                 Flag::KqlSource => "watchlist",
+                                Flag::Rename => "provider AS p",
                                 _ => "x",
                             }
                             .into(),

@@ -1,12 +1,13 @@
 //! `dynamicdns check [VALUE...]`: judges values given as arguments, or one
-//! per stdin line, and writes
-//! `value,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier` rows.
+//! per stdin line, and writes a `value` column and the verdict fields
+//! (`enrich::write_csv_names`) as CSV rows.
 
 use std::ffi::OsString;
 use std::io::{self, BufRead, BufWriter, Write};
 
+use dynamicdns_engine::enrich::{write_csv_names, write_csv_values};
 use dynamicdns_engine::record::write_field;
-use dynamicdns_engine::verdict::{self, Judge};
+use dynamicdns_engine::verdict::Judge;
 
 use crate::flags::{self, Cmd};
 use crate::CliError;
@@ -22,33 +23,17 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
     let mut w = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let mut row = Vec::new();
     let mut joined = Vec::new();
+    let mut header = b"value".to_vec();
+    write_csv_names(&args.options.names, &mut header);
+    header.push(b'\n');
+    w.write_all(&header).map_err(CliError::Write)?;
     let mut write_row = |w: &mut BufWriter<_>, value: &[u8], judge: &mut Judge| {
-        let hits = judge.verdict(value);
         row.clear();
         write_field(value, &mut row);
-        row.push(b',');
-        row.extend_from_slice(hits.is_dyndns_str().as_bytes());
-        row.push(b',');
-        joined.clear();
-        verdict::join(hits.providers().iter().copied(), b'\n', &mut joined);
-        write_field(&joined, &mut row);
-        row.push(b',');
-        joined.clear();
-        verdict::join(hits.zones().iter().map(|m| m.zone), b'\n', &mut joined);
-        write_field(&joined, &mut row);
-        row.push(b',');
-        joined.clear();
-        verdict::join(hits.categories().iter().copied(), b'\n', &mut joined);
-        write_field(&joined, &mut row);
-        row.push(b',');
-        joined.clear();
-        verdict::join(hits.tiers().iter().map(|t| t.as_str()), b'\n', &mut joined);
-        write_field(&joined, &mut row);
+        write_csv_values(judge.verdict(value), &mut joined, &mut row);
         row.push(b'\n');
         w.write_all(&row).map_err(CliError::Write)
     };
-    w.write_all(b"value,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n")
-        .map_err(CliError::Write)?;
     if args.positional.is_empty() {
         let mut stdin = io::stdin().lock();
         let mut line = Vec::new();

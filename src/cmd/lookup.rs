@@ -27,7 +27,8 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
     let mut judge = Judge::new(&zones, args.options.mode)?;
     let stdin = io::BufReader::with_capacity(1 << 16, io::stdin().lock());
     let stdout = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
-    let s = lookup_stream(stdin, stdout, &mut judge, field).map_err(CliError::Lookup)?;
+    let s = lookup_stream(stdin, stdout, &mut judge, field, &args.options.names)
+        .map_err(CliError::Lookup)?;
     // splunkd copies stderr to search.log (as errors): only on request.
     if args.debug {
         eprintln!(

@@ -25,8 +25,9 @@ fn lookups_point_at_existing_files_and_the_launcher() {
     // The input field, then every field the command writes (the engine's
     // own list), so the lookup and the command report the same fields.
     use dynamicdns_engine::enrich::{output_fields, Dialect};
-    let want: Vec<&str> =
-        std::iter::once("query").chain(output_fields(Dialect::PlainCsv)).collect();
+    let want: Vec<&str> = std::iter::once("query")
+        .chain(output_fields(Dialect::PlainCsv, &Default::default()))
+        .collect();
     assert_eq!(fields, want);
 
     let mut files = BTreeSet::new();

@@ -36,7 +36,7 @@
 
 use std::io::{self, Read, Write};
 
-use crate::verdict::{self, Hits, Judge, CATEGORY, IS_DYNDNS, PROVIDER, TIER, ZONE};
+use crate::verdict::{Field, Judge, OutputNames};
 
 /// Counts of one lookup run.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -106,9 +106,6 @@ impl LookupError {
     }
 }
 
-/// Writes one output column's value for a row's hits.
-type FillFn = fn(&Hits, &mut Vec<u8>);
-
 /// Streams one external-lookup request from `input` to `output`: header
 /// row first, then one answer per row (see the module docs).
 pub fn lookup_stream<R: Read, W: Write>(
@@ -116,6 +113,7 @@ pub fn lookup_stream<R: Read, W: Write>(
     output: W,
     judge: &mut Judge<'_>,
     input_field: &str,
+    out_names: &OutputNames,
 ) -> Result<LookupStats, LookupError> {
     let mut rdr = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
     let mut wtr = csv::WriterBuilder::new().flexible(true).from_writer(output);
@@ -132,27 +130,15 @@ pub fn lookup_stream<R: Read, W: Write>(
         field: input_field.to_string(),
         header: String::from_utf8_lossy(&names.join(&b","[..])).into_owned(),
     })?;
-    // The output columns the header has, and how each is filled.
-    let fill: [(&str, FillFn); 5] = [
-        (IS_DYNDNS, |h, v| v.extend_from_slice(h.is_dyndns_str().as_bytes())),
-        (PROVIDER, |h, v| verdict::join(h.providers().iter().copied(), b'\n', v)),
-        (ZONE, |h, v| verdict::join(h.zones().iter().map(|m| m.zone), b'\n', v)),
-        (CATEGORY, |h, v| verdict::join(h.categories().iter().copied(), b'\n', v)),
-        (TIER, |h, v| verdict::join(h.tiers().iter().map(|t| t.as_str()), b'\n', v)),
-    ];
-    let mut col_fill: Vec<Option<usize>> = vec![None; header.len()];
-    for (k, (name, _)) in fill.iter().enumerate() {
-        if let Some(c) = find(name) {
-            col_fill[c] = Some(k);
-        }
-    }
-    let outputs: Vec<usize> = (0..header.len()).filter(|&c| col_fill[c].is_some()).collect();
+    // The output field each column holds, if any.
+    let col_field: Vec<Option<Field>> = names.iter().map(|n| out_names.field_named(n)).collect();
+    let outputs: Vec<usize> = (0..header.len()).filter(|&c| col_field[c].is_some()).collect();
     wtr.write_byte_record(&header).map_err(LookupError::from_write)?;
 
     let width = header.len();
     let mut row = csv::ByteRecord::new();
     let mut out = csv::ByteRecord::new();
-    let mut values: Vec<Vec<u8>> = vec![Vec::new(); fill.len()];
+    let mut values: Vec<Vec<u8>> = vec![Vec::new(); Field::COUNT];
     while rdr.read_byte_record(&mut row).map_err(LookupError::from_read)? {
         stats.rows += 1;
         let cell = |i: usize| row.get(i).unwrap_or(b"");
@@ -166,18 +152,24 @@ pub fn lookup_stream<R: Read, W: Write>(
             wtr.write_byte_record(&out).map_err(LookupError::from_write)?;
             continue;
         }
-        let hits = judge.verdict(value);
+        // A cell holds one value, or several joined by newlines (a
+        // multivalue field), read as the search command reads them.
+        judge.clear();
+        for v in value.split(|&b| b == b'\n') {
+            judge.add(v.strip_suffix(b"\r").unwrap_or(v));
+        }
+        let hits = judge.hits();
         if hits.is_dyndns() {
             stats.matched += 1;
         }
-        for (v, (_, f)) in values.iter_mut().zip(&fill) {
+        for (f, v) in Field::ALL.into_iter().zip(&mut values) {
             v.clear();
-            f(hits, v);
+            hits.write_joined(f, b"\n", v);
         }
         out.clear();
-        for (i, fill) in col_fill.iter().enumerate() {
-            match fill {
-                Some(k) => out.push_field(&values[*k]),
+        for (i, field) in col_field.iter().enumerate() {
+            match field {
+                Some(f) => out.push_field(&values[f.index()]),
                 None => out.push_field(cell(i)),
             }
         }
@@ -207,7 +199,7 @@ mod tests {
         let zones = zones();
         let mut e = Judge::new(&zones, Mode::Host).unwrap();
         let mut out = Vec::new();
-        let stats = lookup_stream(input, &mut out, &mut e, field)?;
+        let stats = lookup_stream(input, &mut out, &mut e, field, &OutputNames::default())?;
         Ok((String::from_utf8(out).unwrap(), stats))
     }
 
@@ -297,6 +289,7 @@ mod tests {
             &mut out,
             &mut e,
             "query",
+            &OutputNames::default(),
         )
         .unwrap();
         assert_eq!(out, b"query,isDynDNS,src\n\xff.duckdns.org,False,h\xfe\n");

@@ -106,21 +106,3 @@ fn content_end(line: &[u8]) -> usize {
         _ => line.len(),
     }
 }
-
-/// The output values of one line's hits, as the enrichers write them.
-pub(crate) struct HitValues;
-
-impl HitValues {
-    /// Calls `f` with each output field's name and its values for `hits`
-    /// (`isDynDNS` gets one value, `True`/`False`, handled by the caller).
-    pub(crate) fn each<'z>(
-        hits: &crate::verdict::Hits<'z>,
-        mut f: impl FnMut(&'static str, &mut dyn Iterator<Item = &'z str>),
-    ) {
-        use crate::verdict::{CATEGORY, PROVIDER, TIER, ZONE};
-        f(PROVIDER, &mut hits.providers().iter().copied());
-        f(ZONE, &mut hits.zones().iter().map(|m| m.zone));
-        f(CATEGORY, &mut hits.categories().iter().copied());
-        f(TIER, &mut hits.tiers().iter().map(|t| t.as_str()));
-    }
-}

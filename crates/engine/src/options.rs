@@ -5,6 +5,7 @@
 //! [`Options`] directly from its flags.
 
 use crate::spl::{set_once, Arg};
+use crate::verdict::OutputNames;
 use crate::zoneset::TierSelection;
 
 /// How field values are read.
@@ -32,12 +33,16 @@ pub struct Options {
     /// `debug=true`: write a summary of the session to stderr (splunkd logs
     /// every stderr line as an ERROR in search.log, so not by default).
     pub debug: bool,
+    /// `rename="provider AS ddns_provider, …"`: the names the verdict
+    /// fields are written under (default: their own).
+    pub names: OutputNames,
 }
 
 /// The usage line shown with option errors.
 pub const USAGE: &str =
     "dynamicdns [field=<field>[,<field>...]] [mode=host|text] [tier=all|core] \
-                         [allfields=true|false] [debug=true|false]";
+                         [allfields=true|false] [debug=true|false] \
+                         [rename=\"<output> AS <name>[, ...]\"]";
 
 /// A bad option, with a message for the user.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -52,6 +57,7 @@ impl Default for Options {
             tiers: TierSelection::All,
             all_fields: false,
             debug: false,
+            names: OutputNames::default(),
         }
     }
 }
@@ -60,14 +66,16 @@ impl Options {
     /// Parses SPL arguments as splunkd passes them (`searchinfo.args`,
     /// quotes already removed; the grammar is [`crate::spl`]'s): `field=a,b`
     /// (repeatable; names joined by commas, spaces around them ignored),
-    /// `mode=host|text`, `tier=all|core`, `allfields=<bool>` and
-    /// `debug=<bool>` (each at most once).
+    /// `mode=host|text`, `tier=all|core`, `allfields=<bool>`,
+    /// `debug=<bool>` and `rename="<output> AS <name>, …"` (each at most
+    /// once).
     pub fn from_spl_args<S: AsRef<str>>(args: &[S]) -> Result<Options, OptionsError> {
         let mut fields: Vec<String> = Vec::new();
         let mut mode = None;
         let mut tiers = None;
         let mut all_fields = None;
         let mut debug = None;
+        let mut names = None;
         for arg in args {
             let text = arg.as_ref();
             let Some(arg) = Arg::parse(text) else {
@@ -102,9 +110,12 @@ impl Options {
                 }
                 "allfields" => set_once(&mut all_fields, "allfields", || arg.bool()),
                 "debug" => set_once(&mut debug, "debug", || arg.bool()),
+                "rename" => set_once(&mut names, "rename", || {
+                    OutputNames::parse(arg.value).map_err(|e| format!("'{text}': {e}"))
+                }),
                 _ => Err(format!(
                     "unknown option '{}' in '{text}'; known options: field, mode, tier, \
-                     allfields, debug",
+                     allfields, debug, rename",
                     arg.key
                 )),
             };
@@ -113,12 +124,14 @@ impl Options {
         if fields.is_empty() {
             fields.push("query".to_string());
         }
+        let names = names.unwrap_or_default();
         Ok(Options {
             fields,
             mode: mode.unwrap_or(Mode::Host),
             tiers: tiers.unwrap_or_default(),
             all_fields: all_fields.unwrap_or(false),
             debug: debug.unwrap_or(false),
+            names,
         })
     }
 }
@@ -177,5 +190,9 @@ mod tests {
         err(&["debug=2"], "'debug=2': debug must be true or false");
         err(&["allfields=true", "allfields=true"], "allfields= is given twice");
         err(&["debug=true", "debug=false"], "debug= is given twice");
+        err(&["rename=query AS q"], "'rename=query AS q': 'query' is not an output field");
+        err(&["rename=provider AS p", "rename=dyndns_zone AS z"], "rename= is given twice");
+        let o = Options::from_spl_args(&["field=provider", "rename=provider AS ddns_provider"]);
+        assert_eq!(o.unwrap().names.name(crate::verdict::Field::Provider), "ddns_provider");
     }
 }

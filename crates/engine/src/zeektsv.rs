@@ -27,20 +27,11 @@
 //! A data line before any `#fields`, or with another number of columns, is
 //! a [`LineProblem`].
 
-use crate::lines::{HitValues, LineEnricher, LineProblem};
+use crate::lines::{LineEnricher, LineProblem};
 use crate::options::Options;
 use crate::textscan::ScannerBuildError;
-use crate::verdict::{Judge, CATEGORY, IS_DYNDNS, PROVIDER, TIER, ZONE};
+use crate::verdict::{Field, Judge, OutputNames, Shape};
 use crate::zoneset::ZoneSet;
-
-/// The columns written, in order, with their Zeek types.
-const COLUMNS: [(&str, &str); 5] = [
-    (IS_DYNDNS, "bool"),
-    (PROVIDER, "vector[string]"),
-    (ZONE, "vector[string]"),
-    (CATEGORY, "vector[string]"),
-    (TIER, "vector[string]"),
-];
 
 /// The layout of the current `#fields` block.
 #[derive(Debug, Default)]
@@ -48,8 +39,8 @@ struct Layout {
     ncols: usize,
     /// Judged columns and whether each is a container (set/vector).
     targets: Vec<(usize, bool)>,
-    /// Per output column (of [`COLUMNS`]): the input column it replaces.
-    replace: [Option<usize>; 5],
+    /// Per output field (of [`Field::ALL`]): the input column it replaces.
+    replace: [Option<usize>; Field::COUNT],
     /// Columns whose spans a line needs.
     keep: usize,
 }
@@ -58,6 +49,8 @@ struct Layout {
 #[derive(Debug)]
 pub struct ZeekTsvEnricher<'z> {
     fields: Vec<Vec<u8>>,
+    /// The names the verdict columns are written under.
+    out_names: OutputNames,
     judge: Judge<'z>,
     sep: u8,
     set_sep: Vec<u8>,
@@ -74,6 +67,7 @@ impl<'z> ZeekTsvEnricher<'z> {
     pub fn new(zones: &'z ZoneSet, options: &Options) -> Result<Self, ScannerBuildError> {
         Ok(ZeekTsvEnricher {
             fields: options.fields.iter().map(|f| f.as_bytes().to_vec()).collect(),
+            out_names: options.names.clone(),
             judge: Judge::new(zones, options.mode)?,
             sep: b'\t',
             set_sep: b",".to_vec(),
@@ -125,10 +119,10 @@ impl<'z> ZeekTsvEnricher<'z> {
                     let ty = types[t.0];
                     t.1 = ty.starts_with(b"set[") || ty.starts_with(b"vector[");
                 }
-                for (i, (_, ty)) in COLUMNS.iter().enumerate() {
-                    if l.replace[i].is_none() {
+                for f in Field::ALL {
+                    if l.replace[f.index()].is_none() {
                         out.push(self.sep);
-                        out.extend_from_slice(ty.as_bytes());
+                        out.extend_from_slice(f.zeek_type().as_bytes());
                     }
                 }
                 self.layout = Some(l);
@@ -148,8 +142,8 @@ impl<'z> ZeekTsvEnricher<'z> {
                 l.targets.push((c, false));
             }
         }
-        for (i, (name, _)) in COLUMNS.iter().enumerate() {
-            l.replace[i] = col(name.as_bytes());
+        for (f, name) in self.out_names.iter() {
+            l.replace[f.index()] = col(name.as_bytes());
         }
         l.keep = if l.replace.iter().any(Option::is_some) {
             usize::MAX
@@ -157,8 +151,8 @@ impl<'z> ZeekTsvEnricher<'z> {
             l.targets.iter().map(|t| t.0 + 1).max().unwrap_or(0)
         };
         out.extend_from_slice(line);
-        for (i, (name, _)) in COLUMNS.iter().enumerate() {
-            if l.replace[i].is_none() {
+        for (f, name) in self.out_names.iter() {
+            if l.replace[f.index()].is_none() {
                 out.push(self.sep);
                 out.extend_from_slice(name.as_bytes());
             }
@@ -167,32 +161,25 @@ impl<'z> ZeekTsvEnricher<'z> {
         Ok(())
     }
 
-    /// Writes output column `i`'s value for the current hits.
-    fn write_col(&mut self, i: usize, out: &mut Vec<u8>) {
+    /// Writes `field`'s value for the current hits: `T`/`F`, or the
+    /// values joined by the set separator (unset when there are none).
+    fn write_col(&mut self, field: Field, out: &mut Vec<u8>) {
         let hits = self.judge.hits();
-        if i == 0 {
-            out.push(if hits.is_dyndns() { b'T' } else { b'F' });
-            return;
-        }
-        let (sep, set_sep, empty, unset) = (self.sep, &self.set_sep, &self.empty, &self.unset);
-        let mut k = 0;
-        HitValues::each(hits, |name, values| {
-            k += 1;
-            if k != i {
-                return;
-            }
-            let _ = name;
-            let start = out.len();
-            for (n, v) in values.enumerate() {
-                if n > 0 {
-                    out.extend_from_slice(set_sep);
+        match field.shape() {
+            Shape::Flag => out.push(if hits.is_dyndns() { b'T' } else { b'F' }),
+            Shape::List => {
+                let values = hits.values(field);
+                if values.is_empty() {
+                    out.extend_from_slice(&self.unset);
                 }
-                escape(v.as_bytes(), sep, set_sep, empty, unset, out);
+                for (n, v) in values.iter().enumerate() {
+                    if n > 0 {
+                        out.extend_from_slice(&self.set_sep);
+                    }
+                    escape(v.as_bytes(), self.sep, &self.set_sep, &self.empty, &self.unset, out);
+                }
             }
-            if out.len() == start {
-                out.extend_from_slice(unset);
-            }
-        });
+        }
     }
 }
 
@@ -250,9 +237,9 @@ impl LineEnricher for ZeekTsvEnricher<'_> {
         let replace = l.replace;
         if replace.iter().all(Option::is_none) {
             out.extend_from_slice(line);
-            for i in 0..COLUMNS.len() {
+            for f in Field::ALL {
                 out.push(self.sep);
-                self.write_col(i, out);
+                self.write_col(f, out);
             }
         } else {
             for c in 0..self.spans.len() {
@@ -260,14 +247,14 @@ impl LineEnricher for ZeekTsvEnricher<'_> {
                     out.push(self.sep);
                 }
                 match replace.iter().position(|r| *r == Some(c)) {
-                    Some(i) => self.write_col(i, out),
+                    Some(i) => self.write_col(Field::ALL[i], out),
                     None => out.extend_from_slice(&line[self.spans[c].0..self.spans[c].1]),
                 }
             }
-            for (i, r) in replace.iter().enumerate() {
-                if r.is_none() {
+            for f in Field::ALL {
+                if replace[f.index()].is_none() {
                     out.push(self.sep);
-                    self.write_col(i, out);
+                    self.write_col(f, out);
                 }
             }
         }

@@ -18,7 +18,7 @@
 use crate::options::Options;
 use crate::record::{self, CsvError, RecordScanner, RecordSpan, Scan, Span};
 use crate::textscan::ScannerBuildError;
-use crate::verdict::{self, Judge, CATEGORY, IS_DYNDNS, PROVIDER, TIER, ZONE};
+use crate::verdict::{Field, Hits, Judge, OutputNames, Shape};
 use crate::zoneset::ZoneSet;
 
 /// How several values of one output field are written.
@@ -32,62 +32,60 @@ pub enum Dialect {
     PlainCsv,
 }
 
-/// One output column the command writes.
+/// One output column the command writes: a field, or its `__mv_` twin.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum OutCol {
-    IsDynDns,
-    Provider,
-    Zone,
-    Category,
-    Tier,
-    MvIsDynDns,
-    MvProvider,
-    MvZone,
-    MvCategory,
-    MvTier,
+    Plain(Field),
+    Mv(Field),
 }
 
-/// Every output column the enricher writes, in the order it appends them
-/// ([`Dialect::PlainCsv`] leaves out the `__mv_` ones; `__mv_isDynDNS` is
-/// only ever kept consistent where the input has it, never added). The one
-/// list: the header the enricher writes and the fields the getinfo reply
-/// declares ([`output_fields`]) both follow it.
-const OUTPUTS: &[OutCol] = &[
-    OutCol::IsDynDns,
-    OutCol::Provider,
-    OutCol::Zone,
-    OutCol::Category,
-    OutCol::Tier,
-    OutCol::MvProvider,
-    OutCol::MvZone,
-    OutCol::MvCategory,
-    OutCol::MvTier,
-];
-
 impl OutCol {
-    fn name(self) -> &'static str {
+    fn name(self, names: &OutputNames) -> &str {
         match self {
-            OutCol::IsDynDns => IS_DYNDNS,
-            OutCol::Provider => PROVIDER,
-            OutCol::Zone => ZONE,
-            OutCol::Category => CATEGORY,
-            OutCol::Tier => TIER,
-            OutCol::MvIsDynDns => "__mv_isDynDNS",
-            OutCol::MvProvider => "__mv_provider",
-            OutCol::MvZone => "__mv_dyndns_zone",
-            OutCol::MvCategory => "__mv_dyndns_category",
-            OutCol::MvTier => "__mv_dyndns_tier",
+            OutCol::Plain(f) => names.name(f),
+            OutCol::Mv(f) => names.mv_name(f),
         }
     }
+}
+
+/// Every output column the enricher writes in `dialect`, in the order it
+/// appends them: the fields of [`Field::ALL`], then (in
+/// [`Dialect::Splunk`]) the `__mv_` twins of the list fields.
+/// `__mv_isDynDNS` is only ever kept consistent where the input has it,
+/// never added. The one list: the header the enricher writes and the
+/// fields the getinfo reply declares ([`output_fields`]) both follow it.
+fn outputs(dialect: Dialect) -> impl Iterator<Item = OutCol> {
+    let plain = Field::ALL.into_iter().map(OutCol::Plain);
+    let mv = Field::ALL.into_iter().filter(|f| f.shape() == Shape::List).map(OutCol::Mv);
+    plain.chain(mv.filter(move |_| dialect == Dialect::Splunk))
 }
 
 /// The names of the columns the enricher appends in `dialect`, in order
 /// (what the command writes into every event). [`Dialect::PlainCsv`]'s are
 /// also the fields the getinfo reply declares besides the fields read, so
 /// that splunkd sends (and merges back) them.
-pub fn output_fields(dialect: Dialect) -> impl Iterator<Item = &'static str> {
-    let splunk = dialect == Dialect::Splunk;
-    OUTPUTS.iter().map(|c| c.name()).filter(move |n| splunk || !n.starts_with("__mv_"))
+pub fn output_fields(dialect: Dialect, names: &OutputNames) -> impl Iterator<Item = &str> {
+    outputs(dialect).map(move |c| c.name(names))
+}
+
+/// Appends `,<name>` for each output field in plain CSV (the verdict
+/// columns of a header row, as `check` writes them).
+pub fn write_csv_names(names: &OutputNames, out: &mut Vec<u8>) {
+    for (_, name) in names.iter() {
+        out.push(b',');
+        record::write_field(name.as_bytes(), out);
+    }
+}
+
+/// Appends `,<value>` for each output field of `hits` in plain CSV (a
+/// list's values joined by newlines in one cell); `scratch` is reused.
+pub fn write_csv_values(hits: &Hits<'_>, scratch: &mut Vec<u8>, out: &mut Vec<u8>) {
+    for f in Field::ALL {
+        out.push(b',');
+        scratch.clear();
+        hits.write_joined(f, b"\n", scratch);
+        record::write_field(scratch, out);
+    }
 }
 
 /// A record error in a buffer given to [`Enricher::process`]: where, and
@@ -156,6 +154,7 @@ struct Layout {
 #[derive(Debug)]
 pub struct Enricher<'z> {
     fields: Vec<Vec<u8>>,
+    names: OutputNames,
     dialect: Dialect,
     judge: Judge<'z>,
     layout: Layout,
@@ -203,6 +202,7 @@ impl<'z> Enricher<'z> {
     ) -> Result<Enricher<'z>, ScannerBuildError> {
         Ok(Enricher {
             fields: options.fields.iter().map(|f| f.as_bytes().to_vec()).collect(),
+            names: options.names.clone(),
             dialect,
             judge: Judge::new(zones, options.mode)?,
             layout: Layout::default(),
@@ -322,13 +322,13 @@ impl<'z> Enricher<'z> {
                 layout.targets.push((c, col(&mv)));
             }
         }
-        let splunk = self.dialect == Dialect::Splunk;
-        let outputs = OUTPUTS.iter().filter(|oc| splunk || !oc.name().starts_with("__mv_"));
-        for &oc in outputs.chain(splunk.then_some(&OutCol::MvIsDynDns)) {
-            match col(oc.name().as_bytes()) {
+        let names = &self.names;
+        let mv_flag = (self.dialect == Dialect::Splunk).then_some(OutCol::Mv(Field::IsDynDns));
+        for oc in outputs(self.dialect).chain(mv_flag) {
+            match col(oc.name(names).as_bytes()) {
                 Some(c) => layout.replace.push((c, oc)),
                 // __mv_isDynDNS is only ever kept consistent, never added.
-                None if oc != OutCol::MvIsDynDns => layout.append.push(oc),
+                None if Some(oc) != mv_flag => layout.append.push(oc),
                 None => {}
             }
         }
@@ -343,14 +343,14 @@ impl<'z> Enricher<'z> {
         layout.replace = layout.replace.iter().map(|&(c, oc)| (slot(c), oc)).collect();
         for &oc in &layout.append {
             layout.no_hit_suffix.push(b',');
-            if oc == OutCol::IsDynDns {
+            if oc == OutCol::Plain(Field::IsDynDns) {
                 layout.no_hit_suffix.extend_from_slice(b"False");
             }
         }
         out.extend_from_slice(&buf[rec.start..rec.content_end]);
         for &oc in &layout.append {
             out.push(b',');
-            out.extend_from_slice(oc.name().as_bytes());
+            out.extend_from_slice(oc.name(&self.names).as_bytes());
         }
         out.extend_from_slice(eol(buf, rec));
         self.layout = layout;
@@ -421,7 +421,8 @@ impl<'z> Enricher<'z> {
                 let (c, oc) = self.layout.replace[i];
                 let (s, e) = self.spans[c];
                 if !matched
-                    && buf[s..e] == *if oc == OutCol::IsDynDns { &b"False"[..] } else { b"" }
+                    && buf[s..e]
+                        == *if oc == OutCol::Plain(Field::IsDynDns) { &b"False"[..] } else { b"" }
                 {
                     continue;
                 }
@@ -443,42 +444,22 @@ impl<'z> Enricher<'z> {
         self.judge.hits().is_dyndns()
     }
 
-    /// Writes the value of one output column for the current hits.
+    /// Writes the value of one output column for the current hits: a
+    /// plain column holds the values joined by newlines; an `__mv_` twin
+    /// holds them as a multivalue cell when there are several, else
+    /// nothing (splunkd reads the plain column then).
     fn write_out(&mut self, oc: OutCol, out: &mut Vec<u8>) {
         let hits = self.judge.hits();
-        if hits.is_empty() {
-            // No match: False, and every other column empty.
-            if oc == OutCol::IsDynDns {
-                out.extend_from_slice(b"False");
-            }
-            return;
-        }
-        let zones = || hits.zones().iter().map(|h| h.zone);
-        let providers = || hits.providers().iter().copied();
-        let categories = || hits.categories().iter().copied();
-        let tiers = || hits.tiers().iter().map(|t| t.as_str());
         let v = &mut self.value_out;
         v.clear();
         match oc {
-            OutCol::IsDynDns => v.extend_from_slice(hits.is_dyndns_str().as_bytes()),
-            OutCol::Provider => verdict::join(providers(), b'\n', v),
-            OutCol::Zone => verdict::join(zones(), b'\n', v),
-            OutCol::Category => verdict::join(categories(), b'\n', v),
-            OutCol::Tier => verdict::join(tiers(), b'\n', v),
-            OutCol::MvIsDynDns => {}
-            OutCol::MvProvider if hits.providers().len() > 1 => {
-                record::encode_mv(providers().map(str::as_bytes), v)
-            }
-            OutCol::MvZone if hits.zones().len() > 1 => {
-                record::encode_mv(zones().map(str::as_bytes), v)
-            }
-            OutCol::MvCategory if hits.categories().len() > 1 => {
-                record::encode_mv(categories().map(str::as_bytes), v)
-            }
-            OutCol::MvTier if hits.tiers().len() > 1 => {
-                record::encode_mv(tiers().map(str::as_bytes), v)
-            }
-            OutCol::MvProvider | OutCol::MvZone | OutCol::MvCategory | OutCol::MvTier => {}
+            OutCol::Plain(f) => hits.write_joined(f, b"\n", v),
+            OutCol::Mv(f) => match f.shape() {
+                Shape::List if hits.values(f).len() > 1 => {
+                    record::encode_mv(hits.values(f).iter().map(|s| s.as_bytes()), v)
+                }
+                Shape::List | Shape::Flag => {}
+            },
         }
         record::write_field(v, out);
     }

@@ -48,8 +48,8 @@ fn enrichment_table() {
             "query,__mv_query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier,\
              __mv_provider,__mv_dyndns_zone,__mv_dyndns_category,__mv_dyndns_tier\r\n\
              \"a\nb.ddns.net\",,True,No-IP,ddns.net,ddns,core,,,,\r\n\
-             ,\"$x.duckdns.org$;$y.ddns.net$\",True,\"DuckDNS\nNo-IP\",\"duckdns.org\nddns.net\",ddns,core,\
-             $DuckDNS$;$No-IP$,$duckdns.org$;$ddns.net$,,\r\n",
+             ,\"$x.duckdns.org$;$y.ddns.net$\",True,\"No-IP\nDuckDNS\",\"ddns.net\nduckdns.org\",ddns,core,\
+             $No-IP$;$DuckDNS$,$ddns.net$;$duckdns.org$,,\r\n",
         ),
         (
             PlainCsv,
@@ -73,7 +73,7 @@ fn enrichment_table() {
             Mode::Text,
             "cmd\n\"iwr http://a.duckdns.org/x, ping b.ddns.net\"\n",
             "cmd,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\n\
-             \"iwr http://a.duckdns.org/x, ping b.ddns.net\",True,\"DuckDNS\nNo-IP\",\"duckdns.org\nddns.net\",ddns,core\n",
+             \"iwr http://a.duckdns.org/x, ping b.ddns.net\",True,\"No-IP\nDuckDNS\",\"ddns.net\nduckdns.org\",ddns,core\n",
         ),
         (PlainCsv, q, Mode::Host, "query\n", ""),
         (PlainCsv, &["nope"], Mode::Host, "query\na.duckdns.org\n", "query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier\na.duckdns.org,False,,,,\n"),

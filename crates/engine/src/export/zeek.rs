@@ -21,7 +21,14 @@ use std::fmt::Write as _;
 
 use super::{comment, ExportData, ExportError, ZeekData};
 use crate::export::Format;
-use crate::verdict::{CATEGORY, IS_DYNDNS, PROVIDER, TIER, ZONE};
+use crate::verdict::Field;
+
+// The script adds the verdict fields under their default names.
+const IS_DYNDNS: &str = Field::IsDynDns.default_name();
+const PROVIDER: &str = Field::Provider.default_name();
+const ZONE: &str = Field::Zone.default_name();
+const CATEGORY: &str = Field::Category.default_name();
+const TIER: &str = Field::Tier.default_name();
 use crate::zoneset::TierSelection;
 
 /// The zones part's file name.

@@ -23,10 +23,10 @@
 //! bytes and order (joined by `,`). A blank line is copied as it is; any
 //! other line that is not one JSON object is a [`LineProblem`].
 
-use crate::lines::{HitValues, LineEnricher, LineProblem};
+use crate::lines::{LineEnricher, LineProblem};
 use crate::options::Options;
 use crate::textscan::ScannerBuildError;
-use crate::verdict::{Judge, CATEGORY, IS_DYNDNS, PROVIDER, TIER, ZONE};
+use crate::verdict::{Field, Judge, OutputNames, Shape};
 use crate::zoneset::ZoneSet;
 
 mod scan;
@@ -37,13 +37,14 @@ use scan::{special_mask, PLAIN, STRING_CLASS};
 /// Deepest nesting of objects and arrays accepted.
 pub const MAX_DEPTH: usize = 128;
 
-/// The top-level keys the enricher writes (and replaces).
-const OUTPUT_KEYS: [&str; 5] = [IS_DYNDNS, PROVIDER, ZONE, CATEGORY, TIER];
-
 /// Enriches JSON lines.
 #[derive(Debug)]
 pub struct JsonlEnricher<'z> {
     paths: Vec<Vec<u8>>,
+    /// The top-level keys the enricher writes (and replaces).
+    names: OutputNames,
+    /// Their first bytes: most keys are told apart from them by one.
+    name_starts: Vec<u8>,
     judge: Judge<'z>,
     /// (path index, offset into the path) pairs active at each level.
     active: Vec<(usize, usize)>,
@@ -61,6 +62,8 @@ impl<'z> JsonlEnricher<'z> {
     pub fn new(zones: &'z ZoneSet, options: &Options) -> Result<Self, ScannerBuildError> {
         Ok(JsonlEnricher {
             paths: options.fields.iter().map(|f| f.as_bytes().to_vec()).collect(),
+            names: options.names.clone(),
+            name_starts: options.names.iter().filter_map(|(_, n)| n.bytes().next()).collect(),
             judge: Judge::new(zones, options.mode)?,
             active: Vec::new(),
             scratch: Vec::new(),
@@ -116,21 +119,29 @@ impl LineEnricher for JsonlEnricher<'_> {
                 out.push(b',');
             }
         }
-        out.extend_from_slice(b"\"");
-        out.extend_from_slice(IS_DYNDNS.as_bytes());
-        out.extend_from_slice(if hits.is_dyndns() { b"\":true" } else { b"\":false" });
-        HitValues::each(hits, |name, values| {
-            out.extend_from_slice(b",\"");
-            out.extend_from_slice(name.as_bytes());
-            out.extend_from_slice(b"\":[");
-            for (i, v) in values.enumerate() {
-                if i > 0 {
-                    out.push(b',');
-                }
-                json_string(v, out);
+        for (i, field) in Field::ALL.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
             }
-            out.push(b']');
-        });
+            json_string(self.names.name(field), out);
+            out.push(b':');
+            match field.shape() {
+                Shape::Flag => out.extend_from_slice(match hits.is_dyndns() {
+                    true => b"true",
+                    false => b"false",
+                }),
+                Shape::List => {
+                    out.push(b'[');
+                    for (n, v) in hits.values(field).iter().enumerate() {
+                        if n > 0 {
+                            out.push(b',');
+                        }
+                        json_string(v, out);
+                    }
+                    out.push(b']');
+                }
+            }
+        }
         out.push(b'}');
         out.extend_from_slice(&line[end..]);
         Ok(hits.is_dyndns())
@@ -204,8 +215,8 @@ impl JsonlEnricher<'_> {
                 }
             }
             let is_output = top
-                && matches!(key.first(), Some(b'i' | b'p' | b'd'))
-                && OUTPUT_KEYS.iter().any(|k| k.as_bytes() == key);
+                && key.first().is_some_and(|b| self.name_starts.contains(b))
+                && self.names.field_named(key).is_some();
             let next_to = self.active.len();
             s.ws();
             if s.peek() != Some(b':') {
@@ -276,7 +287,6 @@ impl JsonlEnricher<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::enrich::{output_fields, Dialect};
 
     fn zones() -> ZoneSet {
         ZoneSet::from_csv(&b"zone,provider\nduckdns.org,DuckDNS\nddns.net,No-IP\n"[..], "t")
@@ -326,11 +336,6 @@ mod tests {
         assert!(run(&["q"], r#"{"q":[1,"a.duckdns.org"]}"#)
             .unwrap()
             .contains(r#""isDynDNS":true"#));
-    }
-
-    #[test]
-    fn keys_are_the_csv_output_fields() {
-        assert!(OUTPUT_KEYS.iter().copied().eq(output_fields(Dialect::PlainCsv)));
     }
 
     #[test]

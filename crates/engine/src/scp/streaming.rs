@@ -64,7 +64,7 @@ pub fn required_fields(options: &Options) -> Vec<&str> {
         return vec!["*"];
     }
     let mut fields: Vec<&str> = Vec::new();
-    let written = enrich::output_fields(enrich::Dialect::PlainCsv).map(|f| -> &str { f });
+    let written = enrich::output_fields(enrich::Dialect::PlainCsv, &options.names);
     for f in options.fields.iter().map(String::as_str).chain(written) {
         if !fields.contains(&f) {
             fields.push(f);
