@@ -184,20 +184,22 @@ fn missing_field_warns_once_and_passes_records_through() {
     input.extend_from_slice(&execute(true, b"query\nbar.duckdns.org\n"));
     let (out, err, code) = run(input);
     assert_eq!(code, 0);
-    let warn = "dynamicdns: none of the 1 events in this batch has a value in the field dest, \
-                so they all get isDynDNS=False. Check the field name (field=; names are \
+    let warn = "dynamicdns: none of the 2 events dynamicdns received has a value in the field \
+                dest, so they all get isDynDNS=False. Check the field name (field=; names are \
                 case-sensitive, e.g. QueryName in Sysmon events, query in CIM data) and that \
                 the search extracts the field before dynamicdns (not dropped by | fields or \
                 | table, extracted for this sourcetype); if the events have it, try \
                 allfields=true";
     // A real warning: in the job inspector and on stderr (search.log).
     assert_eq!(err, format!("{warn}\n"));
-    let meta1 = format!(r#"{{"finished":false,"inspector":{{"messages":[["WARN","{warn}"]]}}}}"#);
+    // Said once, with the last request: only the whole session shows that
+    // no event has the field.
+    let meta2 = format!(r#"{{"finished":true,"inspector":{{"messages":[["WARN","{warn}"]]}}}}"#);
     let body1 = b"query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier,__mv_provider,__mv_dyndns_zone,__mv_dyndns_category,__mv_dyndns_tier\nfoo.duckdns.org,False,,,,,,,,\n";
     let body2 = b"query,isDynDNS,provider,dyndns_zone,dyndns_category,dyndns_tier,__mv_provider,__mv_dyndns_zone,__mv_dyndns_category,__mv_dyndns_tier\nbar.duckdns.org,False,,,,,,,,\n";
     let mut want = getinfo_reply_chunk(&["field=dest"]);
-    want.extend_from_slice(&chunk(&meta1, body1));
-    want.extend_from_slice(&chunk(r#"{"finished":true}"#, body2));
+    want.extend_from_slice(&chunk(r#"{"finished":false}"#, body1));
+    want.extend_from_slice(&chunk(&meta2, body2));
     assert_eq!(String::from_utf8_lossy(&out), String::from_utf8_lossy(&want));
 }
 

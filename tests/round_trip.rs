@@ -9,7 +9,7 @@
 //! 70,000 bytes, up to 24 fields, and the named field (`query`) holding
 //! plain hosts (checked against the naive oracle) or arbitrary bytes
 //! (checked for consistency only). Most cases go through the library
-//! session (`session::run`, fast); a few through the real `dynamicdns scp`
+//! session (`scp::streaming::run`, fast); a few through the real `dynamicdns scp`
 //! binary with the lock-step driver. Every reply is checked by
 //! `util::scp::check_execute_reply`, whose CSV oracle is the `csv` crate.
 //!
@@ -17,7 +17,7 @@
 //! replayed first on every run.
 
 use crate::util::prelude::*;
-use dynamicdns_engine::session::{self, ZoneSource};
+use dynamicdns_engine::scp::streaming::{self, ZoneSource};
 use dynamicdns_engine::zoneset::ZoneSet;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
@@ -213,7 +213,8 @@ fn run_library(s: &Session) {
         input.extend_from_slice(req);
     }
     let mut out = Vec::new();
-    let summary = session::run(&input[..], &mut out, source).expect("session succeeds");
+    let summary =
+        streaming::run(&input[..], &mut out, source).into_result().expect("session succeeds");
     assert_eq!(summary.records, s.rows.len() as u64);
     let replies: Vec<Reply> = split_chunks(&out)
         .into_iter()

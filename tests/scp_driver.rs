@@ -419,8 +419,9 @@ fn stream_spaced_field_list_ends_header_only_crlf() {
 fn named_field_absent_everywhere_warns_once_and_passes_records_through() {
     // `nosuchfield` is in no event: with all fields it is in no header, in
     // selected-fields mode it is an empty column. Either way every record
-    // is False and the WARN comes with the first request that has records,
-    // once, in the job inspector and on stderr.
+    // is False and the WARN comes once, with splunkd's last request (when
+    // the whole session is known to have no value), in the job inspector
+    // and on stderr.
     let oracle = Oracle::shared();
     let mut g = Gen::new(5, oracle, &[], None);
     let args = ["field=nosuchfield"];
@@ -442,7 +443,7 @@ fn named_field_absent_everywhere_warns_once_and_passes_records_through() {
         );
         assert_eq!(
             reply.metadata.contains_key("inspector"),
-            i == 1,
+            finished,
             "request {i}: {:?}",
             reply.metadata
         );
@@ -451,6 +452,62 @@ fn named_field_absent_everywhere_warns_once_and_passes_records_through() {
         let fin = d.finish();
         assert!(fin.status.success());
         assert_quiet(&fin.stderr, 1);
+    }
+}
+
+/// A batch whose events all lack the field read is normal — in
+/// selected-fields mode the declared field comes as an empty column — and
+/// is not warned about while some event of the session has a value (in an
+/// earlier or a later request). A session in which no event has one gets
+/// the warning once, with splunkd's last request, counting every event.
+#[test]
+fn empty_batches_warn_only_when_no_event_of_the_session_has_a_value() {
+    let args = ["field=query"];
+    let inspector = |r: &Reply| r.metadata.get("inspector").cloned();
+    for mode in [FieldMode::All, FieldMode::Selected] {
+        for value_first in [false, true] {
+            let mut d = Splunkd::start(mode, ChunkedIdx::PerRequest, &args);
+            let with_value = b"src,query\n10.0.0.3,x.duckdns.org\n".as_slice();
+            let small = [
+                b"src,_raw\n10.0.0.1,a\n10.0.0.2,b\n".as_slice(),
+                b"src,query\n10.0.0.1,\n".as_slice(),
+            ];
+            let mut bodies = small.to_vec();
+            bodies.insert(if value_first { 0 } else { 2 }, with_value);
+            for (i, body) in bodies.iter().enumerate() {
+                let sent = d.execute(&format!("{mode:?} {i}"), false, body);
+                assert_eq!(inspector(&sent.reply), None, "{mode:?}, request {i}");
+            }
+            let last = d.execute("last", true, b"src,query\n");
+            assert_eq!(inspector(&last.reply), None, "{mode:?}, last");
+            let fin = d.finish();
+            assert!(fin.status.success());
+            assert_eq!(fin.stderr, "", "{mode:?}");
+        }
+
+        let mut d = Splunkd::start(mode, ChunkedIdx::PerRequest, &args);
+        for (i, body) in [&b"src,_raw\n10.0.0.1,a\n"[..], b"src,query\n10.0.0.2,\n10.0.0.3,\n"]
+            .iter()
+            .enumerate()
+        {
+            let sent = d.execute(&format!("{i}"), false, body);
+            assert_eq!(inspector(&sent.reply), None, "{mode:?} {i}");
+        }
+        let last = d.execute("last", true, b"src,query\n10.0.0.4,\n");
+        let warn = "dynamicdns: none of the 4 events dynamicdns received has a value in the \
+                    field query, so they all get isDynDNS=False. Check the field name (field=; \
+                    names are case-sensitive, e.g. QueryName in Sysmon events, query in CIM \
+                    data) and that the search extracts the field before dynamicdns (not dropped \
+                    by | fields or | table, extracted for this sourcetype); if the events have \
+                    it, try allfields=true";
+        assert_eq!(
+            inspector(&last.reply),
+            Some(serde_json::json!({ "messages": [["WARN", warn]] })),
+            "{mode:?}"
+        );
+        let fin = d.finish();
+        assert!(fin.status.success());
+        assert_eq!(fin.stderr, format!("{warn}\n"), "{mode:?}");
     }
 }
 

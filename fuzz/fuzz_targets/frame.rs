@@ -3,7 +3,7 @@
 //! re-read; nothing may panic or allocate beyond the input.
 #![no_main]
 
-use dynamicdns_engine::frame::{write_chunk, ChunkReader};
+use dynamicdns_engine::scp::frame::{write_chunk, ChunkReader};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

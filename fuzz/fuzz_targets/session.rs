@@ -1,4 +1,4 @@
-//! A whole SCP session through the library entry point (`session::run`) over
+//! A whole SCP session through the library entry point (`scp::streaming::run`) over
 //! arbitrary bytes: metadata JSON, actions, options, CSV bodies. The reply
 //! stream must always be well-formed chunks, and an error must end it with
 //! the protocol's error reply.
@@ -6,8 +6,9 @@
 
 use std::sync::LazyLock;
 
-use dynamicdns_engine::frame::ChunkReader;
-use dynamicdns_engine::session::{self, ZoneSource};
+use dynamicdns_engine::scp::frame::ChunkReader;
+use dynamicdns_engine::scp::message::error_metadata;
+use dynamicdns_engine::scp::streaming::{self, ZoneSource};
 use dynamicdns_engine::zoneset::ZoneSet;
 use libfuzzer_sys::fuzz_target;
 
@@ -26,7 +27,7 @@ static SOURCE: LazyLock<ZoneSource> = LazyLock::new(|| ZoneSource {
 
 fuzz_target!(|data: &[u8]| {
     let mut out = Vec::new();
-    let result = session::run(data, &mut out, &SOURCE);
+    let result = streaming::run(data, &mut out, &SOURCE).result;
     let mut replies = ChunkReader::new(&out[..]);
     let mut last = Vec::new();
     while replies.read_chunk().expect("reply stream is well-formed") {
@@ -37,6 +38,6 @@ fuzz_target!(|data: &[u8]| {
     }
     if let Err(e) = result {
         assert!(!e.is_write());
-        assert_eq!(last, session::error_metadata(&e.to_string()));
+        assert_eq!(last, error_metadata(&e.to_string()));
     }
 });

@@ -13,8 +13,8 @@
 use std::ffi::OsString;
 use std::process::ExitCode;
 
-use dynamicdns_engine::generate;
 use dynamicdns_engine::health::{InfoCommand, Report};
+use dynamicdns_engine::scp::generating;
 use dynamicdns_engine::zonefile::app_lookups_dir;
 
 use crate::flags::{self, Cmd};
@@ -28,7 +28,9 @@ fn server() -> String {
 /// `dynamicdns info` with no arguments: the SCP session.
 pub fn run_scp() -> ExitCode {
     let mut command = InfoCommand { server: server(), lookups: app_lookups_dir() };
-    super::protocol::run(|stdin, stdout| generate::run(stdin, stdout, &mut command).map(|_| None))
+    super::protocol::run(|stdin, stdout| {
+        (Vec::new(), generating::run(stdin, stdout, &mut command).result)
+    })
 }
 
 /// `dynamicdns info` with arguments: `--help`, or `--text`.

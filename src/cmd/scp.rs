@@ -9,7 +9,7 @@ use std::ffi::OsString;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use dynamicdns_engine::session::{self, ZoneSource};
+use dynamicdns_engine::scp::streaming::{self, ZoneSource};
 use dynamicdns_engine::zonefile::app_lookups_dir;
 use dynamicdns_engine::zoneset::ZoneSet;
 
@@ -34,14 +34,16 @@ pub fn run(args: Vec<OsString>) -> ExitCode {
     let source = ZoneSource { base: ZoneSet::embedded(), lookups: app_lookups_dir() };
     widen_pipes();
     super::protocol::run(|stdin, stdout| {
-        session::run(stdin, stdout, &source).map(|summary| {
-            summary.debug.then(|| {
-                format!(
-                    "{} execute requests, {} events, {} flagged isDynDNS=True",
-                    summary.executes, summary.records, summary.matched
-                )
-            })
-        })
+        let outcome = streaming::run(stdin, stdout, &source);
+        let summary = outcome.summary;
+        let mut log = summary.warnings;
+        if summary.debug && outcome.result.is_ok() {
+            log.push(format!(
+                "dynamicdns: {} execute requests, {} events, {} flagged isDynDNS=True",
+                summary.executes, summary.records, summary.matched
+            ));
+        }
+        (log, outcome.result)
     })
 }
 

@@ -5,7 +5,7 @@
 //! indexer.
 //!
 //! [`Report::gather`] makes the row of this process; [`Report::write_csv`]
-//! writes it as an SCP v2 body (the generating session, [`crate::generate`],
+//! writes it as an SCP v2 body (the generating session, [`crate::scp::generating`],
 //! sends it) and [`Report::write_text`] as `key: value` lines (the CLI's
 //! `dynamicdns info --text`). [`FIELDS`] is the field list the app's Health
 //! dashboard relies on; the tests hold the dashboard to it.
@@ -26,8 +26,9 @@ use std::path::Path;
 
 use dynamicdns_zonetable::Tier;
 
-use crate::generate::{Generator, Placement};
 use crate::record::{encode_mv, write_field};
+use crate::scp::generating::{Generator, Placement};
+use crate::spl::{set_once, Arg};
 use crate::zonefile::{LocalFiles, ZoneFileError};
 use crate::zoneset::{ServiceHosts, ZoneSet};
 
@@ -348,44 +349,24 @@ pub struct InfoCommand {
     pub lookups: Option<std::path::PathBuf>,
 }
 
-/// Parses an SPL boolean as Splunk's own commands and splunklib accept
-/// it: `true`/`false`, `t`/`f`, `yes`/`no`, `y`/`n`, `1`/`0`, any case.
-pub fn parse_bool(s: &str) -> Option<bool> {
-    match s.trim().to_ascii_lowercase().as_str() {
-        "true" | "t" | "yes" | "y" | "1" => Some(true),
-        "false" | "f" | "no" | "n" | "0" => Some(false),
-        _ => None,
-    }
-}
-
 impl InfoCommand {
-    /// Parses the command's SPL arguments: `distributed=<bool>` at most
-    /// once (default false). The error names the argument, and ends with
-    /// [`USAGE`].
+    /// Parses the command's SPL arguments ([`crate::spl`]'s grammar):
+    /// `distributed=<bool>` at most once (default false). The error names
+    /// the argument, and ends with [`USAGE`].
     pub fn parse_args(args: &[&str]) -> Result<bool, String> {
         let mut distributed = None;
-        for &arg in args {
-            let err = |m: String| Err(format!("{m}. Usage: {USAGE}"));
-            let Some((key, value)) = arg.split_once('=') else {
-                return err(format!("unexpected argument '{arg}'"));
+        for &text in args {
+            let set = match Arg::parse(text) {
+                None => Err(format!("unexpected argument '{text}'")),
+                Some(arg) if arg.name() == "distributed" => {
+                    set_once(&mut distributed, "distributed", || arg.bool())
+                }
+                Some(arg) => Err(format!(
+                    "unknown option '{}' in '{text}'; the only option is distributed",
+                    arg.key
+                )),
             };
-            match key.trim().to_ascii_lowercase().as_str() {
-                "distributed" => {
-                    if distributed.is_some() {
-                        return err("distributed= is given twice".to_string());
-                    }
-                    match parse_bool(value) {
-                        Some(b) => distributed = Some(b),
-                        None => return err(format!("'{arg}': distributed must be true or false")),
-                    }
-                }
-                _ => {
-                    return err(format!(
-                        "unknown option '{}' in '{arg}'; the only option is distributed",
-                        key.trim()
-                    ))
-                }
-            }
+            set.map_err(|m| format!("{m}. Usage: {USAGE}"))?;
         }
         Ok(distributed.unwrap_or(false))
     }

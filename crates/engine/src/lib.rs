@@ -6,7 +6,12 @@ an external lookup, and the CLI's `check` and `enrich` (the binary in the
 repository's `src/` is a thin shell over this crate).
 
 How the pieces fit (DESIGN.md has the data flow and the invariants):
-- [`frame`] reads and writes SCP v2 chunks;
+- [`scp`] is the protocol, in layers: [`scp::frame`] reads and writes SCP
+  v2 chunks; [`scp::message`] holds what both sessions share (requests,
+  replies, the one error type, the request order enforced once);
+  [`scp::streaming`] is the session of `| dynamicdns` and
+  [`scp::generating`] that of a generating command, whose one user is
+  [`health`], the row of the health command `| dynamicdnsinfo`;
 - [`record`] finds CSV record and field boundaries in raw bytes and handles
   Splunk's multivalue cells;
 - [`host`] turns a field value (host, URL, debug-log name …) into a
@@ -15,17 +20,18 @@ How the pieces fit (DESIGN.md has the data flow and the invariants):
   binary as a [`dynamicdns_zonetable::ZoneTable`]) and applies the
   longest-suffix rule; [`zonefile`] reads the local zone files (its
   allowlist `expires` dates are [`date`]'s);
-- [`options`] parses the command's options;
+- [`spl`] is the `key=value` grammar of SPL arguments, which [`options`]
+  (the command's options) and [`health`] read theirs with;
 - [`verdict`] judges values into hits; [`enrich`] rewrites a CSV body with
   the verdict fields appended, block by block;
 - [`export`] writes the zone list for other platforms (KQL, Suricata,
   Zeek, Sigma, MISP, Elastic, CSV, JSON);
 - [`lines`] drives line formats: [`jsonl`] (JSON objects, the verdict
   keys spliced in) and [`zeektsv`] (Zeek ASCII logs, columns appended);
-- [`session`] is the SCP session; [`external_lookup`] the Splunk external
-  lookup;
-- [`generate`] is the SCP session of a generating command, and [`health`]
-  the row of the health command `| dynamicdnsinfo` that it sends.
+- [`external_lookup`] is the Splunk external lookup.
+
+The library prints nothing and exits nowhere: errors and warnings come back
+to the binary (a session's [`scp::message::Outcome`]), which prints them.
 
 ```
 use dynamicdns_engine::enrich::{Dialect, Enricher};
@@ -53,15 +59,14 @@ pub mod date;
 pub mod enrich;
 pub mod export;
 pub mod external_lookup;
-pub mod frame;
-pub mod generate;
 pub mod health;
 pub mod host;
 pub mod jsonl;
 pub mod lines;
 pub mod options;
 pub mod record;
-pub mod session;
+pub mod scp;
+pub mod spl;
 pub mod textscan;
 pub mod verdict;
 pub mod zeektsv;

@@ -4,6 +4,7 @@
 //! (`allfields=`) and whether to log a summary (`debug=`). The CLI builds
 //! [`Options`] directly from its flags.
 
+use crate::spl::{set_once, Arg};
 use crate::verdict::OutputNames;
 use crate::zoneset::TierSelection;
 
@@ -61,22 +62,12 @@ impl Default for Options {
     }
 }
 
-/// A boolean option's value as Splunk writes booleans (splunklib's
-/// `Boolean` validator: `true`/`false`, `t`/`f`, `1`/`0`, `yes`/`no`,
-/// `y`/`n`, any case), or None.
-fn parse_bool(value: &str) -> Option<bool> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "true" | "t" | "1" | "yes" | "y" => Some(true),
-        "false" | "f" | "0" | "no" | "n" => Some(false),
-        _ => None,
-    }
-}
-
 impl Options {
     /// Parses SPL arguments as splunkd passes them (`searchinfo.args`,
-    /// quotes already removed): `field=a,b` (repeatable; names joined by
-    /// commas, spaces around them ignored), `mode=host|text`,
-    /// `tier=all|core`, `allfields=<bool>` and `debug=<bool>` (each at most
+    /// quotes already removed; the grammar is [`crate::spl`]'s): `field=a,b`
+    /// (repeatable; names joined by commas, spaces around them ignored),
+    /// `mode=host|text`, `tier=all|core`, `allfields=<bool>`,
+    /// `debug=<bool>` and `rename="<output> AS <name>, …"` (each at most
     /// once).
     pub fn from_spl_args<S: AsRef<str>>(args: &[S]) -> Result<Options, OptionsError> {
         let mut fields: Vec<String> = Vec::new();
@@ -86,80 +77,49 @@ impl Options {
         let mut debug = None;
         let mut names = None;
         for arg in args {
-            let arg = arg.as_ref();
-            let Some((key, value)) = arg.split_once('=') else {
+            let text = arg.as_ref();
+            let Some(arg) = Arg::parse(text) else {
                 return Err(OptionsError(format!(
-                    "unexpected argument '{arg}' (to name several fields, join them with commas: \
+                    "unexpected argument '{text}' (to name several fields, join them with commas: \
                      field=query,answer)"
                 )));
             };
-            match key.trim().to_ascii_lowercase().as_str() {
-                "field" | "fields" => {
-                    for name in value.split(',').map(str::trim) {
-                        if name.is_empty() {
-                            return Err(OptionsError(format!(
-                                "'{arg}': empty field name; give field=<field>[,<field>...]"
-                            )));
-                        }
-                        if !fields.iter().any(|f| f == name) {
-                            fields.push(name.to_string());
-                        }
+            let set = match arg.name().as_str() {
+                "field" | "fields" => arg.value.split(',').map(str::trim).try_for_each(|name| {
+                    if name.is_empty() {
+                        return Err(format!(
+                            "'{text}': empty field name; give field=<field>[,<field>...]"
+                        ));
                     }
-                }
-                "mode" => {
-                    if mode.is_some() {
-                        return Err(OptionsError("mode= is given twice".to_string()));
+                    if !fields.iter().any(|f| f == name) {
+                        fields.push(name.to_string());
                     }
-                    mode = Some(match value.trim().to_ascii_lowercase().as_str() {
-                        "host" => Mode::Host,
-                        "text" => Mode::Text,
-                        _ => {
-                            return Err(OptionsError(format!(
-                                "'{arg}': mode must be 'host' or 'text'"
-                            )))
-                        }
-                    });
-                }
+                    Ok(())
+                }),
+                "mode" => set_once(&mut mode, "mode", || match arg.keyword().as_str() {
+                    "host" => Ok(Mode::Host),
+                    "text" => Ok(Mode::Text),
+                    _ => Err(format!("'{text}': mode must be 'host' or 'text'")),
+                }),
                 "tier" | "tiers" => {
-                    if tiers.is_some() {
-                        return Err(OptionsError("tier= is given twice".to_string()));
-                    }
-                    tiers = Some(match value.trim().to_ascii_lowercase().as_str() {
-                        "all" | "extended" => TierSelection::All,
-                        "core" => TierSelection::Core,
-                        _ => {
-                            return Err(OptionsError(format!(
-                                "'{arg}': tier must be 'all' or 'core'"
-                            )))
-                        }
-                    });
+                    set_once(&mut tiers, "tier", || match arg.keyword().as_str() {
+                        "all" | "extended" => Ok(TierSelection::All),
+                        "core" => Ok(TierSelection::Core),
+                        _ => Err(format!("'{text}': tier must be 'all' or 'core'")),
+                    })
                 }
-                k @ ("allfields" | "debug") => {
-                    let slot = if k == "allfields" { &mut all_fields } else { &mut debug };
-                    if slot.is_some() {
-                        return Err(OptionsError(format!("{k}= is given twice")));
-                    }
-                    *slot = Some(parse_bool(value).ok_or_else(|| {
-                        OptionsError(format!("'{arg}': {k} must be true or false"))
-                    })?);
-                }
-                "rename" => {
-                    if names.is_some() {
-                        return Err(OptionsError("rename= is given twice".to_string()));
-                    }
-                    names = Some(
-                        OutputNames::parse(value)
-                            .map_err(|e| OptionsError(format!("'{arg}': {e}")))?,
-                    );
-                }
-                _ => {
-                    return Err(OptionsError(format!(
-                        "unknown option '{}' in '{arg}'; known options: field, mode, tier, \
-                         allfields, debug, rename",
-                        key.trim()
-                    )))
-                }
-            }
+                "allfields" => set_once(&mut all_fields, "allfields", || arg.bool()),
+                "debug" => set_once(&mut debug, "debug", || arg.bool()),
+                "rename" => set_once(&mut names, "rename", || {
+                    OutputNames::parse(arg.value).map_err(|e| format!("'{text}': {e}"))
+                }),
+                _ => Err(format!(
+                    "unknown option '{}' in '{text}'; known options: field, mode, tier, \
+                     allfields, debug, rename",
+                    arg.key
+                )),
+            };
+            set.map_err(OptionsError)?;
         }
         if fields.is_empty() {
             fields.push("query".to_string());

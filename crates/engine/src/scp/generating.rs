@@ -4,42 +4,18 @@
 //! from a [`Generator`]; the health command's is
 //! [`crate::health::InfoCommand`].
 //!
-//! The conversation, as splunkd holds it with generating commands (the
-//! `generatehello` and `pypygeneratetext` recordings of Splunk 6.3, the
-//! protocol notes §4–§6 and §8):
-//!
-//! - getinfo → `{"generating":true,"type":"stateful"}`, or
-//!   `"type":"streaming"` when the command is to run on every indexer too.
-//!   splunklib's `distributed` is not on the wire: "not distributed" is
-//!   expressed as `stateful` (search head only), exactly the two replies
-//!   recorded (`generatehello`, `pypygeneratetext`). Bad options get the
-//!   protocol's error reply, as in [`crate::session`].
-//! - execute requests carry no records (splunkd 6.3 sent `finished:false`,
-//!   8.2 `finished:true` with a header-only body); their bodies are read
-//!   and ignored. The first is answered with every record and
-//!   `{"finished":true}` — "I have nothing more" (splunklib's generating
-//!   commands say `finished:false` only while more batches follow, and
-//!   `generatehello` answered its `finished:false` request with
-//!   `finished:true` and all 1,000 records). splunkd then closes stdin.
-//!   Should it send more execute requests anyway, each still gets exactly
-//!   one reply, `{"finished":true}` with an empty body: lock-step is never
-//!   broken.
-//! - EOF between chunks ends the session cleanly, also right after getinfo
-//!   (probe processes); nothing but replies is written to stdout. Local
-//!   files are read only for the first execute request, so probes cost
-//!   nothing.
-//!
-//! Every record goes in one reply: fine for the one row of
-//! `| dynamicdnsinfo`; a generator of more than `maxresultrows` (50,000)
-//! records would have to send them in batches with `finished:false`.
+//! getinfo is answered `{"generating":true,"type":"stateful"}`, or
+//! `"streaming"` for [`Placement::Everywhere`]; execute requests carry no
+//! records (their bodies are skipped); the first is answered with every
+//! record and `finished:true`, any later one with an empty
+//! `finished:true`. Why, and what splunkd was seen to send, is told in
+//! DESIGN.md ("The protocol's contract"); [`super::message`] holds the
+//! request order and the error reply.
 
 use std::io::{Read, Write};
 
-use serde::Serialize;
-
-use crate::frame::{self, ChunkReader};
-use crate::session::{
-    error_metadata, to_json, ExecuteReply, Inspector, ProtocolProblem, Request, SessionError,
+use super::message::{
+    CommandType, Conversation, ExecuteReply, GetinfoReply, Inspector, Outcome, ScpError,
 };
 
 /// Where splunkd runs a generating command.
@@ -64,28 +40,7 @@ pub trait Generator {
     fn generate(&mut self, body: &mut Vec<u8>) -> Vec<(&'static str, String)>;
 }
 
-/// Why a generating session ended with an error.
-#[derive(Debug, thiserror::Error)]
-pub enum GenerateError {
-    /// Framing, a request that breaks the protocol, `searchinfo.args` that
-    /// are not a list of strings, or a failed write: as in the streaming
-    /// session.
-    #[error(transparent)]
-    Session(#[from] SessionError),
-    /// The command's options are wrong (in reply to getinfo).
-    #[error("{0}")]
-    Options(String),
-}
-
-impl GenerateError {
-    /// True when stdout is gone (splunkd stopped reading): no reply can be
-    /// sent, and none is needed.
-    pub fn is_write(&self) -> bool {
-        matches!(self, GenerateError::Session(e) if e.is_write())
-    }
-}
-
-/// Statistics of a finished session.
+/// Statistics of a session.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Summary {
     /// Where the getinfo reply said the command runs (`None`: EOF before
@@ -95,91 +50,41 @@ pub struct Summary {
     pub executes: u64,
 }
 
-/// The getinfo reply of a generating command; key order is wire order, as
-/// splunklib wrote it in the recordings.
-#[derive(Debug, Serialize)]
-struct GetinfoReply {
-    generating: bool,
-    #[serde(rename = "type")]
-    kind: &'static str,
-}
-
 /// Runs a session of `command` over `input`/`output`. On error the error
 /// reply has already been written (unless writing itself failed).
 pub fn run<R: Read, W: Write>(
     input: R,
-    mut output: W,
+    output: W,
     command: &mut impl Generator,
-) -> Result<Summary, GenerateError> {
-    let result = session(input, &mut output, command);
-    if let Err(e) = &result {
-        if !e.is_write() {
-            // Best effort: if stdout is gone there is nobody to tell.
-            let _ = frame::write_chunk(&mut output, &error_metadata(&e.to_string()), b"");
-        }
-    }
-    result
-}
-
-/// Reads the next request whole (its body is skipped: a generating
-/// command's requests carry no records), or `None` at EOF between chunks.
-fn next_request<R: Read>(
-    rdr: &mut ChunkReader<R>,
-    sink: &mut Vec<u8>,
-) -> Result<Option<Request>, SessionError> {
-    if rdr.read_head()?.is_none() {
-        return Ok(None);
-    }
-    let request = Request::parse(&rdr.metadata, rdr.chunk_number())?;
-    while rdr.body_remaining() > 0 {
-        sink.clear();
-        rdr.read_body_part(sink, 1 << 16)?;
-    }
-    Ok(Some(request))
+) -> Outcome<Summary> {
+    let mut summary = Summary::default();
+    let result = Conversation::run(input, output, |conv| session(conv, command, &mut summary));
+    Outcome { summary, result }
 }
 
 fn session<R: Read, W: Write>(
-    input: R,
-    output: &mut W,
+    conv: &mut Conversation<R, W>,
     command: &mut impl Generator,
-) -> Result<Summary, GenerateError> {
-    let mut rdr = ChunkReader::new(input);
-    let mut sink = Vec::new();
-    let mut summary = Summary::default();
-    let protocol = |chunk, problem| SessionError::Protocol { chunk, problem };
-    let Some(getinfo) = next_request(&mut rdr, &mut sink)? else {
-        return Ok(summary);
+    summary: &mut Summary,
+) -> Result<(), ScpError> {
+    let Some(getinfo) = conv.getinfo()? else {
+        return Ok(());
     };
-    if getinfo.action != "getinfo" {
-        return Err(protocol(
-            rdr.chunk_number(),
-            ProtocolProblem::NotGetinfoFirst(getinfo.action),
-        )
-        .into());
-    }
-    let args = getinfo.args().map_err(SessionError::from)?;
-    let placement = command.configure(&args).map_err(GenerateError::Options)?;
+    let placement = command.configure(&getinfo.args()?).map_err(|m| ScpError::Args(m.into()))?;
     summary.placement = Some(placement);
     let kind = match placement {
-        Placement::SearchHead => "stateful",
-        Placement::Everywhere => "streaming",
+        Placement::SearchHead => CommandType::Stateful,
+        Placement::Everywhere => CommandType::Streaming,
     };
-    let reply = GetinfoReply { generating: true, kind };
-    frame::write_chunk(output, &to_json(&reply), b"").map_err(SessionError::Write)?;
+    let reply = GetinfoReply { inspector: None, generating: true, kind, required_fields: None };
+    conv.reply(&reply, b"")?;
 
     let mut body = Vec::new();
-    while let Some(request) = next_request(&mut rdr, &mut sink)? {
-        let chunk = rdr.chunk_number();
-        match request.action.as_str() {
-            "execute" => {}
-            "getinfo" => return Err(protocol(chunk, ProtocolProblem::SecondGetinfo).into()),
-            _ => {
-                return Err(protocol(chunk, ProtocolProblem::UnknownAction(request.action)).into())
-            }
-        }
-        // Checked as in the streaming session, though its value changes
-        // nothing: the reply says whether the command has more.
-        request.finished(chunk)?;
+    // `finished` is checked as in the streaming session, though its value
+    // changes nothing: the reply says whether the command has more.
+    while conv.execute()?.is_some() {
+        // A generating command's requests carry no records.
+        conv.skip_body()?;
         body.clear();
         let mut reply = ExecuteReply { finished: true, inspector: None };
         if summary.executes == 0 {
@@ -189,14 +94,16 @@ fn session<R: Read, W: Write>(
             }
         }
         summary.executes += 1;
-        frame::write_chunk(output, &to_json(&reply), &body).map_err(SessionError::Write)?;
+        conv.reply(&reply, &body)?;
     }
-    Ok(summary)
+    Ok(())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scp::frame::{self, ChunkReader};
+    use crate::scp::message::error_metadata;
 
     fn chunk(meta: &str, body: &[u8]) -> Vec<u8> {
         let mut c = Vec::new();
@@ -228,7 +135,7 @@ mod tests {
     /// Runs a session; returns every reply and the result.
     fn run_session(input: &[u8]) -> (Replies, Result<Summary, String>) {
         let mut out = Vec::new();
-        let result = run(input, &mut out, &mut Two).map_err(|e| e.to_string());
+        let result = run(input, &mut out, &mut Two).into_result().map_err(|e| e.to_string());
         let mut rdr = ChunkReader::new(&out[..]);
         let mut replies = Vec::new();
         while rdr.read_chunk().unwrap() {
