@@ -6,7 +6,7 @@
 # Usage (from the repo root; the script also cd's there itself):
 #
 #   scripts/bench.sh [--shape narrow|sysmon] [--fields all|selected] [--events N]
-#                    [--rounds R] [--no-peer] [--check] [-h|--help]
+#                    [--mode host|text] [--rounds R] [--no-peer] [--check] [-h|--help]
 #
 #   --shape S    narrow (default): the kit's DNS events (9 fields, ~135 bytes
 #                on the wire); sysmon: the same events as Sysmon event 22 (DNS
@@ -19,6 +19,12 @@
 #                their __mv_ twins
 #   --events N   events in the generated stream (default 1000000 narrow,
 #                100000 sysmon)
+#   --mode M     host (default); text (needs --shape sysmon --fields all):
+#                the same wide stream, its getinfo asking for `field=_raw
+#                mode=text`, so dynamicdns finds the query inside the XML
+#                `_raw`; its answers are checked against the same oracle, the
+#                splunklib peer (host names only) is left out; compare its CPU
+#                per event with a host-mode run
 #   --rounds R   interleaved rounds for bench.py (default 5)
 #   --no-peer    leave out the splunklib peer (about 30 s per round at 1M events)
 #                and skip setting up its venv
@@ -92,6 +98,7 @@ say() { echo "==> $*" >&2; }
 EVENTS=
 SHAPE=narrow
 FIELDS=all
+MODE=host
 ROUNDS=5
 WITH_PEER=1
 CHECK=0
@@ -105,6 +112,8 @@ while [[ $# -gt 0 ]]; do
     --fields=*) FIELDS=${1#*=}; shift ;;
     --rounds) [[ $# -ge 2 ]] || die "--rounds needs a value"; ROUNDS=$2; shift 2 ;;
     --rounds=*) ROUNDS=${1#*=}; shift ;;
+    --mode) [[ $# -ge 2 ]] || die "--mode needs a value"; MODE=$2; shift 2 ;;
+    --mode=*) MODE=${1#*=}; shift ;;
     --no-peer) WITH_PEER=0; shift ;;
     --check) CHECK=1; shift ;;
     -h|--help) usage; exit 0 ;;
@@ -113,6 +122,9 @@ while [[ $# -gt 0 ]]; do
 done
 [[ $SHAPE == narrow || $SHAPE == sysmon ]] || die "--shape must be narrow or sysmon, got '$SHAPE'"
 [[ $FIELDS == all || $FIELDS == selected ]] || die "--fields must be all or selected, got '$FIELDS'"
+[[ $MODE == host || ($MODE == text && $SHAPE == sysmon && $FIELDS == all) ]] ||
+  die "--mode must be host, or text with --shape sysmon --fields all"
+[[ $MODE == host ]] || WITH_PEER=0
 if [[ -z $EVENTS ]]; then
   if [[ $SHAPE == narrow ]]; then EVENTS=1000000; else EVENTS=100000; fi
 fi
@@ -147,6 +159,7 @@ STREAM=$WORK/dns_$EVENTS.scp
 RUN=$EVENTS
 [[ $SHAPE == narrow ]] || RUN=$SHAPE-$RUN
 [[ $FIELDS == all ]] || RUN=$RUN-$FIELDS
+[[ $MODE == host ]] || RUN=$RUN-$MODE
 RESULT=$WORK/result-$RUN.md
 RESULT_JSON=$WORK/result-$RUN.jsonl
 SDK=splunk-sdk==2.1.1
@@ -257,6 +270,23 @@ if [[ $FIELDS == selected ]]; then
 fi
 if [[ $SHAPE == sysmon ]]; then STREAM=$WORK/sysmon_$EVENTS.scp; fi
 if [[ $FIELDS == selected ]]; then STREAM=${NARROW%.scp}-$SHAPE.sel.scp; fi
+if [[ $MODE == text ]]; then
+  # The same events; only the getinfo request's arguments change.
+  if [[ ! ${STREAM%.scp}-text.scp -nt $STREAM ]]; then
+    say "stream: deriving ${STREAM%.scp}-text.scp (field=_raw mode=text)"
+    "$PY" - "$STREAM" "${STREAM%.scp}-text.scp" <<'EOF'
+import json, re, sys
+data = open(sys.argv[1], "rb").read()
+m = re.match(rb"chunked\s+1\.0\s*,\s*(\d+)\s*,\s*(\d+)\s*\n", data)
+s, ml, bl = m.end(), int(m[1]), int(m[2])
+meta = json.loads(data[s:s + ml])
+meta["searchinfo"]["args"] = meta["searchinfo"]["raw_args"] = ["field=_raw", "mode=text"]
+meta = json.dumps(meta, separators=(",", ":")).encode()
+open(sys.argv[2], "wb").write(b"chunked 1.0,%d,%d\n" % (len(meta), bl) + meta + data[s + ml:])
+EOF
+  fi
+  STREAM=${STREAM%.scp}-text.scp
+fi
 
 PEERS=(
   "csv=$(q "$BASELINE") csv"
@@ -353,7 +383,7 @@ warn_load "after the run"
 
 failures=$(grep -E ' exited |command died|reply [0-9]+ metadata' "$raw_err" || true)
 {
-  echo "# dynamicdns benchmark: $EVENTS events ($SHAPE, $FIELDS fields), $ROUNDS rounds"
+  echo "# dynamicdns benchmark: $EVENTS events ($SHAPE, $FIELDS fields, $MODE mode), $ROUNDS rounds"
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
   echo "- commit: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src Cargo.toml Cargo.lock build.rs lookups 2>/dev/null || echo ' (uncommitted changes)')"
@@ -372,7 +402,10 @@ failures=$(grep -E ' exited |command died|reply [0-9]+ metadata' "$raw_err" || t
   grep '^|' "$raw_out"
 } >"$RESULT"
 
-"$PY" - "$RESULT_JSON" "$raw_err" "$STREAM" "$SHAPE" "$FIELDS" <<'EOF' >>"$RESULT"
+# In text mode the host-mode targets do not apply: the shape is "sysmon text".
+shape=$SHAPE
+[[ $MODE == host ]] || shape="$SHAPE $MODE"
+"$PY" - "$RESULT_JSON" "$raw_err" "$STREAM" "$shape" "$FIELDS" <<'EOF' >>"$RESULT"
 import json, os, re, statistics, sys
 rows = {r["label"]: r for r in map(json.loads, open(sys.argv[1])) if r.get("label") != "floors"}
 shape, fields = sys.argv[4], sys.argv[5]

