@@ -9,7 +9,7 @@ use std::io::Write;
 use crate::util::driver::Driver;
 use crate::util::process::{self, bin};
 use crate::util::rng::SplitMix64;
-use crate::util::scp::execute;
+use crate::util::scp::{execute, getinfo};
 use crate::util::splunk_csv::splunk_quote;
 
 fn splunk_quote_str(v: &str, out: &mut Vec<u8>) {
@@ -189,7 +189,8 @@ fn via_scp(recs: &[Vec<&str>], text: bool) -> Vec<Verdict> {
         splunk_quote_str(&r[1..].join("\n"), &mut body);
         body.push(b',');
         if r.len() > 2 {
-            let mv: Vec<String> = r[1..].iter().map(|v| format!("${}$", v.replace('$', "$$"))).collect();
+            let mv: Vec<String> =
+                r[1..].iter().map(|v| format!("${}$", v.replace('$', "$$"))).collect();
             splunk_quote_str(&mv.join(";"), &mut body);
         }
         body.push(b'\n');
@@ -236,4 +237,54 @@ fn every_mode_gives_the_same_verdict_whatever_the_order() {
     // Single values through `check`.
     let singles: Vec<Vec<&str>> = POOL.iter().map(|v| vec![*v]).collect();
     assert_eq!(via_check(&singles), via_enrich_csv(&singles));
+}
+
+/// `rename`/`--rename` writes the verdict under other names in every mode,
+/// and an event's own `provider` field is kept byte for byte.
+#[test]
+fn renamed_outputs_keep_the_events_own_fields() {
+    let spec = "provider AS ddns_provider, isDynDNS AS ddns";
+    let out = run(
+        &["enrich", "--field", "host", "--rename", spec],
+        b"host,provider\nx.duckdns.org,Okta\n",
+    );
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "host,provider,ddns,ddns_provider,dyndns_zone,dyndns_category,dyndns_tier\n\
+         x.duckdns.org,Okta,True,DuckDNS,duckdns.org,ddns,core\n"
+    );
+    let out = run(
+        &["enrich", "--format", "jsonl", "--field", "host", "--rename", spec],
+        b"{\"host\":\"x.duckdns.org\",\"provider\":\"Okta\"}\n",
+    );
+    assert_eq!(
+        String::from_utf8(out).unwrap(),
+        "{\"host\":\"x.duckdns.org\",\"provider\":\"Okta\",\"ddns\":true,\"ddns_provider\":[\"DuckDNS\"],\
+         \"dyndns_zone\":[\"duckdns.org\"],\"dyndns_category\":[\"ddns\"],\"dyndns_tier\":[\"core\"]}\n"
+    );
+    let mut d = Driver::spawn();
+    let info = d.request(&getinfo(&["field=host", "rename=provider AS ddns_provider"]));
+    // splunkd is asked for the renamed field (to replace one an event has).
+    assert_eq!(
+        info.metadata["required_fields"],
+        serde_json::json!([
+            "host",
+            "isDynDNS",
+            "ddns_provider",
+            "dyndns_zone",
+            "dyndns_category",
+            "dyndns_tier"
+        ])
+    );
+    let reply = d.request(&execute(true, b"host,provider\nx.duckdns.org,Okta\n"));
+    d.finish();
+    assert_eq!(
+        String::from_utf8(reply.body).unwrap(),
+        "host,provider,isDynDNS,ddns_provider,dyndns_zone,dyndns_category,dyndns_tier,\
+         __mv_ddns_provider,__mv_dyndns_zone,__mv_dyndns_category,__mv_dyndns_tier\n\
+         x.duckdns.org,Okta,True,DuckDNS,duckdns.org,ddns,core,,,,\n"
+    );
+    let o = process::run(bin().args(["check", "--rename", "query AS q"]), b"");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("'query' is not an output field"));
 }

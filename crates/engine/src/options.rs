@@ -38,6 +38,10 @@ pub struct Options {
     pub names: OutputNames,
 }
 
+/// The SPL options the command takes, in the order the usage lists them
+/// (searchbnf.conf and the docs are checked against it).
+pub const OPTION_NAMES: [&str; 6] = ["field", "mode", "tier", "allfields", "debug", "rename"];
+
 /// The usage line shown with option errors.
 pub const USAGE: &str =
     "dynamicdns [field=<field>[,<field>...]] [mode=host|text] [tier=all|core] \
@@ -114,9 +118,9 @@ impl Options {
                     OutputNames::parse(arg.value).map_err(|e| format!("'{text}': {e}"))
                 }),
                 _ => Err(format!(
-                    "unknown option '{}' in '{text}'; known options: field, mode, tier, \
-                     allfields, debug, rename",
-                    arg.key
+                    "unknown option '{}' in '{text}'; known options: {}",
+                    arg.key,
+                    OPTION_NAMES.join(", ")
                 )),
             };
             set.map_err(OptionsError)?;
