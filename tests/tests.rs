@@ -10,6 +10,7 @@ mod app_install;
 mod bad_input;
 mod bounded;
 mod cli;
+mod cli_install;
 mod enrich_formats;
 mod export;
 mod export_rules;
