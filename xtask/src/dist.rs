@@ -422,7 +422,9 @@ mod tests {
     fn a_missing_platform_fails_unless_partial() {
         let tgz = app_tgz(false);
         let dir = tempfile::tempdir().unwrap();
-        let e = dist(dir.path(), &tgz, false).err().expect("fails").message;
+        let Err(Failure { message: e, .. }) = dist(dir.path(), &tgz, false) else {
+            panic!("a package without the Windows binary must fail")
+        };
         assert!(e.contains("bin/windows_x86_64/dynamicdns.exe"), "{e}");
         let names = dist(dir.path(), &tgz, true).unwrap_or_else(|f| panic!("{}", f.message));
         assert_eq!(names.len(), 3, "{names:?}");
