@@ -5,15 +5,18 @@
 #  1. the tarball: one top folder named like app.conf [package] id, no "./"
 #     paths, no dotfiles, no links, owner 0/0, modes 0755 for directories
 #     and for files under bin/, 0644 for every other file, the launcher and
-#     binaries present (aarch64 too when DYNAMICDNS_REQUIRE_AARCH64=1), the
+#     binaries present (aarch64 too when DYNAMICDNS_REQUIRE_AARCH64=1, Windows
+#     when DYNAMICDNS_REQUIRE_WINDOWS=1), the
 #     icons, navigation and dashboards present, no lookup file users edit
 #     (an upgrade would overwrite it);
 #  2. Splunk AppInspect (PyPI splunk-appinspect, pinned, installed into a
 #     venv under target/tools by this script):
 #       splunk-appinspect inspect <tgz> --mode precert --included-tags cloud --ci
-#     with --skip-trusted-libraries-update (works offline). Any failure,
-#     warning or future failure fails this script. The JUnit report is
-#     written to target/appinspect/ (under CARGO_TARGET_DIR when set).
+#     with --skip-trusted-libraries-update (works offline). Any failure or
+#     future failure fails this script, and so does any warning except
+#     those of $EXPLAINED_WARNINGS, which app/README.md ("AppInspect")
+#     explains. The JUnit report is written to target/appinspect/ (under
+#     CARGO_TARGET_DIR when set).
 #
 # Usage: scripts/appinspect.sh [--all-tags] [PACKAGE.tgz]
 #   default package: dist/dynamicdns-<version>.tgz
@@ -21,6 +24,10 @@
 
 # shellcheck source=lib/common.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
+
+# AppInspect checks whose warnings the package gets by design: any .py file
+# (the launcher), any Windows binary (bin/windows_x86_64/dynamicdns.exe).
+EXPLAINED_WARNINGS="check_for_python_script_existence check_that_app_contains_any_windows_specific_components"
 
 all_tags=0
 tgz=
@@ -39,11 +46,12 @@ tgz=${tgz:-$REPO/dist/$APP_ID-$(crate_version).tgz}
 [ -f "$tgz" ] || die "no package $tgz (run scripts/package.sh first)"
 
 # --- 1. Tarball layout and modes.
-python3 - "$tgz" "$APP_ID" "${DYNAMICDNS_REQUIRE_AARCH64:-}" "$USER_LOOKUPS" <<'EOF'
+python3 - "$tgz" "$APP_ID" "${DYNAMICDNS_REQUIRE_AARCH64:-}" "$USER_LOOKUPS" "${DYNAMICDNS_REQUIRE_WINDOWS:-}" <<'EOF'
 import sys, tarfile
 
 path, app_id, require_arm = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
 user_lookups = sys.argv[4].split()
+require_windows = sys.argv[5] == "1"
 problems = []
 names = set()
 mtimes = set()
@@ -72,14 +80,16 @@ with tarfile.open(path, "r:gz") as tar:
     listed = [m.name for m in members]
     if listed != sorted(listed, key=lambda n: n.split("/")):
         problems.append("members are not in sorted order")
-for required in ["default/app.conf", "bin/dynamicdns.sh", "bin/x86_64/dynamicdns",
+for required in ["default/app.conf", "bin/dynamicdns.py", "bin/linux_x86_64/dynamicdns",
                  "metadata/default.meta", "README.md", "LICENSE", "app.manifest",
                  "static/appIcon.png", "static/appIcon_2x.png", "static/appIconAlt.png",
                  "static/appIconAlt_2x.png", "default/data/ui/nav/default.xml"]:
     if f"{app_id}/{required}" not in names:
         problems.append(f"{app_id}/{required}: missing")
-if f"{app_id}/bin/aarch64/dynamicdns" not in names:
-    (problems.append if require_arm else print)(f"{app_id}/bin/aarch64/dynamicdns: missing")
+for binary, required in (("linux_aarch64/dynamicdns", require_arm),
+                         ("windows_x86_64/dynamicdns.exe", require_windows)):
+    if f"{app_id}/bin/{binary}" not in names:
+        (problems.append if required else print)(f"{app_id}/bin/{binary}: missing")
 for f in user_lookups:
     if f"{app_id}/lookups/{f}" in names:
         problems.append(f"{app_id}/lookups/{f}: a file users edit must not be shipped")
@@ -105,11 +115,14 @@ if "$bin/splunk-appinspect" inspect --help | grep -q -- '--skip-trusted-librarie
     skip=(--skip-trusted-libraries-update)
 fi
 
+# Prints the report's counts and every non-success; exits 1 if one is not
+# an explained warning.
 summarise() { # junit-file
-    python3 - "$1" <<'EOF'
+    python3 - "$1" "$EXPLAINED_WARNINGS" <<'EOF'
 import sys, xml.etree.ElementTree as ET
 
 root = ET.parse(sys.argv[1]).getroot()
+explained = set(sys.argv[2].split())
 suites = [root] if root.tag == "testsuite" else root.findall("testsuite")
 counts = {k: sum(int(s.get(k, 0) or 0) for s in suites)
           for k in ("tests", "failures", "errors", "skipped", "warnings")}
@@ -120,10 +133,13 @@ for case in root.iter("testcase"):
         # <success type="WARNING" message=...> (future failures likewise).
         kind = (el.get("type") or "").upper()
         if el.tag in ("failure", "error", "warning") or kind not in ("", "SUCCESS"):
-            bad += 1
+            ok = kind == "WARNING" and case.get("name") in explained
+            bad += not ok
             text = (el.get("message", "") + " " + (el.text or "")).strip().replace("\n", " ")
-            print(f"  {kind or el.tag.upper()}: {case.get('name')}: {text[:600]}")
+            note = " (explained in app/README.md)" if ok else ""
+            print(f"  {kind or el.tag.upper()}{note}: {case.get('name')}: {text[:600]}")
 print("  " + ", ".join(f"{k}={v}" for k, v in counts.items()))
+sys.exit(1 if bad else 0)
 EOF
 }
 
@@ -140,7 +156,8 @@ if [ ! -s "$out/appinspect-cloud.xml" ]; then
     die "AppInspect wrote no report (exit $rc)"
 fi
 echo "AppInspect (cloud tag):"
-summarise "$out/appinspect-cloud.xml"
+unexplained=0
+summarise "$out/appinspect-cloud.xml" || unexplained=1
 
 if [ "$all_tags" = 1 ]; then
     set +e
@@ -150,13 +167,16 @@ if [ "$all_tags" = 1 ]; then
     rc_all=$?
     set -e
     echo "AppInspect (all checks, informational, exit $rc_all):"
-    summarise "$out/appinspect-all.xml"
+    summarise "$out/appinspect-all.xml" || true
 fi
 
 case $rc in
     0) echo "AppInspect: cloud checks passed: 0 failures, 0 warnings (exit 0)" ;;
     101) die "AppInspect: failures (exit 101); report: $out/appinspect-cloud.xml" ;;
-    103) die "AppInspect: warnings (exit 103); report: $out/appinspect-cloud.xml" ;;
+    103)
+        [ "$unexplained" = 0 ] || die "AppInspect: warnings not explained in app/README.md (exit 103); report: $out/appinspect-cloud.xml"
+        echo "AppInspect: cloud checks passed: 0 failures; only the warnings app/README.md explains (exit 103)"
+        ;;
     104) die "AppInspect: future failures (exit 104); report: $out/appinspect-cloud.xml" ;;
     *)
         tail -20 "$out/appinspect-cloud.log" >&2

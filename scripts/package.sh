@@ -3,9 +3,11 @@
 #
 #   dynamicdns/                    top folder = app.conf [package] id
 #     app.manifest README.md LICENSE LICENSES/...
-#     bin/dynamicdns.sh            launcher (commands.conf, transforms.conf)
-#     bin/x86_64/dynamicdns        glibc >= 2.17 (cargo zigbuild)
-#     bin/aarch64/dynamicdns       glibc >= 2.17 (cargo zigbuild, Debian rustc-web)
+#     bin/dynamicdns.py            launcher (commands.conf, transforms.conf), run by
+#                                  Splunk's Python: hands over to bin/<os>_<cpu>/
+#     bin/linux_x86_64/dynamicdns  glibc >= 2.17 (cargo zigbuild)
+#     bin/linux_aarch64/dynamicdns glibc >= 2.17 (cargo zigbuild, Debian rustc-web)
+#     bin/windows_x86_64/dynamicdns.exe  MinGW-w64 (Debian rustc-web, std from source)
 #     default/*.conf               conf files
 #     default/data/ui/{nav,views}/ navigation and dashboards (Simple XML)
 #     static/appIcon*.png          icons (app/static/, drawn by scripts/lib/draw_icons.py)
@@ -28,6 +30,9 @@
 #   DYNAMICDNS_AARCH64_BIN=FILE   use this prebuilt aarch64 binary instead of building one
 #   DYNAMICDNS_AARCH64=skip       package without an aarch64 binary (not for Splunk Cloud)
 #   DYNAMICDNS_REQUIRE_AARCH64=1  fail if no aarch64 binary can be built or found (CI)
+#   DYNAMICDNS_WINDOWS_BIN=FILE   use this prebuilt Windows binary instead of building one
+#   DYNAMICDNS_WINDOWS=skip       package without a Windows binary
+#   DYNAMICDNS_REQUIRE_WINDOWS=1  fail if no Windows binary can be built or found (CI)
 #   DYNAMICDNS_TOOLS=DIR          where build tools are installed (default target/tools)
 #   SOURCE_DATE_EPOCH             archive timestamps
 #   DYNAMICDNS_BUILD              build id compiled into the binaries (| dynamicdnsinfo's
@@ -97,26 +102,57 @@ if [ -z "$arm_bin" ]; then
     log "WARNING: packaging WITHOUT an aarch64 binary: ARM hosts (Splunk Cloud indexers) cannot run the command"
 fi
 
+win_bin=$WIN_BIN
+if [ -n "${DYNAMICDNS_WINDOWS_BIN:-}" ]; then
+    win_bin=$DYNAMICDNS_WINDOWS_BIN
+    log "using the prebuilt Windows binary $win_bin"
+elif [ "${DYNAMICDNS_WINDOWS:-}" = skip ]; then
+    win_bin=
+elif [ "$build" = 1 ]; then
+    build_windows_release || {
+        log "warning: the Windows binary could not be built"
+        win_bin=
+    }
+fi
+if [ -n "$win_bin" ] && [ ! -f "$win_bin" ]; then
+    win_bin=
+fi
+if [ -z "$win_bin" ]; then
+    [ "${DYNAMICDNS_REQUIRE_WINDOWS:-}" != 1 ] || die "no Windows binary (DYNAMICDNS_REQUIRE_WINDOWS=1)"
+    log "WARNING: packaging WITHOUT a Windows binary: Windows search heads and indexers cannot run the command"
+fi
+
 # --- Checks on the binaries: architecture, glibc floor, version, lookup mode.
 file -b "$x86_bin" | grep -q 'ELF 64-bit.*x86-64' || die "$x86_bin is not an x86-64 ELF: $(file -b "$x86_bin")"
 check_glibc_floor "$x86_bin"
+# `dynamicdns --version`: version, build id and zone data version.
+data_version=$(awk '$1=="version"{print $2}' data/VERSION)
+want_version="dynamicdns $version (build $DYNAMICDNS_BUILD, zone data $data_version)"
 got=$("$x86_bin" --version)
-[ "$got" = "dynamicdns $version" ] || die "x86_64 binary reports '$got', expected 'dynamicdns $version'"
+[ "$got" = "$want_version" ] || die "x86_64 binary reports '$got', expected '$want_version' (rebuild without --no-build)"
 if ! printf 'query,isDynDNS\na.duckdns.org,\n' | "$x86_bin" lookup query --no-local 2>/dev/null | grep -q '^a.duckdns.org,True$'; then
     die "the binary has no working 'lookup' subcommand (the external lookup of transforms.conf; src/cmd/lookup.rs)"
 fi
-got=$("$x86_bin" info --text --no-local | sed -n 's/^build: //p')
-[ "$got" = "$DYNAMICDNS_BUILD" ] || die "x86_64 binary reports build '$got', expected '$DYNAMICDNS_BUILD' (rebuild without --no-build)"
 log "build id $DYNAMICDNS_BUILD"
 if [ -n "$arm_bin" ]; then
     file -b "$arm_bin" | grep -q 'ELF 64-bit.*ARM aarch64' || die "$arm_bin is not an aarch64 ELF: $(file -b "$arm_bin")"
     check_glibc_floor "$arm_bin"
     if qemu=$(ensure_qemu_aarch64 2>/dev/null); then
         got=$("$qemu" "$arm_bin" --version)
-        [ "$got" = "dynamicdns $version" ] || die "aarch64 binary (under qemu) reports '$got', expected 'dynamicdns $version'"
-        got=$("$qemu" "$arm_bin" info --text --no-local | sed -n 's/^build: //p')
-        [ "$got" = "$DYNAMICDNS_BUILD" ] || die "aarch64 binary reports build '$got', expected '$DYNAMICDNS_BUILD'"
-        log "aarch64 binary runs under qemu: dynamicdns $version, build $got"
+        [ "$got" = "$want_version" ] || die "aarch64 binary (under qemu) reports '$got', expected '$want_version'"
+        log "aarch64 binary runs under qemu: $got"
+    fi
+fi
+
+if [ -n "$win_bin" ]; then
+    file -b "$win_bin" | grep -q 'PE32+ executable (console) x86-64' ||
+        die "$win_bin is not an x86-64 Windows console program: $(file -b "$win_bin")"
+    # The package tests run it under wine (tests/app_install/windows.rs).
+    if wine=$(ensure_wine64); then
+        log "wine for the package tests: $wine"
+    else
+        [ "${DYNAMICDNS_REQUIRE_WINDOWS:-}" != 1 ] || die "no wine64 to test the Windows binary with"
+        log "warning: no wine64: the package tests cannot run the Windows binary"
     fi
 fi
 
@@ -124,7 +160,7 @@ fi
 stage=$TARGET_DIR/package
 app=$stage/$APP_ID
 rm -rf "$stage"
-mkdir -p "$app"/{bin/x86_64,default,lookups,metadata,LICENSES}
+mkdir -p "$app"/{bin/linux_x86_64,default,lookups,metadata,LICENSES}
 cp app/app.manifest "$app/"
 cp app/README.md "$app/README.md"
 cp data/licenses/Apache-2.0.txt "$app/LICENSE"
@@ -137,10 +173,13 @@ for user_file in $USER_LOOKUPS; do
 done
 cp app/metadata/default.meta "$app/metadata/"
 mkdir -p "$app/static" && cp app/static/*.png "$app/static/"
-cp bin/dynamicdns.sh "$app/bin/"
-cp "$x86_bin" "$app/bin/x86_64/dynamicdns"
+cp bin/dynamicdns.py "$app/bin/"
+cp "$x86_bin" "$app/bin/linux_x86_64/dynamicdns"
 if [ -n "$arm_bin" ]; then
-    mkdir -p "$app/bin/aarch64" && cp "$arm_bin" "$app/bin/aarch64/dynamicdns"
+    mkdir -p "$app/bin/linux_aarch64" && cp "$arm_bin" "$app/bin/linux_aarch64/dynamicdns"
+fi
+if [ -n "$win_bin" ]; then
+    mkdir -p "$app/bin/windows_x86_64" && cp "$win_bin" "$app/bin/windows_x86_64/dynamicdns.exe"
 fi
 # Third-party notices: the zone data's sources and licences, and the Rust
 # crates in the binary.
@@ -172,4 +211,4 @@ tar --sort=name --format=gnu --owner=0 --group=0 --numeric-owner --mtime="@$epoc
     -C "$stage" -cf - "$APP_ID" | gzip -n -9 >"$tgz.tmp"
 mv "$tgz.tmp" "$tgz"
 (cd dist && sha256sum "${tgz##*/}" >"${tgz##*/}.sha256")
-log "wrote ${tgz#"$REPO"/} ($(du -k "$tgz" | cut -f1) KiB, sha256 $(cut -c1-16 "$tgz.sha256")…): $(tar -tzf "$tgz" | grep -c '[^/]$') files; aarch64: $([ -n "$arm_bin" ] && echo yes || echo NO)"
+log "wrote ${tgz#"$REPO"/} ($(du -k "$tgz" | cut -f1) KiB, sha256 $(cut -c1-16 "$tgz.sha256")…): $(tar -tzf "$tgz" | grep -c '[^/]$') files; aarch64: $([ -n "$arm_bin" ] && echo yes || echo NO); windows: $([ -n "$win_bin" ] && echo yes || echo NO)"

@@ -8,7 +8,7 @@
 #                  every platform's crates (cargo-deny reads them all)
 #   debian         strace (tests/sandbox.rs), valgrind (perf guard) and
 #                  ShellCheck from Debian's archive, where missing
-#   ShellCheck     (step shellcheck) over scripts/*.sh scripts/lib/*.sh bin/*.sh
+#   ShellCheck     (step shellcheck) over scripts/*.sh scripts/lib/*.sh
 #   clippy         cargo clippy --locked --workspace --all-targets -- -D warnings
 #   doc            RUSTDOCFLAGS='-D warnings' cargo doc --locked --no-deps --workspace
 #   test           cargo test --locked --workspace: unit and integration
@@ -16,9 +16,10 @@
 #                  package is not built yet (a stale one is removed first),
 #                  so the app install tests print a note and pass here.
 #   package        scripts/package.sh: dist/dynamicdns-<version>.tgz
-#                  (x86_64 and aarch64, glibc >= 2.17)
+#                  (Linux x86_64 and aarch64, glibc >= 2.17; Windows x86_64)
 #   package-tests  DYNAMICDNS_REQUIRE_PACKAGE=1 cargo test --locked
-#                  $PACKAGE_TESTS: the tests that need the package
+#                  $PACKAGE_TESTS: the tests that need the package (the
+#                  aarch64 binary under qemu, the Windows one under wine)
 #   appinspect     scripts/appinspect.sh: tarball modes, Splunk AppInspect
 #   perf-guard     scripts/perf-guard.sh: callgrind instruction count of the
 #                  packaged x86_64 binary against scripts/perf-budget.txt
@@ -44,8 +45,8 @@
 # lane 1's; lane2-wait is the time lane 1 then waited), and also when a step
 # fails: the table up to that step, then the step's exit status.
 #
-# With CI=true (or DYNAMICDNS_REQUIRE_AARCH64=1) a missing aarch64 build is
-# a failure; elsewhere the package is built without it when this machine
+# With CI=true (or DYNAMICDNS_REQUIRE_AARCH64=1, DYNAMICDNS_REQUIRE_WINDOWS=1)
+# a missing aarch64 (Windows) build is a failure; elsewhere the package is built without it when this machine
 # cannot build one (no root for Debian's packages), with a warning. CI=true
 # also requires strace, valgrind, ShellCheck and the advisory check, and
 # builds the tests without incremental caches and with line tables only.
@@ -80,6 +81,7 @@ done
 
 if [ "${CI:-}" = true ]; then
     export DYNAMICDNS_REQUIRE_AARCH64=${DYNAMICDNS_REQUIRE_AARCH64:-1}
+    export DYNAMICDNS_REQUIRE_WINDOWS=${DYNAMICDNS_REQUIRE_WINDOWS:-1}
     # CI builds everything once, from a fresh clone: no incremental caches
     # to write, and line tables instead of full debug info in the test
     # builds (backtraces keep file:line; the test binaries compile and link
@@ -222,7 +224,7 @@ run_shellcheck() {
         return 0
     fi
     shellcheck --version | sed -n 's/^version: /shellcheck /p' >&2
-    shellcheck -x -P SCRIPTDIR scripts/*.sh scripts/lib/*.sh bin/*.sh
+    shellcheck -x -P SCRIPTDIR scripts/*.sh scripts/lib/*.sh
 }
 cargo_doc() { RUSTDOCFLAGS='-D warnings' cargo doc --locked --no-deps --workspace; }
 package_tests() { DYNAMICDNS_REQUIRE_PACKAGE=1 cargo test --locked "${PACKAGE_TESTS[@]}"; }
@@ -234,7 +236,7 @@ extract_packaged_bin() {
     tgz=$REPO/dist/$APP_ID-$(crate_version).tgz
     rm -rf "${packaged_bin%/*}"
     mkdir -p "${packaged_bin%/*}"
-    tar -xzf "$tgz" -O "$APP_ID/bin/x86_64/dynamicdns" >"$packaged_bin"
+    tar -xzf "$tgz" -O "$APP_ID/bin/linux_x86_64/dynamicdns" >"$packaged_bin"
     chmod 755 "$packaged_bin"
 }
 

@@ -590,7 +590,7 @@ Usage:
       every bad row with its line and exits 1 if there is one.
   dynamicdns zones stats [FILE]
       Counts zones per tier, category, provider and source in a zone list
-      (default: the shipped list in the app's lookups/ folder).
+      (default: the list compiled into this binary).
   dynamicdns zones export --format F [--tier all|core] [--part NAME]
       Writes the shipped list for another platform to stdout (see
       `dynamicdns zones export --help`).

@@ -95,7 +95,7 @@ fn main() -> ExitCode {
         Some("lookup") => cmd::lookup::run(rest),
         Some("zones") => cmd::zones::run(rest),
         Some("-h" | "--help" | "help") => print(flags::MAIN_HELP),
-        Some("-V" | "--version") => print(&format!("dynamicdns {}\n", env!("CARGO_PKG_VERSION"))),
+        Some("-V" | "--version") => print(&version_line()),
         Some(other) => {
             Err(CliError::Usage(format!("unknown command '{other}'\n\n{}", flags::MAIN_HELP)))
         }
@@ -115,4 +115,13 @@ fn main() -> ExitCode {
 fn print(text: &str) -> Result<(), CliError> {
     let mut out = io::stdout().lock();
     out.write_all(text.as_bytes()).and_then(|()| out.flush()).map_err(CliError::Write)
+}
+
+/// `dynamicdns --version`: one line naming the program's version, the build
+/// (the commit of a release build, `dev` otherwise) and the zone data's
+/// version, e.g. `dynamicdns 0.2.0 (build 0123456789ab, zone data 2026.12.01)`.
+fn version_line() -> String {
+    use dynamicdns_engine::{export::DataVersion, health};
+    let data = DataVersion::embedded().version;
+    format!("dynamicdns {} (build {}, zone data {data})\n", health::VERSION, health::BUILD)
 }

@@ -10,6 +10,7 @@ mod app_install;
 mod bad_input;
 mod bounded;
 mod cli;
+mod cli_install;
 mod differential;
 mod docs;
 mod enrich_formats;

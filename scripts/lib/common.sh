@@ -61,6 +61,7 @@ APPINSPECT_VERSION=4.3.1        # PyPI splunk-appinspect
 GLIBC_FLOOR=2.17
 X86_TARGET=x86_64-unknown-linux-gnu
 ARM_TARGET=aarch64-unknown-linux-gnu
+WIN_TARGET=x86_64-pc-windows-gnu
 
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() {
@@ -73,6 +74,8 @@ die() {
 X86_BIN=$TARGET_DIR/$X86_TARGET/$SHIP_PROFILE/dynamicdns
 ARM_TARGET_DIR=$TARGET_DIR/aarch64-debian
 ARM_BIN=$ARM_TARGET_DIR/$ARM_TARGET/$SHIP_PROFILE/dynamicdns
+WIN_TARGET_DIR=$TARGET_DIR/windows-debian
+WIN_BIN=$WIN_TARGET_DIR/$WIN_TARGET/$SHIP_PROFILE/dynamicdns.exe
 
 # DYNAMICDNS_BIN: an x86_64 binary for the perf guard and the stress test
 # instead of building one (scripts/test.sh passes the packaged one).
@@ -296,6 +299,81 @@ EOF
     chmod 755 "$wrapper"
     "$wrapper" --print target-libdir --target "$ARM_TARGET" >/dev/null || return 1
     echo "$wrapper"
+}
+
+# The Windows x86_64 binary, $WIN_BIN. No Windows standard library can be
+# downloaded here, so std is compiled from source: Debian's rust-web-src
+# (the source of the same rustc-web as ensure_aarch64_rustc's) becomes the
+# sysroot's lib/rustlib/src/rust, Debian's MinGW-w64 GCC links, and cargo's
+# -Zbuild-std builds std and panic_abort for $WIN_TARGET (allowed for this
+# one build by RUSTC_BOOTSTRAP=1; std's own crates come from crates.io).
+# Returns 1 (after a message) where the tools cannot be set up.
+build_windows_release() {
+    export_build_id
+    local rustc sysroot
+    rustc=$(ensure_aarch64_rustc) || return 1
+    sysroot=$("$rustc" --print sysroot)
+    if [ ! -f "$sysroot/lib/rustlib/src/rust/library/Cargo.lock" ]; then
+        log "fetching Debian rust-web-src (the standard library's source) into ${sysroot#"$REPO"/}"
+        local debs=$TOOLS/debian-rust/src-debs
+        apt_fetch "$debs" rust-web-src || return 1
+        dpkg-deb -x "$debs"/rust-web-src_*.deb "$TOOLS/debian-rust/sysroot" || return 1
+        rm -rf "$debs" "$TOOLS/debian-rust/sysroot/usr/share/doc"
+        [ -f "$sysroot/lib/rustlib/src/rust/library/Cargo.lock" ] || {
+            log "rust-web-src did not provide $sysroot/lib/rustlib/src/rust/library"
+            return 1
+        }
+    fi
+    ensure_debian x86_64-w64-mingw32-gcc=gcc-mingw-w64-x86-64 || return 1
+    log "building $WIN_TARGET (profile $SHIP_PROFILE, std from source) with $("$rustc" --version)"
+    (cd "$REPO" && RUSTC=$rustc RUSTC_BOOTSTRAP=1 RUSTFLAGS="$(remap_flags)" CARGO_TARGET_DIR=$WIN_TARGET_DIR \
+        CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
+        cargo build --quiet --profile "$SHIP_PROFILE" --locked --bin dynamicdns \
+        --target "$WIN_TARGET" -Zbuild-std=std,panic_abort) || return 1
+    [ -f "$WIN_BIN" ] || {
+        log "no Windows binary at $WIN_BIN after the build"
+        return 1
+    }
+}
+
+# wine64 (Debian's, 8.0 on Debian 12) to run the Windows binary in the
+# package tests (tests/app_install/), with its own WINEPREFIX under $TOOLS,
+# and the MinGW-w64 GCC those tests build their test-only DLL with. Prints
+# the runner: `run PROGRAM.exe ARGS...`.
+ensure_wine64() {
+    local root=$TOOLS/wine
+    local runner=$root/run
+    # Debian's wine64 package has the loader only (the `wine` package adds
+    # the /usr/bin wrappers and 32-bit support, not needed here).
+    local loader=/usr/lib/wine/wine64
+    if [ ! -x "$loader" ]; then
+        can_use_apt || return 1
+        log "installing wine64 (Debian)"
+        DEBIAN_FRONTEND=noninteractive apt-get -qq install -y --no-install-recommends wine64 >/dev/null ||
+            return 1
+    fi
+    ensure_debian x86_64-w64-mingw32-gcc=gcc-mingw-w64-x86-64 || return 1
+    if [ ! -x "$runner" ]; then
+        mkdir -p "$root"
+        cat >"$runner" <<EOF
+#!/bin/sh
+# Runs a Windows x86_64 program under wine64 in this project's own prefix,
+# without wine's debug output on stderr; no .NET or Gecko installer prompts,
+# and a bcryptprimitives.dll beside the program (the tests' ProcessPrng
+# stand-in) preferred to wine's own.
+WINEPREFIX="$root/prefix" WINEDEBUG=-all \\
+    WINEDLLOVERRIDES="mscoree,mshtml=;bcryptprimitives=n,b\${WINEDLLOVERRIDES:+;\$WINEDLLOVERRIDES}" \\
+    exec $loader "\$@"
+EOF
+        chmod 755 "$runner"
+    fi
+    # A new prefix is set up once, here, not in the first test (it takes
+    # tens of seconds and reports on stderr).
+    if [ ! -f "$root/prefix/system.reg" ]; then
+        log "creating the wine prefix ${root#"$REPO"/}/prefix"
+        "$runner" wineboot --init >/dev/null 2>&1 || return 1
+    fi
+    echo "$runner"
 }
 
 # qemu-aarch64 (Debian qemu-user) with an arm64 glibc, unpacked under

@@ -52,6 +52,15 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
         ));
     }
     let lookups = args.lookups.clone().or_else(app_lookups_dir);
+    if lookups.is_none() && !args.no_local {
+        // An installed CLI (cargo install) has no app folder: say why no
+        // local file is read.
+        eprintln!(
+            "dynamicdns: no app folder found next to the binary (no lookups/ folder up to three \
+             levels above it): reporting the compiled zone list without local files \
+             (--lookups DIR names a folder)"
+        );
+    }
     let report = if args.no_local {
         let service = dynamicdns_engine::zoneset::ServiceHosts::embedded().len();
         let zones = dynamicdns_engine::health::ZoneCounts::shipped();

@@ -3,9 +3,10 @@
 //! build`, which is not part of this binary.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
 
-use dynamicdns_engine::zonefile::{app_lookups_dir, load, FileKind};
+use dynamicdns_engine::export::DataVersion;
+use dynamicdns_engine::zonefile::{load, FileKind};
+use dynamicdns_engine::zoneset::ZoneSet;
 
 use crate::flags::ZONES_HELP;
 use crate::CliError;
@@ -73,40 +74,51 @@ fn validate(files: &[String]) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Counts per tier, category, provider and source in a zone list.
+/// Counts per tier, category, provider and source in a zone list: the
+/// file named, else the list compiled into the binary (the zones the
+/// command uses, with or without an app folder).
 fn stats(args: &[String]) -> Result<(), CliError> {
-    let path = match args {
-        [] => app_lookups_dir().map(|d| d.join("dynamic_dns_providers.csv")).ok_or_else(|| {
-            CliError::Data("no lookups/ folder found next to the binary; name the file".into())
-        })?,
-        [f] => PathBuf::from(f),
-        _ => return Err(CliError::Usage(format!("zones stats takes one file\n\n{ZONES_HELP}"))),
-    };
-    let name = path.display().to_string();
-    let data = |e: csv::Error| CliError::Data(format!("{name}: {e}"));
-    let mut rdr = csv::Reader::from_path(&path).map_err(data)?;
-    let headers = rdr.headers().map_err(data)?.clone();
-    let col = |n: &str| headers.iter().position(|h| h == n);
-    let cols =
-        [("tier", col("tier")), ("category", col("category")), ("provider", col("provider"))];
-    let sources_col = col("sources");
     let mut counts: Vec<std::collections::BTreeMap<String, u64>> = vec![Default::default(); 4];
     let mut total = 0u64;
-    for rec in rdr.records() {
-        let rec = rec.map_err(data)?;
+    let mut count = |fields: [Option<&str>; 4]| {
         total += 1;
-        for (i, (_, c)) in cols.iter().enumerate() {
-            if let Some(v) = c.and_then(|c| rec.get(c)) {
+        for (i, v) in fields.iter().take(3).enumerate() {
+            if let Some(v) = v {
                 let v = if v.is_empty() { "(none)" } else { v };
                 *counts[i].entry(v.to_string()).or_default() += 1;
             }
         }
-        if let Some(v) = sources_col.and_then(|c| rec.get(c)) {
-            for s in v.split(';').filter(|s| !s.is_empty()) {
-                *counts[3].entry(s.to_string()).or_default() += 1;
-            }
+        for s in fields[3].unwrap_or("").split(';').filter(|s| !s.is_empty()) {
+            *counts[3].entry(s.to_string()).or_default() += 1;
         }
-    }
+    };
+    let name = match args {
+        [] => {
+            for r in ZoneSet::embedded().rows() {
+                count([
+                    Some(r.tier.as_str()),
+                    Some(r.category),
+                    Some(r.provider),
+                    Some(r.sources),
+                ]);
+            }
+            format!("the compiled zone list (data {})", DataVersion::embedded().version)
+        }
+        [f] => {
+            let name = f.clone();
+            let data = |e: csv::Error| CliError::Data(format!("{name}: {e}"));
+            let mut rdr = csv::Reader::from_path(f).map_err(data)?;
+            let headers = rdr.headers().map_err(data)?.clone();
+            let col = |n: &str| headers.iter().position(|h| h == n);
+            let cols = [col("tier"), col("category"), col("provider"), col("sources")];
+            for rec in rdr.records() {
+                let rec = rec.map_err(data)?;
+                count(cols.map(|c| c.and_then(|c| rec.get(c))));
+            }
+            name
+        }
+        _ => return Err(CliError::Usage(format!("zones stats takes one file\n\n{ZONES_HELP}"))),
+    };
     let mut out = format!("{name}: {total} zones\n");
     let titles = ["tier", "category", "provider", "source"];
     for (title, map) in titles.iter().zip(&counts) {

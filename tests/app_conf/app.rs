@@ -37,6 +37,22 @@ fn versions_and_ids_agree() {
     assert_eq!(manifest["schemaVersion"], "2.0.0");
     assert_eq!(manifest["info"]["id"]["name"], "dynamicdns");
     assert_eq!(manifest["info"]["id"]["version"], version, "app.manifest info.id.version");
+
+    // One number everywhere: every workspace crate takes the workspace's
+    // version, and the binary reports it with its build and data version.
+    for krate in ["crates/engine/Cargo.toml", "xtask/Cargo.toml"] {
+        assert!(read(krate).contains("\nversion.workspace = true\n"), "{krate}");
+    }
+    let out = std::process::Command::new(crate::util::BIN).arg("--version").output().unwrap();
+    let line = String::from_utf8(out.stdout).unwrap();
+    let data = read("data/VERSION");
+    let data = data.lines().find_map(|l| l.strip_prefix("version ")).expect("data/VERSION");
+    let want = format!(
+        "dynamicdns {version} (build {}, zone data {})\n",
+        dynamicdns_engine::health::BUILD,
+        data.trim()
+    );
+    assert_eq!(line, want);
 }
 
 /// Conf files that are not Splunk's own (AppInspect's list of Splunk-defined
@@ -112,7 +128,12 @@ fn the_readme_declares_the_binaries_and_the_escu_migration() {
     let readme = read("app/README.md");
     let declaration =
         readme.split("## Binary File Declaration").nth(1).expect("# Binary File Declaration");
-    for f in ["bin/dynamicdns.sh", "bin/x86_64/dynamicdns", "bin/aarch64/dynamicdns"] {
+    for f in [
+        "bin/dynamicdns.py",
+        "bin/linux_x86_64/dynamicdns",
+        "bin/linux_aarch64/dynamicdns",
+        "bin/windows_x86_64/dynamicdns.exe",
+    ] {
         assert!(declaration.contains(f), "the declaration names {f}");
     }
     for needle in ["cargo zigbuild", "--locked", "x86_64-unknown-linux-gnu.2.17", "network"] {
@@ -134,7 +155,7 @@ fn packaging_files_exist() {
         "app/app.manifest",
         "app/README.md",
         "app/metadata/default.meta",
-        "bin/dynamicdns.sh",
+        "bin/dynamicdns.py",
         "default/data/ui/nav/default.xml",
     ] {
         assert!(Path::new(&root().join(f)).is_file(), "{f}");

@@ -1,7 +1,7 @@
 //! The two commands: commands.conf, the launcher and searchbnf.conf.
 
 use crate::util::conf::default_conf as conf;
-use crate::util::{read, root};
+use crate::util::read;
 
 // ---------------------------------------------------------------------------
 // The command, the launcher, the lookups
@@ -11,7 +11,8 @@ fn the_command_runs_the_launcher_in_scp_mode() {
     let c = conf("commands.conf");
     let cmd = c.req("dynamicdns");
     assert_eq!(cmd.req("chunked"), "true");
-    assert_eq!(cmd.req("filename"), "dynamicdns.sh");
+    assert_eq!(cmd.req("filename"), "dynamicdns.py");
+    assert_python3(cmd);
     assert_eq!(cmd.req("command.arg.1"), "scp");
     assert_eq!(cmd.req("is_risky"), "false");
     assert!(cmd.req("maxwait").parse::<u64>().is_ok());
@@ -24,19 +25,24 @@ fn the_command_runs_the_launcher_in_scp_mode() {
     // declares it generating, stateful or with distributed=true streaming).
     let info = c.req("dynamicdnsinfo");
     assert_eq!(info.req("chunked"), "true");
-    assert_eq!(info.req("filename"), "dynamicdns.sh");
+    assert_eq!(info.req("filename"), "dynamicdns.py");
+    assert_python3(info);
     assert_eq!(info.req("command.arg.1"), "info");
     assert_eq!(info.req("is_risky"), "false");
-    let launcher = root().join("bin/dynamicdns.sh");
-    let text = read("bin/dynamicdns.sh");
-    assert!(text.starts_with("#!/bin/sh\n"));
-    assert!(text.contains("exec \"$exe\" \"$@\""), "the launcher execs with exact quoting");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(&launcher).unwrap().permissions().mode();
-        assert_eq!(mode & 0o111, 0o111, "bin/dynamicdns.sh is executable");
-    }
+    // The launcher hands the process over: execv on POSIX, a waited-for
+    // child on Windows; only os and sys on the way (start-up time).
+    let text = read("bin/dynamicdns.py");
+    assert!(text.contains("os.execv(exe, [exe] + args)"), "the launcher execs with the arguments");
+    assert!(text.contains("os.spawnv(os.P_WAIT, exe, argv)"), "and waits for it on Windows");
+    assert!(text.contains("\nimport os\nimport sys\n\n"), "imports only os and sys up front");
+}
+
+/// A Python command or external lookup runs under Python 3: the setting
+/// Splunk 8.x/9.x read and the 10.2+ one (AppInspect wants 3.13 in it).
+pub(crate) fn assert_python3(stanza: &crate::util::conf::Stanza) {
+    assert_eq!(stanza.req("python.version"), "python3");
+    let required: Vec<&str> = stanza.req("python.required").split(',').map(str::trim).collect();
+    assert!(required.contains(&"3.13"), "python.required {required:?} includes 3.13");
 }
 
 #[test]

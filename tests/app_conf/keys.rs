@@ -44,6 +44,9 @@ fn allowed_keys(file: &str) -> &'static [&'static str] {
             "maxwait",
             "maxchunksize",
             "run_in_preview",
+            "python.version",
+            // 10.2+ (not yet in the chunked list of the spec; AppInspect wants it)
+            "python.required",
         ],
         // searchbnf.conf.spec (category: used by Splunk's own searchbnf.conf)
         "searchbnf.conf" => &[
@@ -104,6 +107,8 @@ fn allowed_keys(file: &str) -> &'static [&'static str] {
             "external_cmd",
             "external_type",
             "fields_list",
+            "python.version",
+            "python.required",
             "reverse_lookup_honor_case_sensitive_match",
         ],
         // props.conf.spec: search-time lookups only

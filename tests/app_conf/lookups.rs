@@ -17,9 +17,10 @@ fn csv_header(file: &str) -> Vec<String> {
 fn lookups_point_at_existing_files_and_the_launcher() {
     let t = conf("transforms.conf");
     let ext = t.req("dynamicdns");
-    assert_eq!(ext.req("external_type"), "executable");
+    assert_eq!(ext.req("external_type"), "python");
+    super::commands::assert_python3(ext);
     let cmd: Vec<&str> = ext.req("external_cmd").split_whitespace().collect();
-    assert_eq!(cmd, ["dynamicdns.sh", "lookup", "query"]);
+    assert_eq!(cmd, ["dynamicdns.py", "lookup", "query"]);
     assert!(root().join("bin").join(cmd[0]).is_file());
     let fields: Vec<&str> = ext.req("fields_list").split(',').map(str::trim).collect();
     // The input field, then every field the command writes (the engine's

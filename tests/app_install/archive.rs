@@ -114,8 +114,8 @@ fn the_archive_is_rooted_at_the_app_id_with_splunk_modes() {
         "app.manifest",
         "README.md",
         "LICENSE",
-        "bin/dynamicdns.sh",
-        "bin/x86_64/dynamicdns",
+        "bin/dynamicdns.py",
+        "bin/linux_x86_64/dynamicdns",
         "default/app.conf",
         "default/commands.conf",
         "default/transforms.conf",
@@ -143,8 +143,24 @@ fn the_archive_is_rooted_at_the_app_id_with_splunk_modes() {
             ));
         }
     }
-    if require_aarch64() && !names.contains(&format!("{APP}/bin/aarch64/dynamicdns").as_str()) {
-        problems.push("bin/aarch64/dynamicdns missing (DYNAMICDNS_REQUIRE_AARCH64=1)".to_string());
+    if require_aarch64()
+        && !names.contains(&format!("{APP}/bin/linux_aarch64/dynamicdns").as_str())
+    {
+        problems
+            .push("bin/linux_aarch64/dynamicdns missing (DYNAMICDNS_REQUIRE_AARCH64=1)".into());
+    }
+    // Binaries only in the platform folders the launcher knows, and no
+    // test-only file (the wine tests' DLL) in the package.
+    for name in &names {
+        let Some(bin) = name.strip_prefix(&format!("{APP}/bin/")) else { continue };
+        let known = ["linux_x86_64", "linux_aarch64", "windows_x86_64"];
+        let ok = bin == "dynamicdns.py"
+            || known.contains(&bin)
+            || known.iter().any(|p| *bin == format!("{p}/dynamicdns"))
+            || bin == "windows_x86_64/dynamicdns.exe";
+        if !ok {
+            problems.push(format!("{name}: not a launcher or platform binary"));
+        }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

@@ -20,8 +20,8 @@ fn the_command_runs_as_commands_conf_declares_it() {
     let home = SplunkHome::install(&tgz, "scp");
     tune_lookups(&home);
     let argv = home.command_argv();
-    assert!(argv[0].ends_with("/bin/dynamicdns.sh"), "{argv:?}");
-    assert_eq!(argv[1..], ["scp"]);
+    assert!(argv[0] == "python3" && argv[1].ends_with("/bin/dynamicdns.py"), "{argv:?}");
+    assert_eq!(argv[2..], ["scp"]);
     let header_only: &[u8] = b"_time,src,query,answer,__mv_answer\r\n";
     let replies =
         scp_session(&home, &argv, &["field=query,answer"], &[DNS_ROWS, header_only, b""]);
@@ -48,8 +48,8 @@ fn the_info_command_runs_as_commands_conf_declares_it() {
     let home = SplunkHome::install(&tgz, "info");
     tune_lookups(&home);
     let argv = home.command_argv_of("dynamicdnsinfo");
-    assert!(argv[0].ends_with("/bin/dynamicdns.sh"), "{argv:?}");
-    assert_eq!(argv[1..], ["info"]);
+    assert!(argv[0] == "python3" && argv[1].ends_with("/bin/dynamicdns.py"), "{argv:?}");
+    assert_eq!(argv[2..], ["info"]);
     let installed = |file: &str| {
         let mut r = csv::Reader::from_path(home.app().join("lookups").join(file)).unwrap();
         let h = r.headers().unwrap().clone();

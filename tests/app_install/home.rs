@@ -57,7 +57,8 @@ impl SplunkHome {
 
     /// The command line splunkd runs for the command of `stanza` in
     /// commands.conf: `filename` from `<app>/linux_x86_64/bin/` or else
-    /// `<app>/bin/`, then `command.arg.<N>` in order of N.
+    /// `<app>/bin/` (a `.py` file run by Python 3, as `python.version`
+    /// asks), then `command.arg.<N>` in order of N.
     pub(super) fn command_argv_of(&self, stanza: &str) -> Vec<String> {
         let conf = self.conf("commands.conf");
         let stanza = conf.req(stanza);
@@ -78,7 +79,8 @@ impl SplunkHome {
             })
             .collect();
         args.sort();
-        std::iter::once(program.display().to_string())
+        interpreted(&program, stanza.get("python.version"))
+            .into_iter()
             .chain(args.into_iter().map(|(_, v)| v))
             .collect()
     }
@@ -87,11 +89,13 @@ impl SplunkHome {
     pub(super) fn lookup_argv(&self, stanza: &str) -> (Vec<String>, Vec<String>) {
         let conf = self.conf("transforms.conf");
         let s = conf.req(stanza);
-        assert_eq!(s.req("external_type"), "executable");
         let mut words = s.req("external_cmd").split_whitespace().map(str::to_string);
         let program = self.app().join("bin").join(words.next().unwrap());
         assert!(program.is_file(), "external_cmd program {} exists", program.display());
-        let argv = std::iter::once(program.display().to_string()).chain(words).collect();
+        let python = program.extension().is_some_and(|e| e == "py");
+        assert_eq!(s.req("external_type"), if python { "python" } else { "executable" });
+        let argv =
+            interpreted(&program, s.get("python.version")).into_iter().chain(words).collect();
         let fields = s.req("fields_list").split(',').map(|f| f.trim().to_string()).collect();
         (argv, fields)
     }
@@ -120,6 +124,19 @@ impl SplunkHome {
             .stderr(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("cannot run {argv:?}: {e}"))
+    }
+}
+
+/// How splunkd starts `program`: a `.py` file with its Python 3 (here the
+/// machine's `python3`; `python.version` must ask for Python 3), anything
+/// else directly.
+fn interpreted(program: &Path, python_version: Option<&str>) -> Vec<String> {
+    let program = program.display().to_string();
+    if program.ends_with(".py") {
+        assert_eq!(python_version, Some("python3"), "{program}: python.version");
+        vec!["python3".to_string(), program]
+    } else {
+        vec![program]
     }
 }
 

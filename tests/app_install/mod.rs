@@ -5,8 +5,9 @@
 //! a scratch `$SPLUNK_HOME/etc/apps/`, and then
 //!
 //! - run the command exactly as `commands.conf` declares it — the program
-//!   `filename` looked up in `<app>/linux_x86_64/bin/` then `<app>/bin/`,
-//!   with `command.arg.<N>` as its arguments, in a dispatch folder as its
+//!   `filename` looked up in `<app>/linux_x86_64/bin/` then `<app>/bin/`
+//!   (the launcher `dynamicdns.py`, run by Python 3, which hands over to
+//!   `bin/linux_x86_64/dynamicdns`), with `command.arg.<N>` as its arguments, in a dispatch folder as its
 //!   working directory — through a lock-step SCP v2 conversation (getinfo,
 //!   then execute requests with DNS rows), as splunkd does;
 //! - run the external lookup exactly as `transforms.conf` declares it
@@ -15,7 +16,8 @@
 //! - check that the installed app's `lookups/` (local zones, allowlist) are
 //!   found by the binary behind the launcher;
 //! - run the aarch64 binary the same way under qemu when the project's
-//!   scripts have set qemu up (target/tools/qemu-aarch64/run);
+//!   scripts have set qemu up (target/tools/qemu-aarch64/run), and the
+//!   Windows binary under wine64 (target/tools/wine/run);
 //! - run the launcher where no binary fits, and read its protocol error;
 //! - upgrade: install an older version, add rows to every file users edit
 //!   (and a `local/` setting), install the package over it as Splunk does
@@ -26,7 +28,8 @@
 //!
 //! Without a package the tests print a note and pass, unless
 //! `DYNAMICDNS_REQUIRE_PACKAGE` is set (CI sets it after packaging).
-//! `DYNAMICDNS_REQUIRE_AARCH64=1` also requires the aarch64 binary.
+//! `DYNAMICDNS_REQUIRE_AARCH64=1` also requires the aarch64 binary, and
+//! `DYNAMICDNS_REQUIRE_WINDOWS=1` the Windows one and wine to run it.
 
 mod archive;
 mod commands;
@@ -34,6 +37,7 @@ mod home;
 mod platforms;
 mod session;
 mod upgrade;
+mod windows;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -24,11 +24,11 @@ fn qemu_aarch64() -> Option<PathBuf> {
 fn the_aarch64_binary_is_arm_and_runs_the_same_session() {
     let Some(tgz) = package() else { return };
     let home = SplunkHome::install(&tgz, "aarch64");
-    let bin = home.app().join("bin/aarch64/dynamicdns");
+    let bin = home.app().join("bin/linux_aarch64/dynamicdns");
     if !bin.is_file() {
         assert!(
             !require_aarch64(),
-            "bin/aarch64/dynamicdns missing (DYNAMICDNS_REQUIRE_AARCH64=1)"
+            "bin/linux_aarch64/dynamicdns missing (DYNAMICDNS_REQUIRE_AARCH64=1)"
         );
         eprintln!("note: the package has no aarch64 binary");
         return;
@@ -42,7 +42,7 @@ fn the_aarch64_binary_is_arm_and_runs_the_same_session() {
         return;
     };
     tune_lookups(&home);
-    // As the launcher would on an ARM host: bin/aarch64/dynamicdns scp.
+    // As the launcher would on an ARM host: bin/linux_aarch64/dynamicdns scp.
     let argv = [qemu.display().to_string(), bin.display().to_string(), "scp".to_string()];
     let replies = scp_session(&home, &argv, &["field=query,answer"], &[DNS_ROWS]);
     check_dns_verdicts(&replies[0]);
@@ -62,8 +62,8 @@ fn the_launcher_reports_a_missing_platform_binary() {
     let home = SplunkHome::install(&tgz, "noarch");
     // An app whose bin/ has only the launcher, as on a platform we do not
     // ship a binary for.
-    for arch in ["x86_64", "aarch64"] {
-        let _ = std::fs::remove_dir_all(home.app().join("bin").join(arch));
+    for platform in ["linux_x86_64", "linux_aarch64", "windows_x86_64"] {
+        let _ = std::fs::remove_dir_all(home.app().join("bin").join(platform));
     }
     let argv = home.command_argv();
     let mut d = home.driver(&argv);
@@ -71,7 +71,7 @@ fn the_launcher_reports_a_missing_platform_binary() {
     assert!(reply.body.is_empty());
     let meta = Value::Object(reply.metadata);
     let error = meta["error"].as_str().expect("error reply");
-    assert!(error.contains("no binary for this platform"), "{error}");
+    assert!(error.contains("no binary for this platform (linux_x86_64)"), "{error}");
     assert_eq!(meta["finished"], json!(true));
     assert_eq!(meta["inspector"]["messages"][0][0], json!("ERROR"));
     let fin = d.finish();
@@ -95,7 +95,7 @@ fn version_of(v: &str) -> Vec<u32> {
 fn the_binaries_need_at_most_glibc_2_17() {
     let Some(tgz) = package() else { return };
     let home = SplunkHome::install(&tgz, "glibc");
-    for arch in ["x86_64", "aarch64"] {
+    for arch in ["linux_x86_64", "linux_aarch64"] {
         let bin = home.app().join("bin").join(arch).join("dynamicdns");
         if !bin.is_file() {
             continue;

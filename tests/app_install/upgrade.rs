@@ -169,7 +169,8 @@ fn an_upgrade_keeps_every_file_users_edit() {
     // The 0.1.0 user's rows still take effect after the upgrade (the
     // binary reads the pre-0.2 names, with a deprecation warning), and so
     // do the rows of the new files.
-    let out = Command::new(app.join("bin/dynamicdns.sh"))
+    let out = Command::new("python3")
+        .arg(app.join("bin/dynamicdns.py"))
         .args([
             "check",
             "a.corp-dyn.example",

@@ -10,8 +10,11 @@
 //! - `cargo xtask zones diff [OLD NEW]`: what changed between two versions
 //!   of a shipped list (default: the committed zone list at git `HEAD`
 //!   against the one in the working tree), as Markdown for the CHANGELOG.
+//! - `cargo xtask dist [--no-build] [--partial] [--out DIR]`: the release
+//!   files in `dist/` (see `dist.rs`).
 
 mod datadiff;
+mod dist;
 mod exportdata;
 mod zonebuild;
 
@@ -21,6 +24,7 @@ use std::process::ExitCode;
 const HELP: &str = "\
 Usage: cargo xtask zones build [--data DIR] [--out FILE]
        cargo xtask zones diff [OLD.csv NEW.csv]
+       cargo xtask dist [--no-build] [--partial] [--out DIR]
 
 Rebuilds the shipped zone list from the vendored sources in DIR (default:
 data/ of the repository) and writes it to FILE (default:
@@ -34,6 +38,12 @@ zones diff prints, as Markdown, the rows added, removed, re-attributed
 (provider or category changed) and otherwise changed between two versions of
 a list (the zone list or the service hosts). Without files it compares the
 zone list committed at git HEAD with the one in the working tree.
+
+dist runs scripts/package.sh (unless --no-build) and writes, beside the app
+package in DIR (default: dist/ of the repository), the CLI archives for Linux
+x86_64 and aarch64 (.tar.gz) and Windows x86_64 (.zip) and SHA256SUMS,
+byte-identical from the same commit. --partial leaves out a platform the
+package has no binary for instead of failing.
 ";
 
 /// A failed task: the message, and whether it was a usage error (exit 2)
@@ -65,13 +75,16 @@ fn run() -> Result<(), Failure> {
     use lexopt::prelude::*;
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut data = root.join("data");
-    let mut out = root.join("lookups").join(zonebuild::LOOKUP_FILE_NAME);
+    let mut out = None;
+    let (mut build, mut partial) = (true, false);
     let mut words = Vec::new();
     let mut parser = lexopt::Parser::from_env();
     while let Some(arg) = parser.next().map_err(|e| usage(format!("{e}\n\n{HELP}")))? {
         match arg {
             Long("data") => data = PathBuf::from(value(&mut parser)?),
-            Long("out") => out = PathBuf::from(value(&mut parser)?),
+            Long("out") => out = Some(PathBuf::from(value(&mut parser)?)),
+            Long("no-build") => build = false,
+            Long("partial") => partial = true,
             Short('h') | Long("help") => {
                 print!("{HELP}");
                 return Ok(());
@@ -81,9 +94,16 @@ fn run() -> Result<(), Failure> {
         }
     }
     match words.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        ["zones", "build"] => zones_build(&data, &out),
+        ["zones", "build"] => zones_build(
+            &data,
+            &out.unwrap_or_else(|| root.join("lookups").join(zonebuild::LOOKUP_FILE_NAME)),
+        ),
         ["zones", "diff"] => zones_diff(&root, None),
         ["zones", "diff", old, new] => zones_diff(&root, Some((old, new))),
+        ["dist"] => {
+            let out = out.unwrap_or_else(|| root.join("dist"));
+            dist::run(&dist::Options { root, out, build, partial })
+        }
         _ => Err(usage(HELP)),
     }
 }
