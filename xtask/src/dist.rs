@@ -106,7 +106,8 @@ pub(crate) fn run(o: &Options) -> Result<(), Failure> {
         std::fs::read(o.root.join("README.md")).map_err(|e| failed(format!("README.md: {e}")))?;
     let written = write_dist(&o.out, version, &app_name, &tgz, &readme, o.partial)?;
     for name in &written {
-        eprintln!("xtask: wrote {}", o.out.join(name).display());
+        let path = o.out.join(name);
+        eprintln!("xtask: wrote {}", path.strip_prefix(&o.root).unwrap_or(&path).display());
     }
     Ok(())
 }
