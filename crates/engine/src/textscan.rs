@@ -70,6 +70,20 @@ impl<'z> TextScanner<'z> {
     /// DDNS host or a provider service host), in order of appearance; each
     /// host is reported, whatever matched before it.
     pub fn scan(&mut self, text: &[u8], mut found: impl FnMut(ZoneMatch<'z>)) {
+        let zones = self.zones;
+        self.for_each_run(text, |hosts, run| {
+            if let Some(m) = hosts.host(run).and_then(|h| zones.longest_match(h)) {
+                found(m);
+            }
+        });
+    }
+
+    /// Calls `judge` with every run of host bytes in `text` that holds a
+    /// dot and is short enough to be a name, in order of appearance, and
+    /// the host extractor to read it with: [`scan`](Self::scan) judges each
+    /// run at once; the [`Judge`](crate::verdict::Judge) first asks its
+    /// verdict cache (command lines repeat the same hosts).
+    pub fn for_each_run(&mut self, text: &[u8], mut judge: impl FnMut(&mut HostExtractor, &[u8])) {
         // Everything before `pos` is done; `text[pos]`, when `pos > 0`, is
         // the byte that ended the previous run, not a host byte.
         let mut pos = 0;
@@ -96,9 +110,7 @@ impl<'z> TextScanner<'z> {
                 {
                     self.work.judged += run.len();
                 }
-                if let Some(m) = self.hosts.host(run).and_then(|h| self.zones.longest_match(h)) {
-                    found(m);
-                }
+                judge(&mut self.hosts, run);
             }
             // The rest of the run has no other host: its dots widen to the
             // same run.

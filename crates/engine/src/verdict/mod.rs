@@ -73,7 +73,17 @@ impl<'z> Judge<'z> {
                     hits.push(zones.resolve(id));
                 }
             }
-            Matcher::Text(scanner) => scanner.scan(value, |m| hits.push(m)),
+            Matcher::Text(scanner) => {
+                let (zones, cache) = (self.zones, &mut self.cache);
+                scanner.for_each_run(value, |hosts, run| {
+                    let verdict = cache.get_or_judge(run, |run| {
+                        hosts.host(run).and_then(|h| zones.longest_match_id(h))
+                    });
+                    if let Some(id) = verdict {
+                        hits.push(zones.resolve(id));
+                    }
+                });
+            }
         }
     }
 
