@@ -482,3 +482,39 @@ fn completions_have_every_flag_and_parse() {
         assert_eq!(got, ["csv", "elastic", "json", "kql", "misp", "sigma", "suricata", "zeek"]);
     }
 }
+
+/// The shipped list passed as `--zones` judges as the built-in list: the
+/// provider service hosts are compiled in and still apply.
+#[test]
+fn zones_file_keeps_the_service_hosts() {
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/lookups/dynamic_dns_providers.csv");
+    let values = ["www.duckdns.org", "members.dyndns.org", "a.duckdns.org", "duckdns.org"];
+    let built_in = run(&[&["check", "--no-local"][..], &values].concat(), b"");
+    let from_file =
+        run(&[&["check", "--no-local", "--zones", shipped][..], &values].concat(), b"");
+    assert!(from_file.status.success(), "{}", process::stderr(&from_file));
+    assert_eq!(stdout(&from_file), stdout(&built_in));
+    assert!(
+        stdout(&from_file).contains("www.duckdns.org,False,DuckDNS,duckdns.org,provider-service")
+    );
+}
+
+/// `info` with a terminal on stdin says what it expects and exits 2
+/// instead of waiting for a protocol message (`script` gives it a
+/// terminal; skipped where util-linux's script is missing). With a pipe it
+/// is the SCP session (`info::` tests).
+#[test]
+fn info_on_a_terminal_says_what_it_expects() {
+    let cmd = format!("{} info", crate::util::BIN);
+    let o = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &cmd, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output();
+    let Ok(o) = o else {
+        eprintln!("note: script(1) not installed; the terminal case is not tested");
+        return;
+    };
+    let shown = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(2), "{shown}");
+    assert!(shown.contains("dynamicdns info --text"), "{shown}");
+}
