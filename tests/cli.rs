@@ -518,3 +518,40 @@ fn info_on_a_terminal_says_what_it_expects() {
     assert_eq!(o.status.code(), Some(2), "{shown}");
     assert!(shown.contains("dynamicdns info --text"), "{shown}");
 }
+
+/// `enrich` shows progress only where a person watches: with stderr a
+/// pipe (splunkd, scripts, these tests) it writes nothing there; with
+/// stderr a terminal (`script` gives one; skipped where it is missing) a
+/// live line is drawn while the input trickles in, then replaced by the
+/// summary.
+#[test]
+fn enrich_progress_only_on_a_terminal() {
+    let csv = b"query,x\nc.duckdns.org,1\nwww.example.com,2\n";
+    let o = run(&["enrich"], csv);
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", process::stderr(&o));
+    let o = run(&["enrich", "--format", "jsonl"], &b"{\"query\":\"a.ddns.net\"}\n".repeat(3000));
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", process::stderr(&o));
+    // The second record arrives after more than the redraw interval.
+    let shell = format!(
+        "(printf 'query,x\\nc.duckdns.org,1\\n'; sleep 1.5; printf 'a.example.com,2\\n') | {} \
+         enrich > /dev/null",
+        crate::util::BIN
+    );
+    let o = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &format!("sh -c \"{shell}\""), "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output();
+    let Ok(o) = o else {
+        eprintln!("note: script(1) not installed; the terminal case is not tested");
+        return;
+    };
+    let shown = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{shown}");
+    let (live, summary) = shown.rsplit_once("\r\x1b[K").expect("a live line, then cleared");
+    assert!(live.starts_with('\r') && live.contains(" records, ") && live.contains(" hits"));
+    assert!(
+        summary.starts_with("dynamicdns: enrich <stdin>: 2 records, ")
+            && summary.trim_end().ends_with(", 1 hits"),
+        "{summary:?}"
+    );
+}

@@ -8,6 +8,7 @@ pub mod enrich_lines;
 pub mod export;
 pub mod info;
 pub mod lookup;
+pub mod progress;
 pub mod protocol;
 pub mod scp;
 pub mod zones;

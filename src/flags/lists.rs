@@ -194,7 +194,9 @@ pub(super) fn enrich_about() -> String {
         "Reads a log (FILE, or stdin when FILE is - or absent) and writes it to stdout with \
          {} added. Every input record comes out, in order, byte for byte, with the new \
          fields appended: CSV as columns, --format jsonl as keys before each object's \
-         closing brace, --format zeek as columns of #fields/#types and each line.",
+         closing brace, --format zeek as columns of #fields/#types and each line. With \
+         stderr a terminal, a line on stderr shows the records, bytes/s and hits so far, and \
+         a summary at the end.",
         field_names(", ")
     )
 }
