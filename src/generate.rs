@@ -318,7 +318,8 @@ fn zsh_specs(cmd: Cmd) -> String {
 
 fn zsh_commands(list: &[(&str, &str)]) -> String {
     list.iter()
-        .map(|(w, d)| format!("'{}:{}'", w, zsh_desc(d).replace("\\:", "\\\\:")))
+        // `_describe` splits at the first colon: the rest is the text.
+        .map(|(w, d)| format!("'{w}:{}'", d.replace('\'', "'\\''")))
         .collect::<Vec<_>>()
         .join(" ")
 }
