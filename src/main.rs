@@ -9,6 +9,7 @@
 
 mod cmd;
 mod flags;
+mod generate;
 
 use std::ffi::OsString;
 use std::io::{self, Write};
@@ -94,12 +95,19 @@ fn main() -> ExitCode {
         Some("enrich") => cmd::enrich::run(rest),
         Some("lookup") => cmd::lookup::run(rest),
         Some("zones") => cmd::zones::run(rest),
-        Some("-h" | "--help" | "help") => print(flags::MAIN_HELP),
+        Some("-h" | "--help" | "help") => print(&flags::main_help()),
         Some("-V" | "--version") => print(&version_line()),
-        Some(other) => {
-            Err(CliError::Usage(format!("unknown command '{other}'\n\n{}", flags::MAIN_HELP)))
+        Some(a) if a == "--generate" || a.starts_with("--generate=") => {
+            generate::run(first.into_iter().chain(rest).collect())
         }
-        None => Err(CliError::Usage(flags::MAIN_HELP.to_string())),
+        Some(other) => {
+            Err(CliError::Usage(format!("unknown command '{other}'\n\n{}", flags::main_help())))
+        }
+        None => {
+            // The usage itself, not an error message about it.
+            eprint!("{}", flags::main_help());
+            return ExitCode::from(2);
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -293,6 +293,10 @@ fn every_subcommand_has_help() {
         &["zones", "--help"],
         &["scp", "--help"],
         &["lookup", "--help"],
+        &["info", "--help"],
+        &["zones", "validate", "--help"],
+        &["zones", "stats", "--help"],
+        &["zones", "export", "--help"],
     ] {
         let o = run(args, b"");
         assert!(o.status.success(), "{args:?}");
@@ -309,4 +313,245 @@ fn zones_build_is_not_in_the_shipped_binary() {
     assert_eq!(o.status.code(), Some(2));
     assert!(o.stdout.is_empty());
     assert!(process::stderr(&o).contains("cargo xtask zones build"), "{}", process::stderr(&o));
+}
+
+/// The subcommands, as their help's usage line names them.
+const SUBCOMMANDS: [&[&str]; 8] = [
+    &["scp"],
+    &["check"],
+    &["enrich"],
+    &["lookup"],
+    &["info"],
+    &["zones", "validate"],
+    &["zones", "stats"],
+    &["zones", "export"],
+];
+
+/// The `--long` flags listed under `Options:` in a help text.
+fn listed_flags(help: &str) -> Vec<String> {
+    let options = help.split("\nOptions:\n").nth(1).expect("an Options section");
+    let options = options.split("\nOutput fields:\n").next().unwrap();
+    let mut flags = Vec::new();
+    for line in options.lines() {
+        let names = line.trim_start().trim_start_matches("-h, ").trim_start_matches("-V, ");
+        let names = names.trim_start_matches("-f, ");
+        if let Some(rest) = names.strip_prefix("--").filter(|_| line.starts_with("  ")) {
+            if line.len() - line.trim_start().len() <= 6 {
+                flags.push(rest.split_whitespace().next().unwrap().to_string());
+            }
+        }
+    }
+    flags
+}
+
+fn help_of(words: &[&str]) -> String {
+    let mut args = words.to_vec();
+    args.push("--help");
+    let o = run(&args, b"");
+    assert!(o.status.success(), "{args:?}");
+    stdout(&o)
+}
+
+/// Each subcommand's help has its own usage line and speaks only of its
+/// own options; `zones export` states no default it does not have.
+#[test]
+fn help_is_each_subcommands_own() {
+    for words in SUBCOMMANDS {
+        let h = help_of(words);
+        let usage = format!("Usage: dynamicdns {}", words.join(" "));
+        assert!(h.starts_with(&usage), "{h}");
+    }
+    let enrich = help_of(&["enrich"]);
+    assert!(!enrich.contains("suricata") && !enrich.contains("zones export"), "{enrich}");
+    for cmd in ["check", "lookup"] {
+        let h = help_of(&[cmd]);
+        assert!(!h.contains("--format") && !h.contains("kql"), "{h}");
+        assert!(h.contains("isDynDNS") && h.contains("dyndns_category"), "{h}");
+    }
+    let export = help_of(&["zones", "export"]);
+    assert!(!export.contains("all (default)") && !export.contains("csv (default)"), "{export}");
+    assert!(export.contains("(required)") && export.contains("default tier core"), "{export}");
+    // No arguments: the usage on stderr, its first line not prefixed.
+    let o = run(&[], b"");
+    assert_eq!(o.status.code(), Some(2));
+    assert!(process::stderr(&o).starts_with("dynamicdns — "), "{}", process::stderr(&o));
+}
+
+/// Every flag each subcommand's help lists (the parser's table) is in the
+/// man page, which groff reads without a warning.
+#[test]
+fn man_page_has_every_flag_and_parses() {
+    let o = run(&["--generate", "man"], b"");
+    assert!(o.status.success(), "{}", process::stderr(&o));
+    let man = stdout(&o);
+    assert!(man.starts_with(".TH DYNAMICDNS 1 "), "{man}");
+    for section in ["NAME", "SYNOPSIS", "DESCRIPTION", "OPTIONS", "COMMANDS"] {
+        assert!(man.contains(&format!("\n.SH {section}\n")), "{section}");
+    }
+    for section in ["OUTPUT FIELDS", "EXIT STATUS"] {
+        assert!(man.contains(&format!("\n.SH \"{section}\"\n")), "{section}");
+    }
+    assert!(man.contains("\n.SH FILES\n"));
+    for words in SUBCOMMANDS {
+        assert!(man.contains(&format!(".SS \"dynamicdns {}\"", words.join(" "))), "{words:?}");
+        for flag in listed_flags(&help_of(words)) {
+            let roff = format!("\\fB\\-\\-{}\\fR", flag.replace('-', "\\-"));
+            assert!(man.contains(&roff), "{words:?} --{flag}");
+        }
+    }
+    for field in ["isDynDNS", "provider", "dyndns_zone", "dyndns_category", "dyndns_tier"] {
+        assert!(man.contains(&format!(".B {field}\n")), "{field}");
+    }
+    // groff is optional on a build machine: the structure above is checked
+    // either way.
+    let groff = std::process::Command::new("groff")
+        .args(["-man", "-Tutf8", "-ww", "-z"])
+        .stdin(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn();
+    if let Ok(mut child) = groff {
+        use std::io::Write;
+        child.stdin.take().unwrap().write_all(man.as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success() && out.stderr.is_empty(), "{}", process::stderr(&out));
+    } else {
+        eprintln!("note: groff not installed; the man page's roff was not parsed");
+    }
+}
+
+/// Runs `shell args… script` if the shell is installed; `None` if not.
+fn shell_check(shell: &str, args: &[&str], script: &str) -> Option<Output> {
+    let (_dir, path) = tmp("completion", script.as_bytes());
+    let o = std::process::Command::new(shell).args(args).arg(&path).output().ok()?;
+    Some(o)
+}
+
+/// Each completion script names every flag of every subcommand and every
+/// subcommand, and its shell (where installed) reads it; bash's completes.
+#[test]
+fn completions_have_every_flag_and_parse() {
+    let mut scripts = Vec::new();
+    for kind in ["bash", "zsh", "fish", "powershell"] {
+        let o = run(&["--generate", &format!("complete-{kind}")], b"");
+        assert!(o.status.success(), "{kind}: {}", process::stderr(&o));
+        scripts.push((kind, stdout(&o)));
+    }
+    for words in SUBCOMMANDS {
+        let flags = listed_flags(&help_of(words));
+        for (kind, script) in &scripts {
+            for w in words.iter() {
+                assert!(script.contains(w), "{kind}: {w}");
+            }
+            for flag in &flags {
+                assert!(
+                    script.contains(&format!("-{flag}")) || script.contains(&format!("-l {flag}")),
+                    "{kind}: {words:?} --{flag}"
+                );
+            }
+        }
+    }
+    for (kind, script) in &scripts {
+        let checked = match *kind {
+            "bash" => shell_check("bash", &["-n"], script),
+            "zsh" => shell_check("zsh", &["-n"], script),
+            "fish" => shell_check("fish", &["-n"], script),
+            _ => None,
+        };
+        match checked {
+            Some(o) => assert!(o.status.success(), "{kind} -n: {}", process::stderr(&o)),
+            None => eprintln!("note: {kind} not installed (or not checkable); structure only"),
+        }
+    }
+    // bash completes a value from the engine's list and a subcommand's flags.
+    let bash = &scripts[0].1;
+    let probe = format!(
+        "{bash}\nCOMP_WORDS=(dynamicdns zones export --format ''); COMP_CWORD=4; _dynamicdns; \
+         echo \"${{COMPREPLY[*]}}\"; COMP_WORDS=(dynamicdns check --ti); COMP_CWORD=2; \
+         _dynamicdns; echo \"${{COMPREPLY[*]}}\"\n"
+    );
+    if let Some(o) = shell_check("bash", &[], &probe) {
+        assert_eq!(stdout(&o), "kql suricata zeek sigma misp elastic csv json\n--tier\n");
+    }
+    // So does fish, where installed.
+    let fish = &scripts[2].1;
+    let probe = format!("{fish}\ncomplete -C 'dynamicdns zones export --format '\n");
+    if let Some(o) = shell_check("fish", &[], &probe) {
+        let mut got: Vec<String> =
+            stdout(&o).lines().map(|l| l.split('\t').next().unwrap().to_string()).collect();
+        got.sort();
+        assert_eq!(got, ["csv", "elastic", "json", "kql", "misp", "sigma", "suricata", "zeek"]);
+    }
+}
+
+/// The shipped list passed as `--zones` judges as the built-in list: the
+/// provider service hosts are compiled in and still apply.
+#[test]
+fn zones_file_keeps_the_service_hosts() {
+    let shipped = concat!(env!("CARGO_MANIFEST_DIR"), "/lookups/dynamic_dns_providers.csv");
+    let values = ["www.duckdns.org", "members.dyndns.org", "a.duckdns.org", "duckdns.org"];
+    let built_in = run(&[&["check", "--no-local"][..], &values].concat(), b"");
+    let from_file =
+        run(&[&["check", "--no-local", "--zones", shipped][..], &values].concat(), b"");
+    assert!(from_file.status.success(), "{}", process::stderr(&from_file));
+    assert_eq!(stdout(&from_file), stdout(&built_in));
+    assert!(
+        stdout(&from_file).contains("www.duckdns.org,False,DuckDNS,duckdns.org,provider-service")
+    );
+}
+
+/// `info` with a terminal on stdin says what it expects and exits 2
+/// instead of waiting for a protocol message (`script` gives it a
+/// terminal; skipped where util-linux's script is missing). With a pipe it
+/// is the SCP session (`info::` tests).
+#[test]
+fn info_on_a_terminal_says_what_it_expects() {
+    let cmd = format!("{} info", crate::util::BIN);
+    let o = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &cmd, "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output();
+    let Ok(o) = o else {
+        eprintln!("note: script(1) not installed; the terminal case is not tested");
+        return;
+    };
+    let shown = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(2), "{shown}");
+    assert!(shown.contains("dynamicdns info --text"), "{shown}");
+}
+
+/// `enrich` shows progress only where a person watches: with stderr a
+/// pipe (splunkd, scripts, these tests) it writes nothing there; with
+/// stderr a terminal (`script` gives one; skipped where it is missing) a
+/// live line is drawn while the input trickles in, then replaced by the
+/// summary.
+#[test]
+fn enrich_progress_only_on_a_terminal() {
+    let csv = b"query,x\nc.duckdns.org,1\nwww.example.com,2\n";
+    let o = run(&["enrich"], csv);
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", process::stderr(&o));
+    let o = run(&["enrich", "--format", "jsonl"], &b"{\"query\":\"a.ddns.net\"}\n".repeat(3000));
+    assert!(o.status.success() && o.stderr.is_empty(), "{}", process::stderr(&o));
+    // The second record arrives after more than the redraw interval.
+    let shell = format!(
+        "(printf 'query,x\\nc.duckdns.org,1\\n'; sleep 1.5; printf 'a.example.com,2\\n') | {} \
+         enrich > /dev/null",
+        crate::util::BIN
+    );
+    let o = std::process::Command::new("script")
+        .args(["-q", "-e", "-c", &format!("sh -c \"{shell}\""), "/dev/null"])
+        .stdin(std::process::Stdio::null())
+        .output();
+    let Ok(o) = o else {
+        eprintln!("note: script(1) not installed; the terminal case is not tested");
+        return;
+    };
+    let shown = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{shown}");
+    let (live, summary) = shown.rsplit_once("\r\x1b[K").expect("a live line, then cleared");
+    assert!(live.starts_with('\r') && live.contains(" records, ") && live.contains(" hits"));
+    assert!(
+        summary.starts_with("dynamicdns: enrich <stdin>: 2 records, ")
+            && summary.trim_end().ends_with(", 1 hits"),
+        "{summary:?}"
+    );
 }

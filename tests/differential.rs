@@ -44,6 +44,9 @@ const POOL: &[&str] = &[
 /// The five verdict fields, lists joined by LF.
 type Verdict = [String; 5];
 
+/// One way of judging records: all of them through one mode.
+type ModeFn = fn(&[Vec<&str>]) -> Vec<Verdict>;
+
 fn records(n: usize, seed: u64) -> Vec<Vec<&'static str>> {
     let mut rng = SplitMix64::new(seed);
     (0..n)
@@ -216,7 +219,7 @@ fn every_mode_gives_the_same_verdict_whatever_the_order() {
     let want = via_enrich_csv(&recs);
     assert_eq!(want.len(), recs.len());
     assert!(want.iter().any(|v| v[0] == "True") && want.iter().any(|v| v[0] == "False"));
-    let modes: [(&str, fn(&[Vec<&str>]) -> Vec<Verdict>); 7] = [
+    let modes: [(&str, ModeFn); 7] = [
         ("enrich csv", via_enrich_csv),
         ("enrich jsonl", via_enrich_jsonl),
         ("enrich zeek", via_enrich_zeek),

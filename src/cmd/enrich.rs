@@ -58,14 +58,18 @@ fn stream(
     stream.start(enricher);
     let mut out = Vec::with_capacity(BLOCK * 2);
     let mut header_checked = false;
+    let mut progress = super::progress::Progress::for_stderr("records");
     loop {
         let n = read_block(&mut input, stream.input())
             .map_err(|source| CliError::Input { name: name.to_string(), source })?;
         let at_eof = n == 0;
         out.clear();
-        stream
+        let counts = stream
             .process(enricher, at_eof, &mut out)
             .map_err(|source| CliError::Body { name: name.to_string(), source })?;
+        progress.records += counts.records;
+        progress.hits += counts.matched;
+        progress.bytes += n as u64;
         if !header_checked && (enricher.header_read() || at_eof) {
             header_checked = true;
             if enricher.fields_missing() || !enricher.header_read() {
@@ -76,8 +80,11 @@ fn stream(
         }
         output.write_all(&out).map_err(CliError::Write)?;
         if at_eof {
-            return output.flush().map_err(CliError::Write);
+            output.flush().map_err(CliError::Write)?;
+            progress.finish(name);
+            return Ok(());
         }
+        progress.tick();
     }
 }
 

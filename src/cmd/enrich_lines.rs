@@ -1,13 +1,16 @@
 //! `dynamicdns enrich --format jsonl|zeek`: line formats through the
 //! engine's line driver; memory is bounded by the longest line.
 
+use std::cell::Cell;
 use std::io::{self, BufReader, Read};
+use std::rc::Rc;
 
 use dynamicdns_engine::jsonl::JsonlEnricher;
-use dynamicdns_engine::lines::{self, LineEnricher, LinesError};
+use dynamicdns_engine::lines::{self, LineEnricher, LineProblem, LinesError};
 use dynamicdns_engine::zeektsv::ZeekTsvEnricher;
 use dynamicdns_engine::zoneset::ZoneSet;
 
+use super::progress::Progress;
 use crate::flags::{Args, EnrichFormat};
 use crate::CliError;
 
@@ -33,15 +36,21 @@ fn drive(
     enricher: &mut impl LineEnricher,
     args: &Args,
 ) -> Result<(), CliError> {
-    let input = BufReader::with_capacity(1 << 16, input);
+    let bytes = Rc::new(Cell::new(0));
+    let input = BufReader::with_capacity(1 << 16, Counting { inner: input, bytes: bytes.clone() });
     let out = io::stdout().lock();
-    let summary = lines::run(input, out, enricher, args.pass_bad_lines).map_err(|e| match e {
+    let progress = Progress::for_stderr("lines");
+    let mut watched = Watched { inner: enricher, progress, bytes };
+    let run = lines::run(input, out, &mut watched, args.pass_bad_lines);
+    let summary = run.map_err(|e| match e {
         LinesError::Read(source) => CliError::Input { name: name.to_string(), source },
         LinesError::Write(e) => CliError::Write(e),
         LinesError::Line { line, problem } => {
             CliError::Data(format!("{name}: line {line}: {problem}"))
         }
     })?;
+    watched.progress.bytes = watched.bytes.get();
+    watched.progress.finish(name);
     if let Some((line, problem)) = &summary.first_bad {
         eprintln!(
             "dynamicdns: {name}: {} bad lines passed through unchanged (first: line {line}: {problem})",
@@ -49,4 +58,40 @@ fn drive(
         );
     }
     Ok(())
+}
+
+/// Counts the bytes read, for the progress line.
+struct Counting<R> {
+    inner: R,
+    bytes: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.set(self.bytes.get() + n as u64);
+        Ok(n)
+    }
+}
+
+/// An enricher whose lines and hits the progress line counts.
+struct Watched<'a, E> {
+    inner: &'a mut E,
+    progress: Progress,
+    bytes: Rc<Cell<u64>>,
+}
+
+impl<E: LineEnricher> LineEnricher for Watched<'_, E> {
+    fn line(&mut self, line: &[u8], out: &mut Vec<u8>) -> Result<bool, LineProblem> {
+        let r = self.inner.line(line, out);
+        let p = &mut self.progress;
+        p.records += 1;
+        p.hits += u64::from(matches!(r, Ok(true)));
+        // The clock is read every 1024 lines, not on each.
+        if p.records % 1024 == 0 {
+            p.bytes = self.bytes.get();
+            p.tick();
+        }
+        r
+    }
 }

@@ -11,6 +11,7 @@
 //! problems are in the row and in the job inspector already.
 
 use std::ffi::OsString;
+use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
 use dynamicdns_engine::health::{InfoCommand, Report};
@@ -25,8 +26,19 @@ fn server() -> String {
     std::env::var("SPLUNK_SERVER_NAME").unwrap_or_default()
 }
 
-/// `dynamicdns info` with no arguments: the SCP session.
+/// `dynamicdns info` with no arguments: the SCP session. splunkd always
+/// gives it a pipe; a person at a terminal would otherwise wait for a
+/// protocol message that never comes, so a terminal on stdin gets told
+/// what to run instead (exit 2, bad usage).
 pub fn run_scp() -> ExitCode {
+    if io::stdin().is_terminal() {
+        eprintln!(
+            "dynamicdns: info speaks Splunk's search command protocol (SCP v2) on stdin, as \
+             splunkd runs it for | dynamicdnsinfo; for the report on a terminal, run \
+             `dynamicdns info --text` (see `dynamicdns info --help`)"
+        );
+        return ExitCode::from(2);
+    }
     let mut command = InfoCommand { server: server(), lookups: app_lookups_dir() };
     super::protocol::run(|stdin, stdout| {
         (Vec::new(), generating::run(stdin, stdout, &mut command).result)

@@ -8,6 +8,7 @@ pub mod enrich_lines;
 pub mod export;
 pub mod info;
 pub mod lookup;
+pub mod progress;
 pub mod protocol;
 pub mod scp;
 pub mod zones;
@@ -17,13 +18,14 @@ use std::io;
 
 use dynamicdns_engine::health::problem_text;
 use dynamicdns_engine::zonefile::{app_lookups_dir, LocalFiles};
-use dynamicdns_engine::zoneset::ZoneSet;
+use dynamicdns_engine::zoneset::{ServiceHosts, ZoneSet};
 
 use crate::flags::Args;
 use crate::CliError;
 
-/// The zone set of a CLI run: the built-in list (or `--zones FILE`), the
-/// selected tiers, and the local additions and allowlist of the app's
+/// The zone set of a CLI run: the built-in list (or `--zones FILE`, with
+/// the built-in provider service hosts all the same, so the shipped list
+/// passed as a file judges as the built-in one), the selected tiers, and the local additions and allowlist of the app's
 /// `lookups/` folder (or `--lookups DIR`) unless `--no-local`. Bad rows in
 /// the local files are skipped with a warning on stderr, as in Splunk.
 pub fn load_zones(args: &Args) -> Result<ZoneSet, CliError> {
@@ -34,6 +36,7 @@ pub fn load_zones(args: &Args) -> Result<ZoneSet, CliError> {
             let f =
                 File::open(p).map_err(|source| CliError::Input { name: name.clone(), source })?;
             ZoneSet::from_csv(io::BufReader::new(f), &name)?
+                .with_service_hosts(ServiceHosts::embedded())
         }
     };
     let set = base.with_tiers(args.options.tiers);

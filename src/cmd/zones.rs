@@ -8,7 +8,7 @@ use dynamicdns_engine::export::DataVersion;
 use dynamicdns_engine::zonefile::{load, FileKind};
 use dynamicdns_engine::zoneset::ZoneSet;
 
-use crate::flags::ZONES_HELP;
+use crate::flags::{self, Cmd};
 use crate::CliError;
 
 /// Runs `zones` with the arguments after its name.
@@ -16,31 +16,46 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
     if args.first().is_some_and(|a| a == "export") {
         return super::export::run(args[1..].to_vec());
     }
-    let mut it = args.iter().map(|a| a.to_string_lossy().into_owned());
-    let sub = it.next();
-    let rest: Vec<String> = it.collect();
-    if rest.iter().any(|a| a == "-h" || a == "--help") {
-        return crate::print(ZONES_HELP);
-    }
-    match sub.as_deref() {
-        Some("validate") => validate(&rest),
-        Some("stats") => stats(&rest),
-        Some("-h" | "--help") | None => crate::print(ZONES_HELP),
-        Some("build") => Err(CliError::Usage(
-            "zones build is a developer task now: run `cargo xtask zones build` in the \
-             repository (the shipped binary writes no files)"
-                .to_string(),
-        )),
-        Some(other) => {
-            Err(CliError::Usage(format!("unknown zones command '{other}'\n\n{ZONES_HELP}")))
+    let Some(sub) = args.first().and_then(|a| a.to_str()) else {
+        return crate::print(&flags::zones_help());
+    };
+    let cmd = match sub {
+        "validate" => Cmd::Validate,
+        "stats" => Cmd::Stats,
+        "-h" | "--help" => return crate::print(&flags::zones_help()),
+        "build" => {
+            return Err(CliError::Usage(
+                "zones build is a developer task now: run `cargo xtask zones build` in the \
+                 repository (the shipped binary writes no files)"
+                    .to_string(),
+            ))
         }
+        other => {
+            return Err(CliError::Usage(format!(
+                "unknown zones command '{other}'\n\n{}",
+                flags::zones_help()
+            )))
+        }
+    };
+    let parsed = flags::parse(cmd, args[1..].to_vec())?;
+    if parsed.help {
+        return crate::print(&flags::help(cmd));
+    }
+    let files: Vec<String> =
+        parsed.positional.iter().map(|a| a.to_string_lossy().into_owned()).collect();
+    match cmd {
+        Cmd::Validate => validate(&files),
+        _ => stats(&files),
     }
 }
 
 /// Reports every bad row of each file; fails if any.
 fn validate(files: &[String]) -> Result<(), CliError> {
     if files.is_empty() {
-        return Err(CliError::Usage(format!("zones validate needs a file\n\n{ZONES_HELP}")));
+        return Err(CliError::Usage(format!(
+            "zones validate needs a file\n\n{}",
+            flags::help(Cmd::Validate)
+        )));
     }
     let mut bad = 0;
     let mut report = String::new();
@@ -117,7 +132,12 @@ fn stats(args: &[String]) -> Result<(), CliError> {
             }
             name
         }
-        _ => return Err(CliError::Usage(format!("zones stats takes one file\n\n{ZONES_HELP}"))),
+        _ => {
+            return Err(CliError::Usage(format!(
+                "zones stats takes one file\n\n{}",
+                flags::help(Cmd::Stats)
+            )))
+        }
     };
     let mut out = format!("{name}: {total} zones\n");
     let titles = ["tier", "category", "provider", "source"];
