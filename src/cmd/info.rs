@@ -14,9 +14,9 @@ use std::ffi::OsString;
 use std::io::{self, IsTerminal};
 use std::process::ExitCode;
 
+use super::app_lookups_dir;
 use dynamicdns_engine::health::{InfoCommand, Report};
 use dynamicdns_engine::scp::generating;
-use dynamicdns_engine::zonefile::app_lookups_dir;
 
 use crate::flags::{self, Cmd};
 use crate::CliError;

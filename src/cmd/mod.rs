@@ -15,9 +15,10 @@ pub mod zones;
 
 use std::fs::File;
 use std::io;
+use std::path::PathBuf;
 
 use dynamicdns_engine::health::problem_text;
-use dynamicdns_engine::zonefile::{app_lookups_dir, LocalFiles};
+use dynamicdns_engine::zonefile::LocalFiles;
 use dynamicdns_engine::zoneset::{ServiceHosts, ZoneSet};
 
 use crate::flags::Args;
@@ -51,4 +52,17 @@ pub fn load_zones(args: &Args) -> Result<ZoneSet, CliError> {
         eprintln!("dynamicdns: warning: {}: {}", dir.display(), problem_text(p));
     }
     Ok(local.apply(set))
+}
+
+// The binary, not the engine, looks at the process (its own path): the
+// engine is given the folder.
+/// The app's `lookups/` folder, found from the running binary's own
+/// location: the first of `<exe dir>/lookups`, `<exe dir>/../lookups`,
+/// `<exe dir>/../../lookups`, `<exe dir>/../../../lookups` that is a
+/// folder. This covers `<app>/bin/dynamicdns`, `<app>/bin/<arch>/dynamicdns`
+/// and `<app>/<platform>/bin/dynamicdns`, on search heads and on indexers
+/// (where the app arrives in the knowledge bundle).
+pub(crate) fn app_lookups_dir() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    exe.ancestors().skip(1).take(4).map(|d| d.join("lookups")).find(|d| d.is_dir())
 }

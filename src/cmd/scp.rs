@@ -9,8 +9,8 @@ use std::ffi::OsString;
 use std::io::{self, Write};
 use std::process::ExitCode;
 
+use super::app_lookups_dir;
 use dynamicdns_engine::scp::streaming::{self, ZoneSource};
-use dynamicdns_engine::zonefile::app_lookups_dir;
 use dynamicdns_engine::zoneset::ZoneSet;
 
 use crate::flags;

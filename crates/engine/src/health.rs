@@ -345,7 +345,7 @@ pub struct InfoCommand {
     /// The `server` field's value (`SPLUNK_SERVER_NAME`).
     pub server: String,
     /// The app's `lookups/` folder, if found
-    /// ([`crate::zonefile::app_lookups_dir`]).
+    /// (the binary finds it from its own location).
     pub lookups: Option<std::path::PathBuf>,
 }
 

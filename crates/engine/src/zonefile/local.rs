@@ -2,7 +2,7 @@
 //! regular file of at most [`MAX_FILE_BYTES`]), read leniently and merged.
 
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use dynamicdns_zonetable::{TableBuilder, ZoneTable};
 
@@ -11,17 +11,6 @@ use super::{
     OLD_ALLOWLIST_FILE, OLD_LOCAL_FILE,
 };
 use crate::zoneset::{Allowlist, ZoneSet};
-
-/// The app's `lookups/` folder, found from the running binary's own
-/// location: the first of `<exe dir>/lookups`, `<exe dir>/../lookups`,
-/// `<exe dir>/../../lookups`, `<exe dir>/../../../lookups` that is a
-/// folder. This covers `<app>/bin/dynamicdns`, `<app>/bin/<arch>/dynamicdns`
-/// and `<app>/<platform>/bin/dynamicdns`, on search heads and on indexers
-/// (where the app arrives in the knowledge bundle).
-pub fn app_lookups_dir() -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    exe.ancestors().skip(1).take(4).map(|d| d.join("lookups")).find(|d| d.is_dir())
-}
 
 /// One local file found, and how many rows loaded from it.
 #[derive(Clone, Debug, PartialEq, Eq)]

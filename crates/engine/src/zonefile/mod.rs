@@ -437,7 +437,7 @@ fn normalise_zone(raw: &[u8]) -> String {
 }
 
 mod local;
-pub use local::{app_lookups_dir, FoundFile, LocalFiles};
+pub use local::{FoundFile, LocalFiles};
 
 #[cfg(test)]
 mod tests;
