@@ -1,4 +1,4 @@
-//! The help texts, made from [`CMDS`] and [`FLAGS`]: a subcommand's help is
+//! The help texts, made from [`CMDS`] and [`FLAGS`](super::defs::FLAGS): a subcommand's help is
 //! its usage, its description, the flags it accepts with what they do
 //! there, and (for the commands that judge) the output fields.
 
@@ -32,7 +32,7 @@ pub fn flag_names(def: &FlagDef) -> String {
 }
 
 /// The help of `cmd`: its usage and description, then its flags from
-/// [`FLAGS`] and, for the commands that judge, the output fields.
+/// [`FLAGS`](super::defs::FLAGS) and, for the commands that judge, the output fields.
 pub fn help(cmd: Cmd) -> String {
     if cmd == Cmd::Main {
         return main_help();

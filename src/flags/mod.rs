@@ -1,5 +1,5 @@
 //! The command line's flags: each is defined once, in [`defs::FLAGS`], and
-//! the parser, every subcommand's help text ([`help`]), the man page and
+//! the parser, every subcommand's help text ([`help`](mod@help)), the man page and
 //! the shell completions (`crate::generate`) are made from that table, so
 //! they cannot drift apart.
 
