@@ -408,7 +408,8 @@ impl<'z> Enricher<'z> {
     /// [`judge_record`](Self::judge_record).
     fn record(&mut self, buf: &[u8], rec: RecordSpan, plain: bool, out: &mut Vec<u8>) -> bool {
         self.judge_record(buf, plain);
-        let matched = !self.judge.hits().is_empty();
+        let hits = self.judge.hits();
+        let (matched, dyndns) = (!hits.is_empty(), hits.is_dyndns());
         if self.layout.replace.is_empty() {
             out.extend_from_slice(&buf[rec.start..rec.content_end]);
         } else {
@@ -441,7 +442,7 @@ impl<'z> Enricher<'z> {
             out.extend_from_slice(&self.layout.no_hit_suffix);
         }
         out.extend_from_slice(eol(buf, rec));
-        self.judge.hits().is_dyndns()
+        dyndns
     }
 
     /// Writes the value of one output column for the current hits: a

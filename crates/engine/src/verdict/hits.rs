@@ -71,11 +71,16 @@ impl<'z> Hits<'z> {
     }
 
     /// Sorts the matches into the documented order and makes the output
-    /// lists. Cheap when nothing or one thing matched (most records).
+    /// lists. Free when nothing was added since the last time (most
+    /// records match nothing).
+    #[inline]
     pub fn finish(&mut self) {
-        if self.finished {
-            return;
+        if !self.finished {
+            self.make_lists();
         }
+    }
+
+    fn make_lists(&mut self) {
         self.finished = true;
         if self.matches.len() > 1 {
             self.matches.sort_unstable_by(|a, b| {
