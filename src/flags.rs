@@ -5,6 +5,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 
+use dynamicdns_engine::enrich;
 use dynamicdns_engine::export::{self, KqlSource, SuricataMode, ZeekData};
 use dynamicdns_engine::options::{Mode, Options};
 use dynamicdns_engine::zoneset::TierSelection;
@@ -25,18 +26,6 @@ pub enum Cmd {
     Info,
     /// `dynamicdns zones export`.
     Export,
-}
-
-/// The input format of `enrich`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum EnrichFormat {
-    /// CSV with a header row (the default).
-    #[default]
-    Csv,
-    /// One JSON object per line.
-    Jsonl,
-    /// Zeek's ASCII TSV logs.
-    Zeek,
 }
 
 /// Which flag a [`FlagDef`] defines.
@@ -106,8 +95,8 @@ const FLAGS: &[FlagDef] = &[
         long: "pass-bad-lines",
         short: None,
         value: None,
-        help: "jsonl and zeek: copy a line that cannot be read unchanged (counted on stderr) \
-               instead of stopping with an error naming file and line",
+        help: "enrich: copy a line (CSV: record) that cannot be read unchanged (counted on \
+               stderr) instead of stopping with an error naming file, line and byte",
         on: &[Cmd::Enrich],
     },
     FlagDef {
@@ -263,7 +252,7 @@ pub struct Args {
     /// `-h`/`--help`.
     pub help: bool,
     /// `enrich --format`.
-    pub enrich_format: EnrichFormat,
+    pub enrich_format: enrich::Format,
     /// `enrich --pass-bad-lines`.
     pub pass_bad_lines: bool,
     /// `zones export --format`.
@@ -343,16 +332,10 @@ pub fn parse(cmd: Cmd, args: Vec<OsString>) -> Result<Args, CliError> {
                 let v = value()?;
                 let v = v.to_string_lossy().to_ascii_lowercase();
                 if cmd == Cmd::Enrich {
-                    out.enrich_format = match v.as_str() {
-                        "csv" => EnrichFormat::Csv,
-                        "jsonl" | "json" | "ndjson" => EnrichFormat::Jsonl,
-                        "zeek" | "tsv" => EnrichFormat::Zeek,
-                        _ => {
-                            return Err(CliError::Usage(format!(
-                                "--format {v}: enrich reads csv, jsonl or zeek"
-                            )))
-                        }
-                    };
+                    out.enrich_format = enrich::Format::parse(&v).ok_or_else(|| {
+                        let names: Vec<&str> = enrich::FORMATS.iter().map(|f| f.name()).collect();
+                        CliError::Usage(format!("--format {v}: enrich reads {}", names.join(", ")))
+                    })?;
                 } else {
                     let names: Vec<&str> = export::FORMATS.iter().map(|f| f.name()).collect();
                     out.export_format = Some(export::Format::parse(&v).ok_or_else(|| {

@@ -1,18 +1,17 @@
-//! `dynamicdns enrich [FILE|-]`: streams a CSV through the enricher, so
-//! memory stays bounded by the block size plus the longest record.
+//! `dynamicdns enrich [FILE|-]`: streams a CSV, JSON lines or a Zeek log
+//! through the engine's one `enrich` driver; memory stays bounded by the
+//! block size plus the longest record. The driver returns what went wrong
+//! or was passed over; this prints it with the input's name.
 
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::Path;
 
-use dynamicdns_engine::enrich::{BodyStream, Dialect, Enricher};
+use dynamicdns_engine::enrich::{self, EnrichError};
 
-use crate::flags::{self, Cmd, EnrichFormat};
+use crate::flags::{self, Cmd};
 use crate::CliError;
-
-/// Bytes read at a time.
-const BLOCK: usize = 1 << 20;
 
 /// Runs `enrich` with the arguments after its name.
 pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
@@ -34,67 +33,28 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
         }
         None => ("<stdin>".to_string(), Box::new(io::stdin().lock())),
     };
-    if args.enrich_format != EnrichFormat::Csv {
-        return super::enrich_lines::run(&name, input, &zones, &args);
+    let summary = enrich::run(
+        args.enrich_format,
+        &zones,
+        &args.options,
+        args.pass_bad_lines,
+        input,
+        io::stdout().lock(),
+    )
+    .map_err(|e| match e {
+        EnrichError::Read(source) => CliError::Input { name: name.clone(), source },
+        EnrichError::Write(e) => CliError::Write(e),
+        EnrichError::Input(source) => CliError::Body { name: name.clone(), source },
+        EnrichError::Scanner(e) => CliError::Scanner(e),
+    })?;
+    if let Some(first) = &summary.first_bad {
+        eprintln!(
+            "dynamicdns: {name}: {} bad lines passed through unchanged (first: {first})",
+            summary.passed_bad
+        );
     }
-    if args.pass_bad_lines {
-        return Err(CliError::Usage("--pass-bad-lines is for --format jsonl or zeek".into()));
+    for field in &summary.unseen_fields {
+        eprintln!("dynamicdns: {name}: no line has the field {field}");
     }
-    let mut enricher = Enricher::new(&zones, &args.options, Dialect::PlainCsv)?;
-    let fields = args.options.fields.join(" or ");
-    stream(&name, input, &mut io::stdout().lock(), &mut enricher, &fields)
-}
-
-/// Enriches `input` into `output` block by block. The header must name one
-/// of the fields (`fields`, for the message).
-fn stream(
-    name: &str,
-    mut input: impl Read,
-    output: &mut impl Write,
-    enricher: &mut Enricher,
-    fields: &str,
-) -> Result<(), CliError> {
-    let mut stream = BodyStream::new();
-    stream.start(enricher);
-    let mut out = Vec::with_capacity(BLOCK * 2);
-    let mut header_checked = false;
-    loop {
-        let n = read_block(&mut input, stream.input())
-            .map_err(|source| CliError::Input { name: name.to_string(), source })?;
-        let at_eof = n == 0;
-        out.clear();
-        stream
-            .process(enricher, at_eof, &mut out)
-            .map_err(|source| CliError::Body { name: name.to_string(), source })?;
-        if !header_checked && (enricher.header_read() || at_eof) {
-            header_checked = true;
-            if enricher.fields_missing() || !enricher.header_read() {
-                return Err(CliError::Data(format!(
-                    "{name}: line 1: the header has no field named {fields}"
-                )));
-            }
-        }
-        output.write_all(&out).map_err(CliError::Write)?;
-        if at_eof {
-            return output.flush().map_err(CliError::Write);
-        }
-    }
-}
-
-/// Appends up to [`BLOCK`] bytes of `input` to `buf`; 0 at end of input.
-fn read_block(input: &mut impl Read, buf: &mut Vec<u8>) -> io::Result<usize> {
-    let filled = buf.len();
-    buf.resize(filled + BLOCK, 0);
-    let n = loop {
-        match input.read(&mut buf[filled..]) {
-            Ok(n) => break n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                buf.truncate(filled);
-                return Err(e);
-            }
-        }
-    };
-    buf.truncate(filled + n);
-    Ok(n)
+    Ok(())
 }
