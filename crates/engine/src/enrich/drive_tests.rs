@@ -147,11 +147,9 @@ fn header_only_and_empty_inputs_are_valid() {
         (b"", String::new()),
         (b"\xEF\xBB\xBF", "\u{feff}".to_string()),
     ] {
-        for format in [Format::Csv] {
-            let (out, r) = whole(format, &["query"], input);
-            assert_eq!(r.unwrap().records, 0, "{input:?}");
-            assert_eq!(String::from_utf8(out).unwrap(), want, "{input:?}");
-        }
+        let (out, r) = whole(Format::Csv, &["query"], input);
+        assert_eq!(r.unwrap().records, 0, "{input:?}");
+        assert_eq!(String::from_utf8(out).unwrap(), want, "{input:?}");
     }
     for format in FORMATS {
         let (out, r) = whole(*format, &["query"], b"");

@@ -91,9 +91,11 @@ pub(crate) fn byte_order_mark(buf: &[u8], at_eof: bool) -> Bom {
         Bom::Utf8
     } else if buf.starts_with(b"\xFF\xFE") || buf.starts_with(b"\xFE\xFF") {
         Bom::Utf16
-    } else if !at_eof && buf.len() < UTF8_BOM.len() && UTF8_BOM.starts_with(buf) {
-        Bom::NeedMore
-    } else if !at_eof && buf.len() < 2 && (buf == b"\xFF" || buf == b"\xFE") {
+    } else if !at_eof
+        && ((buf.len() < UTF8_BOM.len() && UTF8_BOM.starts_with(buf))
+            || buf == b"\xFF"
+            || buf == b"\xFE")
+    {
         Bom::NeedMore
     } else {
         Bom::None

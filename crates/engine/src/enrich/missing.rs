@@ -53,7 +53,7 @@ impl MissingField {
         if !within.is_empty() {
             return within;
         }
-        let limit = ((want.chars().count() + 2) / 3).clamp(1, 3);
+        let limit = want.chars().count().div_ceil(3).clamp(1, 3);
         pick(&|h| edit_distance(h, &want) <= limit)
     }
 }
