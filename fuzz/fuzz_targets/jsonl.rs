@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
 
 /// `out` is `line` unchanged, or `line` with the verdict keys spliced in
 /// before its last `}`.
-fn kept(line: &[u8], out: &[u8]) -> bool {
+fn kept(_input: &[u8], line: &[u8], out: &[u8]) -> bool {
     if out == line {
         return true;
     }

@@ -17,8 +17,9 @@ fuzz_target!(|data: &[u8]| {
 });
 
 /// `out` is `line` unchanged, or `line` (without its line ending) with
-/// columns appended.
-fn kept(line: &[u8], out: &[u8]) -> bool {
+/// columns appended (or, when a `#fields` line of `input` may name a verdict
+/// column, replaced in place).
+fn kept(input: &[u8], line: &[u8], out: &[u8]) -> bool {
     if out == line {
         return true;
     }
@@ -26,6 +27,6 @@ fn kept(line: &[u8], out: &[u8]) -> bool {
     let content = content.strip_suffix(b"\r").unwrap_or(content);
     let holds_verdict_name = [&b"isDynDNS"[..], b"provider", b"dyndns_"]
         .iter()
-        .any(|k| line.windows(k.len()).any(|w| w == *k));
+        .any(|k| input.windows(k.len()).any(|w| w == *k));
     out.ends_with(&line[content.len()..]) && (holds_verdict_name || out.starts_with(content))
 }

@@ -53,13 +53,13 @@ pub fn enrich(
 /// The checks common to the line formats, for input `data` whose first
 /// byte picks the read sizes: the output does not depend on where reads
 /// end; with bad lines passed, every input line comes out, in order, its
-/// bytes kept up to the splice (`kept(in, out)`); stopping at a bad line
+/// bytes kept up to the splice (`kept(input, line, out)`); stopping at a bad line
 /// writes exactly the lines before it.
 pub fn check_lines(
     format: Format,
     fields: &[&str],
     data: &[u8],
-    kept: impl Fn(&[u8], &[u8]) -> bool,
+    kept: impl Fn(&[u8], &[u8], &[u8]) -> bool,
 ) {
     let Some((&ctl, input)) = data.split_first() else { return };
     let sizes = [usize::from(ctl & 15) + 1, usize::from(ctl >> 4) * 7 + 1, 4096];
@@ -80,7 +80,7 @@ pub fn check_lines(
     let outs: Vec<&[u8]> = whole.split_inclusive(|&b| b == b'\n').collect();
     assert_eq!(ins.len(), outs.len(), "a line was lost or split");
     for (i, o) in ins.iter().zip(&outs) {
-        assert!(kept(i, o), "{:?} -> {:?}", String::from_utf8_lossy(i), String::from_utf8_lossy(o));
+        assert!(kept(input, i, o), "{:?} -> {:?}", String::from_utf8_lossy(i), String::from_utf8_lossy(o));
     }
     assert_eq!(summary.records + summary.passed_bad, ins.len() as u64);
     // Stopping at the first bad line: the lines before it, then the error.
