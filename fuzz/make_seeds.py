@@ -105,6 +105,19 @@ def main():
               b"host,comment\nok.duckdns.org,ours\n*.ddns.net,\n# c\n",
               b"zone\n\"a,b\",x\nbad\n.x.y.\n", b"\xef\xbb\xbfzone,tier\nx.y,nope\n"]:
         save("zonefile", z)
+    # Line formats: the first byte picks the read sizes.
+    for j in [b'{"query":"a.duckdns.org","dns":{"answers":[{"rdata":"b.ddns.net"},{"rdata":1}]}}\r\n'
+              b'\n{"id.orig_h":"c.no-ip.com","isDynDNS":false,"provider":["x"]}\nnot json\n{"q":"\\u002e"}',
+              b'\xef\xbb\xbf{"query":["x.example","y.duckdns.org"],"n":-1.5e3,"t":true,"z":null}\n']:
+        for ctl in (0, 0x35):
+            save("jsonl", bytes([ctl]) + j)
+    for z in [b"#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n"
+              b"#fields\tts\tquery\tanswers\n#types\ttime\tstring\tvector[string]\n"
+              b"1\ta.duckdns.org\t-\n2\t(empty)\tx.example,b.ddns.net\nbad\n#close\tx\n",
+              b"\xef\xbb\xbf#fields\tquery\tanswers\tisDynDNS\r\nq.ddns.net\ta,b\tF\r\n"
+              b"#separator ;\n#fields;query;answers\nx;y\n"]:
+        for ctl in (0, 0x35):
+            save("zeek", bytes([ctl]) + z)
 
 
 if __name__ == "__main__":

@@ -35,13 +35,14 @@ pub enum CliError {
     /// A zone file given on the command line is wrong.
     #[error(transparent)]
     ZoneFile(#[from] dynamicdns_engine::zonefile::ZoneFileError),
-    /// A CSV input is wrong: the file, its line and the problem.
-    #[error("{name}: line {}: {}", .source.line, .source.kind)]
+    /// An `enrich` input is wrong: the file, its line and byte, and the
+    /// problem.
+    #[error("{name}: {source}")]
     Body {
         /// The input's name.
         name: String,
         /// Where and what.
-        source: dynamicdns_engine::enrich::BodyError,
+        source: dynamicdns_engine::enrich::InputError,
     },
     /// The external lookup failed.
     #[error("lookup: {0}")]

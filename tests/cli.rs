@@ -189,13 +189,16 @@ fn enrich_errors_name_file_and_line() {
     let o = run(&["enrich", f.to_str().unwrap()], b"");
     assert_fails_with(
         &o,
-        &format!("{}: line 5: record has 1 fields but the header has 2", f.display()),
+        &format!("{}: line 5, byte 33: record has 1 fields but the header has 2", f.display()),
     );
     let (_dir, f) = tmp("nofield.csv", b"host,b\na.duckdns.org,1\n");
     let o = run(&["enrich", f.to_str().unwrap()], b"");
     assert_fails_with(
         &o,
-        &format!("{}: line 1: the header has no field named query", f.display()),
+        &format!(
+            "{}: line 1, byte 1: the header has no field named query (its fields: host, b)\n",
+            f.display()
+        ),
     );
     let o = run(&["enrich", "/nonexistent/x.csv"], b"");
     assert_fails_with(&o, "/nonexistent/x.csv: No such file");

@@ -171,7 +171,7 @@ fn jsonl_bad_lines() {
         process::run(bin().args(["enrich", "--no-local", "--format", "jsonl"]).arg(&path), b"");
     assert_eq!(o.status.code(), Some(1));
     assert!(
-        process::stderr(&o).contains("bad.json: line 2: not a JSON object at byte 1"),
+        process::stderr(&o).contains("bad.json: line 2, byte 25: not a JSON object\n"),
         "{}",
         process::stderr(&o)
     );
@@ -295,5 +295,161 @@ fn proxy_and_bind_lines_through_check_text() {
         assert_eq!(rows.len(), copy.lines().count(), "{file}");
         let found = rows.iter().filter(|r| &r[1] == "True").count();
         assert!(found >= n, "{file}: {found} of {n}");
+    }
+}
+
+/// Runs `enrich ARGS` on `input` (stdin); stdout, stderr and the exit code.
+fn enrich_stdin(args: &[&str], input: &[u8]) -> (Vec<u8>, String, Option<i32>) {
+    let o = process::run(bin().args(["enrich", "--no-local"]).args(args).arg("-"), input);
+    (o.stdout.clone(), process::stderr(&o), o.status.code())
+}
+
+/// The CSV header `enrich` writes after `names`.
+fn csv_header(names: &str) -> String {
+    let added: Vec<&str> =
+        dynamicdns_engine::enrich::output_fields(dynamicdns_engine::enrich::Dialect::PlainCsv)
+            .collect();
+    format!("{names},{}", added.join(","))
+}
+
+/// The input contract, the same in every format: a byte-order mark is kept,
+/// a header without records is valid, a `--field` the header lacks is an
+/// error naming it, the header's fields and a near miss (JSON lines: a
+/// warning naming every field no line had).
+#[test]
+fn enrich_header_rules() {
+    let (out, err, code) = enrich_stdin(&[], b"\xEF\xBB\xBFquery,x\na.duckdns.org,1\n");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.starts_with(format!("\u{feff}{}\n", csv_header("query,x")).as_bytes()));
+    assert!(String::from_utf8(out).unwrap().contains("a.duckdns.org,1,True,DuckDNS,"));
+    let (out, err, code) = enrich_stdin(&[], b"query\n");
+    assert_eq!(
+        (String::from_utf8(out).unwrap(), err.as_str(), code),
+        (format!("{}\n", csv_header("query")), "", Some(0))
+    );
+    let (out, err, code) = enrich_stdin(&[], b"UtcTime,QueryName\n1,a.duckdns.org\n");
+    assert_eq!(code, Some(1));
+    assert!(out.is_empty());
+    assert_eq!(
+        err,
+        "dynamicdns: <stdin>: line 1, byte 1: the header has no field named query (its fields: \
+         UtcTime, QueryName); did you mean --field QueryName?\n"
+    );
+    let zeek = b"#separator \\x09\n#fields\tts\thost\n#types\ttime\tstring\n1\ta.duckdns.org\n";
+    let (out, err, code) = enrich_stdin(&["--format", "zeek", "--field", "Host"], zeek);
+    assert_eq!((out.as_slice(), code), (&b"#separator \\x09\n"[..], Some(1)));
+    assert_eq!(
+        err,
+        "dynamicdns: <stdin>: line 2, byte 17: the header has no field named Host (its fields: \
+         ts, host); did you mean --field host?\n"
+    );
+    let (out, err, code) = enrich_stdin(
+        &["--format", "jsonl", "--field", "query,QueryName,dns.rrname"],
+        b"\xEF\xBB\xBF{\"QueryName\":\"pay.no-ip.org\"}\n",
+    );
+    assert_eq!(code, Some(0));
+    assert!(out.starts_with(b"\xEF\xBB\xBF{\"QueryName\":\"pay.no-ip.org\",\"isDynDNS\":true"));
+    assert_eq!(
+        err,
+        "dynamicdns: <stdin>: no line has the field query\n\
+         dynamicdns: <stdin>: no line has the field dns.rrname\n"
+    );
+}
+
+/// 100 good records, then a bad one, then a good one: the 100 are written
+/// and the error names the file, line and byte; with --pass-bad-lines every
+/// line comes out, the bad one unchanged, and it is counted. The same in
+/// every format.
+#[test]
+fn enrich_bad_line_after_good_ones() {
+    for (format, head, good, bad, at) in [
+        ("csv", "n,query\n", "{i},h{i}.duckdns.org\n", "x,\"y\"z\n", 5),
+        ("jsonl", "", "{\"n\":{i},\"query\":\"h{i}.duckdns.org\"}\n", "not json\n", 0),
+        ("zeek", "#fields\tn\tquery\n", "{i}\th{i}.duckdns.org\n", "1\t2\t3\n", 0),
+    ] {
+        let mut input = head.to_string();
+        for i in 0..100 {
+            input.push_str(&good.replace("{i}", &i.to_string()));
+        }
+        let (before, line) = (input.clone(), input.matches('\n').count() + 1);
+        input.push_str(bad);
+        input.push_str(&good.replace("{i}", "100"));
+        let (_dir, path) = scratch("in.txt", input.as_bytes());
+        let o =
+            process::run(bin().args(["enrich", "--no-local", "--format", format]).arg(&path), b"");
+        assert_eq!(o.status.code(), Some(1), "{format}");
+        let out = String::from_utf8(o.stdout.clone()).unwrap();
+        assert_eq!(
+            out.lines().count(),
+            before.lines().count(),
+            "{format}: lines before the bad one"
+        );
+        assert_eq!(out.matches("DuckDNS").count(), 100, "{format}");
+        let where_ = format!("{}: line {line}, byte {}: ", path.display(), before.len() + at + 1);
+        assert!(
+            process::stderr(&o).starts_with(&format!("dynamicdns: {where_}")),
+            "{format}: {}",
+            process::stderr(&o)
+        );
+        let o = process::run(
+            bin()
+                .args(["enrich", "--no-local", "--pass-bad-lines", "--format", format])
+                .arg(&path),
+            b"",
+        );
+        assert_eq!(o.status.code(), Some(0), "{format}");
+        let out = String::from_utf8(o.stdout.clone()).unwrap();
+        let outs: Vec<&str> = out.split_inclusive('\n').collect();
+        assert_eq!(outs.len(), input.split_inclusive('\n').count(), "{format}");
+        assert_eq!(outs[line - 1], bad, "{format}");
+        assert_eq!(out.matches("DuckDNS").count(), 101, "{format}");
+        assert!(
+            process::stderr(&o).contains(&format!(
+                "1 bad lines passed through unchanged (first: line {line}, byte"
+            )),
+            "{format}: {}",
+            process::stderr(&o)
+        );
+    }
+}
+
+/// The answer never depends on where reads end: a CSV whose first 2 MiB
+/// have no value in the field, a JSON-lines file and a Zeek log, each
+/// fed through a pipe in small, slow pieces (the header a byte at a
+/// time), give exactly what the whole file gives.
+#[test]
+fn enrich_fed_slowly_through_a_pipe() {
+    use std::io::Write;
+    let mut csv = b"x,query\n".to_vec();
+    while csv.len() < 2 << 20 {
+        csv.extend_from_slice(b"some filler text,\n");
+    }
+    csv.extend_from_slice(b"1,a.duckdns.org\n");
+    let jsonl = b"\xEF\xBB\xBF{\"query\":\"a.ddns.net\"}\r\n{\"query\":\"b.example\"}".to_vec();
+    let zeek = b"#fields\tquery\n#types\tstring\na.ddns.net\n".to_vec();
+    for (format, input) in [("csv", csv), ("jsonl", jsonl), ("zeek", zeek)] {
+        let (_dir, path) = scratch("whole", &input);
+        let whole =
+            process::run(bin().args(["enrich", "--no-local", "--format", format]).arg(&path), b"");
+        assert!(whole.status.success(), "{format}: {}", process::stderr(&whole));
+        let mut child =
+            process::spawn(bin().args(["enrich", "--no-local", "--format", format, "-"]));
+        let mut pipe = child.stdin.take().unwrap();
+        let feeder = std::thread::spawn(move || {
+            let (head, rest) = input.split_at(input.len().min(40));
+            for b in head {
+                pipe.write_all(&[*b]).unwrap();
+                pipe.flush().unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            for piece in rest.chunks(100_003) {
+                pipe.write_all(piece).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+        });
+        let slow = process::finish(child);
+        feeder.join().unwrap();
+        assert!(slow.status.success(), "{format}: {}", process::stderr(&slow));
+        assert!(slow.stdout == whole.stdout, "{format}: the output depends on the reads");
     }
 }

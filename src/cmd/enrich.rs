@@ -1,18 +1,19 @@
-//! `dynamicdns enrich [FILE|-]`: streams a CSV through the enricher, so
-//! memory stays bounded by the block size plus the longest record.
+//! `dynamicdns enrich [FILE|-]`: streams a CSV, JSON lines or a Zeek log
+//! through the engine's one `enrich` driver; memory stays bounded by the
+//! block size plus the longest record. The driver returns what went wrong
+//! or was passed over; this prints it with the input's name.
 
+use std::cell::Cell;
 use std::ffi::OsString;
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::path::Path;
+use std::rc::Rc;
 
-use dynamicdns_engine::enrich::{BodyStream, Dialect, Enricher};
+use dynamicdns_engine::enrich::{self, EnrichError};
 
-use crate::flags::{self, Cmd, EnrichFormat};
+use crate::flags::{self, Cmd};
 use crate::CliError;
-
-/// Bytes read at a time.
-const BLOCK: usize = 1 << 20;
 
 /// Runs `enrich` with the arguments after its name.
 pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
@@ -34,74 +35,61 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
         }
         None => ("<stdin>".to_string(), Box::new(io::stdin().lock())),
     };
-    if args.enrich_format != EnrichFormat::Csv {
-        return super::enrich_lines::run(&name, input, &zones, &args);
-    }
-    if args.pass_bad_lines {
-        return Err(CliError::Usage("--pass-bad-lines is for --format jsonl or zeek".into()));
-    }
-    let mut enricher = Enricher::new(&zones, &args.options, Dialect::PlainCsv)?;
-    let fields = args.options.fields.join(" or ");
-    stream(&name, input, &mut io::stdout().lock(), &mut enricher, &fields)
-}
-
-/// Enriches `input` into `output` block by block. The header must name one
-/// of the fields (`fields`, for the message).
-fn stream(
-    name: &str,
-    mut input: impl Read,
-    output: &mut impl Write,
-    enricher: &mut Enricher,
-    fields: &str,
-) -> Result<(), CliError> {
-    let mut stream = BodyStream::new();
-    stream.start(enricher);
-    let mut out = Vec::with_capacity(BLOCK * 2);
-    let mut header_checked = false;
-    let mut progress = super::progress::Progress::for_stderr("records");
-    loop {
-        let n = read_block(&mut input, stream.input())
-            .map_err(|source| CliError::Input { name: name.to_string(), source })?;
-        let at_eof = n == 0;
-        out.clear();
-        let counts = stream
-            .process(enricher, at_eof, &mut out)
-            .map_err(|source| CliError::Body { name: name.to_string(), source })?;
-        progress.records += counts.records;
-        progress.hits += counts.matched;
-        progress.bytes += n as u64;
-        if !header_checked && (enricher.header_read() || at_eof) {
-            header_checked = true;
-            if enricher.fields_missing() || !enricher.header_read() {
-                return Err(CliError::Data(format!(
-                    "{name}: line 1: the header has no field named {fields}"
-                )));
-            }
-        }
-        output.write_all(&out).map_err(CliError::Write)?;
-        if at_eof {
-            output.flush().map_err(CliError::Write)?;
-            progress.finish(name);
-            return Ok(());
-        }
-        progress.tick();
-    }
-}
-
-/// Appends up to [`BLOCK`] bytes of `input` to `buf`; 0 at end of input.
-fn read_block(input: &mut impl Read, buf: &mut Vec<u8>) -> io::Result<usize> {
-    let filled = buf.len();
-    buf.resize(filled + BLOCK, 0);
-    let n = loop {
-        match input.read(&mut buf[filled..]) {
-            Ok(n) => break n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => {
-                buf.truncate(filled);
-                return Err(e);
-            }
-        }
+    // The progress line of a person watching (stderr a terminal), fed by
+    // the driver's counts and the bytes read.
+    let unit = match args.enrich_format {
+        enrich::Format::Csv => "records",
+        enrich::Format::Jsonl | enrich::Format::Zeek => "lines",
     };
-    buf.truncate(filled + n);
-    Ok(n)
+    let mut progress = super::progress::Progress::for_stderr(unit);
+    let bytes = Rc::new(Cell::new(0u64));
+    let input = Counted { inner: input, bytes: Rc::clone(&bytes) };
+    let summary = enrich::run_with_progress(
+        args.enrich_format,
+        &zones,
+        &args.options,
+        args.pass_bad_lines,
+        input,
+        io::stdout().lock(),
+        &mut |s| {
+            progress.records = s.records;
+            progress.hits = s.matched;
+            progress.bytes = bytes.get();
+            progress.tick();
+        },
+    )
+    .map_err(|e| match e {
+        EnrichError::Read(source) => CliError::Input { name: name.clone(), source },
+        EnrichError::Write(e) => CliError::Write(e),
+        EnrichError::Input(source) => CliError::Body { name: name.clone(), source },
+        EnrichError::Scanner(e) => CliError::Scanner(e),
+    })?;
+    progress.records = summary.records;
+    progress.hits = summary.matched;
+    progress.bytes = bytes.get();
+    progress.finish(&name);
+    if let Some(first) = &summary.first_bad {
+        eprintln!(
+            "dynamicdns: {name}: {} bad lines passed through unchanged (first: {first})",
+            summary.passed_bad
+        );
+    }
+    for field in &summary.unseen_fields {
+        eprintln!("dynamicdns: {name}: no line has the field {field}");
+    }
+    Ok(())
+}
+
+/// A reader that counts the bytes read through it (for the progress line).
+struct Counted<R> {
+    inner: R,
+    bytes: Rc<Cell<u64>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bytes.set(self.bytes.get() + n as u64);
+        Ok(n)
+    }
 }

@@ -4,7 +4,6 @@
 
 pub mod check;
 pub mod enrich;
-pub mod enrich_lines;
 pub mod export;
 pub mod info;
 pub mod lookup;

@@ -241,8 +241,8 @@ pub const FLAGS: &[FlagDef] = &[
         value: None,
         values: Values::Any,
         help: Text::Fixed(
-            "jsonl and zeek: copy a line that cannot be read unchanged (counted on stderr) \
-             instead of stopping with an error naming file and line",
+            "copy a line (CSV: a record) that cannot be read unchanged (counted on stderr) \
+             instead of stopping with an error naming file, line and byte",
         ),
         on: &[Cmd::Enrich],
     },

@@ -8,6 +8,7 @@ use dynamicdns_engine::verdict::Field;
 use dynamicdns_engine::zoneset::TierSelection;
 
 use super::EnrichFormat;
+use dynamicdns_engine::enrich;
 
 /// `--tier`'s words.
 pub fn tier_names() -> Vec<&'static str> {
@@ -25,12 +26,12 @@ pub(super) fn tier_help() -> String {
 
 /// `enrich --format`'s words.
 pub fn enrich_format_names() -> Vec<&'static str> {
-    EnrichFormat::ALL.iter().map(|f| f.name()).collect()
+    enrich::FORMATS.iter().map(|f| f.name()).collect()
 }
 
 pub(super) fn enrich_format_help() -> String {
     let mut h = String::from("the input's format:");
-    for f in EnrichFormat::ALL {
+    for &f in enrich::FORMATS {
         let default = if f == EnrichFormat::default() { " (default)" } else { "" };
         h.push_str(&format!("\n{}{default}: {}", f.name(), enrich_format_about(f)));
     }

@@ -23,41 +23,8 @@ use dynamicdns_engine::zoneset::TierSelection;
 
 use crate::CliError;
 
-/// The input format of `enrich`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum EnrichFormat {
-    /// CSV with a header row (the default).
-    #[default]
-    Csv,
-    /// One JSON object per line.
-    Jsonl,
-    /// Zeek's ASCII TSV logs.
-    Zeek,
-}
-
-impl EnrichFormat {
-    /// Every input format, in the order help lists them.
-    pub const ALL: [EnrichFormat; 3] =
-        [EnrichFormat::Csv, EnrichFormat::Jsonl, EnrichFormat::Zeek];
-
-    /// The name `--format` takes.
-    pub fn name(self) -> &'static str {
-        match self {
-            EnrichFormat::Csv => "csv",
-            EnrichFormat::Jsonl => "jsonl",
-            EnrichFormat::Zeek => "zeek",
-        }
-    }
-
-    /// Other names `--format` takes for it.
-    pub fn aliases(self) -> &'static [&'static str] {
-        match self {
-            EnrichFormat::Csv => &[],
-            EnrichFormat::Jsonl => &["json", "ndjson"],
-            EnrichFormat::Zeek => &["tsv"],
-        }
-    }
-}
+/// The input format of `enrich` (the engine's list).
+pub use dynamicdns_engine::enrich::Format as EnrichFormat;
 
 /// The parsed arguments of `check`, `enrich` or `lookup`.
 #[derive(Debug, Default)]
@@ -167,13 +134,10 @@ pub fn parse(cmd: Cmd, args: Vec<OsString>) -> Result<Args, CliError> {
             Flag::Report => out.report = true,
             Flag::Format => {
                 let v = value()?.to_string_lossy().to_ascii_lowercase();
-                out.enrich_format = EnrichFormat::ALL
-                    .into_iter()
-                    .find(|f| f.name() == v || f.aliases().contains(&v.as_str()))
-                    .ok_or_else(|| {
-                        let names = lists::enrich_format_names().join(", ");
-                        CliError::Usage(format!("--format {v}: enrich reads {names}"))
-                    })?;
+                out.enrich_format = EnrichFormat::parse(&v).ok_or_else(|| {
+                    let names = lists::enrich_format_names().join(", ");
+                    CliError::Usage(format!("--format {v}: enrich reads {names}"))
+                })?;
             }
             Flag::ExportFormat => {
                 let v = value()?.to_string_lossy().to_ascii_lowercase();

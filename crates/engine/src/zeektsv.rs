@@ -13,8 +13,12 @@
 //! place instead, as the CSV enricher does. A new `#fields` line (logs
 //! concatenated) starts a new layout.
 //!
-//! Reading: a judged column's `-` (unset) and `(empty)` hold no value; a
-//! `set[…]`/`vector[…]` column is split on the set separator. Zeek's `\xHH`
+//! Reading: a `--field` that `#fields` lacks is an error naming the field
+//! and the columns; a `#set_separator` equal to the `#separator` is one
+//! too. A judged column's `-` (unset) and `(empty)` hold no value; a
+//! `set[…]`/`vector[…]` column is split on the set separator, and so is
+//! every judged column when `#types` is absent (host names hold no
+//! commas, so a split never hides one). Zeek's `\xHH`
 //! escapes are not decoded: Zeek escapes only bytes no host name holds, so
 //! such a value is not a host (the verdict policy).
 //!
@@ -27,6 +31,7 @@
 //! A data line before any `#fields`, or with another number of columns, is
 //! a [`LineProblem`].
 
+use crate::enrich::MissingField;
 use crate::lines::{LineEnricher, LineProblem};
 use crate::options::Options;
 use crate::textscan::ScannerBuildError;
@@ -92,10 +97,12 @@ impl<'z> ZeekTsvEnricher<'z> {
             );
             match v[..] {
                 [b] => self.sep = b,
-                _ => return Err(LineProblem("#separator must be one byte".into())),
+                _ => return Err(LineProblem::line("#separator must be one byte")),
             }
+            self.check_separators()?;
         } else if let Some(rest) = line.strip_prefix(b"#set_separator") {
             self.set_sep = self.header_value(rest);
+            self.check_separators()?;
         } else if let Some(rest) = line.strip_prefix(b"#empty_field") {
             self.empty = self.header_value(rest);
         } else if let Some(rest) = line.strip_prefix(b"#unset_field") {
@@ -110,7 +117,7 @@ impl<'z> ZeekTsvEnricher<'z> {
                 if types.len() != l.ncols {
                     let n = l.ncols;
                     self.layout = Some(l);
-                    return Err(LineProblem(format!(
+                    return Err(LineProblem::line(format!(
                         "#types has {} columns but #fields has {n}",
                         types.len()
                     )));
@@ -133,13 +140,30 @@ impl<'z> ZeekTsvEnricher<'z> {
         Ok(())
     }
 
+    /// A set separator equal to the separator would make every set one
+    /// column per element.
+    fn check_separators(&self) -> Result<(), LineProblem> {
+        if self.set_sep == [self.sep] {
+            return Err(LineProblem::line(format!(
+                "#set_separator is the #separator ({:#04x}): a set could not be told from its columns",
+                self.sep
+            )));
+        }
+        Ok(())
+    }
+
     fn fields_line(&mut self, line: &[u8], out: &mut Vec<u8>) -> Result<(), LineProblem> {
         self.names = line[8..].split(|&b| b == self.sep).map(<[u8]>::to_vec).collect();
+        let header: Vec<&[u8]> = self.names.iter().map(Vec::as_slice).collect();
+        if let Some(m) = MissingField::check(self.fields.iter().map(Vec::as_slice), &header) {
+            return Err(LineProblem::line(m.to_string()));
+        }
         let col = |n: &[u8]| self.names.iter().position(|x| x == n);
         let mut l = Layout { ncols: self.names.len(), ..Layout::default() };
         for f in &self.fields {
             if let Some(c) = col(f) {
-                l.targets.push((c, false));
+                // Split as a set until #types says otherwise.
+                l.targets.push((c, true));
             }
         }
         for (f, name) in self.out_names.iter() {
@@ -190,7 +214,7 @@ impl LineEnricher for ZeekTsvEnricher<'_> {
             return Ok(false);
         }
         let Some(l) = &self.layout else {
-            return Err(LineProblem("a data line before the #fields header".into()));
+            return Err(LineProblem::line("a data line before the #fields header"));
         };
         // Spans of the columns read; the rest only counted.
         self.spans.clear();
@@ -207,7 +231,7 @@ impl LineEnricher for ZeekTsvEnricher<'_> {
             self.spans.push((start, line.len()));
         }
         if n != l.ncols {
-            return Err(LineProblem(format!("{n} columns but #fields has {}", l.ncols)));
+            return Err(LineProblem::line(format!("{n} columns but #fields has {}", l.ncols)));
         }
         self.judge.clear();
         for &(c, container) in &l.targets {
@@ -344,13 +368,19 @@ mod tests {
 
     #[test]
     fn existing_columns_are_replaced_and_bad_lines_refused() {
-        let input = "#fields\tquery\tisDynDNS\n#types\tstring\tbool\na.ddns.net\tF\n";
-        let want = "#fields\tquery\tisDynDNS\tprovider\tdyndns_zone\tdyndns_category\tdyndns_tier\n\
-                    #types\tstring\tbool\tvector[string]\tvector[string]\tvector[string]\tvector[string]\n\
-                    a.ddns.net\tT\tNo-IP\tddns.net\tddns\tcore\n";
+        let input =
+            "#fields\tquery\tisDynDNS\tanswers\n#types\tstring\tbool\tstring\na.ddns.net\tF\t-\n";
+        let want = "#fields\tquery\tisDynDNS\tanswers\tprovider\tdyndns_zone\tdyndns_category\tdyndns_tier\n\
+                    #types\tstring\tbool\tstring\tvector[string]\tvector[string]\tvector[string]\tvector[string]\n\
+                    a.ddns.net\tT\t-\tNo-IP\tddns.net\tddns\tcore\n";
         assert_eq!(run(input).unwrap(), want);
-        assert!(run("a.ddns.net\n").is_err());
-        assert!(run("#fields\tquery\tx\na.ddns.net\n").is_err());
+        let err = |input: &str| run(input).unwrap_err().to_string();
+        assert_eq!(err("a.ddns.net\n"), "a data line before the #fields header");
+        assert_eq!(err("#fields\tquery\tanswers\na.ddns.net\n"), "1 columns but #fields has 2");
+        assert_eq!(
+            err("#fields\tquery\tx\n"),
+            "the header has no field named answers (its fields: query, x)"
+        );
     }
 
     #[test]

@@ -15,6 +15,16 @@
 //! block size plus the longest record, and turns buffer offsets into the
 //! body's own lines and bytes for error messages.
 
+mod drive;
+mod format;
+mod missing;
+mod stream;
+
+pub use drive::{run, run_with_progress, EnrichError, InputError, Problem, Summary};
+pub use format::{Format, FORMATS, UTF16_PROBLEM, UTF8_BOM};
+pub use missing::MissingField;
+pub use stream::{BodyError, BodyStream};
+
 use crate::options::Options;
 use crate::record::{self, CsvError, RecordScanner, RecordSpan, Scan, Span};
 use crate::textscan::ScannerBuildError;
@@ -162,6 +172,17 @@ pub struct Enricher<'z> {
     records: u64,
     /// Some record of the current body has a value in a field read.
     saw_value: bool,
+    /// A field read that the header lacks stops the body
+    /// ([`require_fields`](Self::require_fields)).
+    require_fields: bool,
+    /// The first field read that the current header lacks.
+    missing: Option<MissingField>,
+    /// Bad records are copied unchanged and counted instead of stopping the
+    /// body ([`pass_bad_records`](Self::pass_bad_records)).
+    pass_bad: bool,
+    /// The first bad record passed since [`process`](Self::process) last
+    /// handed it to a [`BodyStream`] (offsets of that buffer).
+    first_bad: Option<RecordError>,
     spans: Vec<Span>,
     /// The unquoted plain cell being read.
     cell: Vec<u8>,
@@ -183,6 +204,8 @@ pub struct Counts {
     /// LF bytes in the rows read (the header row included): the lines of
     /// the input they span.
     pub lines: u64,
+    /// Bad records passed through unchanged (not in `records`).
+    pub passed_bad: u64,
 }
 
 impl std::ops::AddAssign for Counts {
@@ -190,6 +213,7 @@ impl std::ops::AddAssign for Counts {
         self.records += other.records;
         self.matched += other.matched;
         self.lines += other.lines;
+        self.passed_bad += other.passed_bad;
     }
 }
 
@@ -209,6 +233,10 @@ impl<'z> Enricher<'z> {
             header_done: false,
             records: 0,
             saw_value: false,
+            require_fields: false,
+            missing: None,
+            pass_bad: false,
+            first_bad: None,
             spans: Vec::new(),
             cell: Vec::new(),
             mv_cell: Vec::new(),
@@ -223,6 +251,29 @@ impl<'z> Enricher<'z> {
         self.header_done = false;
         self.records = 0;
         self.saw_value = false;
+        self.missing = None;
+        self.first_bad = None;
+    }
+
+    /// With `on`, a header that lacks a field read stops the body right
+    /// after it ([`missing_field`](Self::missing_field) says which): the
+    /// CLI's rule. splunkd sends a field no event has as no column, so the
+    /// SCP session warns instead ([`fields_missing`](Self::fields_missing)).
+    pub fn require_fields(&mut self, on: bool) {
+        self.require_fields = on;
+    }
+
+    /// With `on`, a bad data record (ragged, or bad CSV up to the next line
+    /// end) is copied unchanged and counted in [`Counts::passed_bad`]
+    /// instead of being an error.
+    pub fn pass_bad_records(&mut self, on: bool) {
+        self.pass_bad = on;
+    }
+
+    /// The field read that the current header lacks, once the header is
+    /// read, when [`require_fields`](Self::require_fields) is on.
+    pub fn missing_field(&self) -> Option<&MissingField> {
+        self.missing.as_ref().filter(|_| self.require_fields)
     }
 
     /// True once the current body's header row has been read.
@@ -263,6 +314,8 @@ impl<'z> Enricher<'z> {
     ) -> Result<(usize, Counts), RecordError> {
         let mut counts = Counts::default();
         let mut scanner = RecordScanner::new(buf);
+        // LFs in bad records passed through (the scanner did not count them).
+        let mut passed_lines = 0;
         loop {
             // Data records are scanned for the columns the command reads
             // (and replaces) only.
@@ -274,28 +327,60 @@ impl<'z> Enricher<'z> {
             let (rec, nfields) = match scan {
                 Ok((Scan::Record(rec), n)) => (rec, n),
                 Ok((Scan::NeedMore | Scan::End, _)) => {
-                    counts.lines = scanner.lines();
+                    counts.lines = scanner.lines() + passed_lines;
                     return Ok((pos, counts));
                 }
                 Err(e) => {
-                    return Err(RecordError {
+                    let err = RecordError {
                         kind: e.into(),
                         offset: pos,
                         record: self.records + u64::from(self.header_done),
-                    })
+                    };
+                    if !(self.pass_bad && self.header_done) {
+                        return Err(err);
+                    }
+                    // Passed through up to the next line end after the
+                    // fault (the rest of the input for an unclosed quote).
+                    let from = match e {
+                        CsvError::UnclosedQuote { .. } => buf.len(),
+                        CsvError::AfterQuote { at, .. } => at,
+                    };
+                    let end = match memchr::memchr(b'\n', &buf[from..]) {
+                        Some(i) => from + i + 1,
+                        None if at_eof => buf.len(),
+                        None => {
+                            counts.lines = scanner.lines() + passed_lines;
+                            return Ok((pos, counts));
+                        }
+                    };
+                    self.records += 1;
+                    passed_lines += memchr::memchr_iter(b'\n', &buf[pos..end]).count() as u64;
+                    self.pass(err, &buf[pos..end], &mut counts, out);
+                    pos = end;
+                    continue;
                 }
             };
             if !self.header_done {
                 self.read_header(buf, rec, out);
                 self.header_done = true;
+                if self.missing_field().is_some() {
+                    counts.lines = scanner.lines();
+                    return Ok((rec.end, counts));
+                }
             } else {
                 self.records += 1;
                 if nfields != self.layout.ncols {
-                    return Err(RecordError {
+                    let err = RecordError {
                         kind: RecordErrorKind::Ragged { got: nfields, want: self.layout.ncols },
                         offset: rec.start,
                         record: self.records,
-                    });
+                    };
+                    if !self.pass_bad {
+                        return Err(err);
+                    }
+                    self.pass(err, &buf[rec.start..rec.end], &mut counts, out);
+                    pos = rec.end;
+                    continue;
                 }
                 counts.records += 1;
                 let plain = scanner.last_record_plain();
@@ -307,12 +392,21 @@ impl<'z> Enricher<'z> {
         }
     }
 
+    /// Copies a bad record unchanged and counts it.
+    fn pass(&mut self, err: RecordError, record: &[u8], counts: &mut Counts, out: &mut Vec<u8>) {
+        out.extend_from_slice(record);
+        counts.passed_bad += 1;
+        self.first_bad.get_or_insert(err);
+    }
+
     fn read_header(&mut self, buf: &[u8], rec: RecordSpan, out: &mut Vec<u8>) {
         let names: Vec<Vec<u8>> = self
             .spans
             .iter()
             .map(|&(s, e)| record::unquote(&buf[s..e], &mut self.cell).to_vec())
             .collect();
+        let header: Vec<&[u8]> = names.iter().map(Vec::as_slice).collect();
+        self.missing = MissingField::check(self.fields.iter().map(Vec::as_slice), &header);
         let col = |name: &[u8]| names.iter().position(|n| n == name);
         let mut layout = Layout { ncols: names.len(), ..Layout::default() };
         for f in &self.fields {
@@ -481,82 +575,6 @@ fn eol(buf: &[u8], rec: RecordSpan) -> &[u8] {
         &buf[rec.content_end..rec.end]
     } else {
         b"\n"
-    }
-}
-
-/// A record error in a streamed body, positioned in the whole body.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("line {line}, record {record}: {kind}")]
-pub struct BodyError {
-    /// 1-based line of the body where the failing record (or scan) starts.
-    pub line: usize,
-    /// 1-based record number since the header (0 = the header).
-    pub record: u64,
-    /// Byte offset in the body of the failing record (or scan).
-    pub offset: usize,
-    /// What is wrong (CSV offsets are the body's).
-    #[source]
-    pub kind: RecordErrorKind,
-}
-
-/// Feeds a body that arrives in blocks through an [`Enricher`]: the caller
-/// appends bytes to [`input`](Self::input), then calls
-/// [`process`](Self::process), which enriches the complete records, keeps
-/// the cut-off rest for the next block, and positions errors in the whole
-/// body. Used by the SCP session (execute bodies) and the CLI (files).
-#[derive(Debug, Default)]
-pub struct BodyStream {
-    buf: Vec<u8>,
-    /// Body offset of `buf[0]`.
-    base: usize,
-    /// Lines of the body before `buf[0]` (the scanner counts them as it
-    /// goes, so the body is not read twice for line numbers).
-    lines_before: u64,
-}
-
-impl BodyStream {
-    /// A stream with no body started.
-    pub fn new() -> BodyStream {
-        BodyStream::default()
-    }
-
-    /// Starts a new body: forgets any rest of the last one and resets the
-    /// enricher's header.
-    pub fn start(&mut self, enricher: &mut Enricher<'_>) {
-        enricher.reset();
-        self.buf.clear();
-        self.base = 0;
-        self.lines_before = 0;
-    }
-
-    /// The buffer to append the body's next bytes to.
-    pub fn input(&mut self) -> &mut Vec<u8> {
-        &mut self.buf
-    }
-
-    /// Enriches the complete records buffered so far into `out` (all of
-    /// them when `at_eof`, the body's end).
-    pub fn process(
-        &mut self,
-        enricher: &mut Enricher<'_>,
-        at_eof: bool,
-        out: &mut Vec<u8>,
-    ) -> Result<Counts, BodyError> {
-        let (used, counts) = enricher.process(&self.buf, 0, at_eof, out).map_err(|e| {
-            let line = self.lines_before as usize + record::line_of(&self.buf, e.offset);
-            let e = e.shifted(self.base);
-            BodyError { line, record: e.record, offset: e.offset, kind: e.kind }
-        })?;
-        if !at_eof {
-            debug_assert_eq!(
-                counts.lines,
-                memchr::memchr_iter(b'\n', &self.buf[..used]).count() as u64
-            );
-            self.lines_before += counts.lines;
-            self.base += used;
-            self.buf.drain(..used);
-        }
-        Ok(counts)
     }
 }
 

@@ -54,6 +54,8 @@ pub struct JsonlEnricher<'z> {
     key: Vec<u8>,
     /// Top-level members: (key start, value end, is an output key).
     members: Vec<(usize, usize, bool)>,
+    /// Per path: some line had it (for [`LineEnricher::unseen_fields`]).
+    seen: Vec<bool>,
 }
 
 impl<'z> JsonlEnricher<'z> {
@@ -69,6 +71,7 @@ impl<'z> JsonlEnricher<'z> {
             scratch: Vec::new(),
             key: Vec::new(),
             members: Vec::new(),
+            seen: vec![false; options.fields.len()],
         })
     }
 }
@@ -146,6 +149,11 @@ impl LineEnricher for JsonlEnricher<'_> {
         out.extend_from_slice(&line[end..]);
         Ok(hits.is_dyndns())
     }
+
+    fn unseen_fields(&self) -> Vec<String> {
+        let unseen = self.paths.iter().zip(&self.seen).filter(|(_, &seen)| !seen);
+        unseen.map(|(p, _)| String::from_utf8_lossy(p).into_owned()).collect()
+    }
 }
 
 /// Writes `v` as a JSON string.
@@ -209,7 +217,10 @@ impl JsonlEnricher<'_> {
             for a in from..to {
                 let (p, off) = self.active[a];
                 match path_step(&self.paths[p], off, key) {
-                    Some(None) => end_here = true,
+                    Some(None) => {
+                        end_here = true;
+                        self.seen[p] = true;
+                    }
                     Some(Some(o)) => self.active.push((p, o)),
                     None => {}
                 }
@@ -322,10 +333,10 @@ mod tests {
             let line = format!(r#"{{"{key}":{ok}}}"#);
             assert!(run(fields, &line).is_ok(), "{fields:?} at the limit");
             let line = format!(r#"{{"{key}":{deep}}}"#);
-            let err = run(fields, &line).unwrap_err().0;
+            let err = run(fields, &line).unwrap_err().what;
             assert!(err.contains("nested too deeply"), "{fields:?}: {err}");
             for bad in [r#"{"q":["a" "b"]}"#, r#"{"q":["a"}"#, r#"{"q":[1}"#] {
-                let err = run(fields, bad).unwrap_err().0;
+                let err = run(fields, bad).unwrap_err().what;
                 assert!(
                     err.contains("expected ',' or ']' in an array"),
                     "{fields:?} {bad}: {err}"

@@ -52,7 +52,7 @@ pub(super) struct Scan<'a> {
 
 impl Scan<'_> {
     pub(super) fn problem(&self, what: &str) -> LineProblem {
-        LineProblem(format!("{what} at byte {}", self.i + 1))
+        LineProblem { what: what.to_string(), at: self.i }
     }
 
     #[inline]
