@@ -24,9 +24,8 @@ fn kept(_input: &[u8], line: &[u8], out: &[u8]) -> bool {
     }
     let Some(brace) = line.iter().rposition(|&b| b == b'}') else { return false };
     let (head, tail) = (&line[..brace], &line[brace + 1..]);
-    let holds_verdict_key = [&b"\"isDynDNS\""[..], b"\"provider\"", b"\"dyndns_"]
-        .iter()
-        .any(|k| memmem(line, k));
+    let holds_verdict_key =
+        [&b"\"isDynDNS\""[..], b"\"provider\"", b"\"dyndns_"].iter().any(|k| memmem(line, k));
     out.ends_with(tail)
         && memmem(out, b"\"isDynDNS\":")
         && (holds_verdict_key || out.starts_with(head))

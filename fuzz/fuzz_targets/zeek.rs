@@ -23,8 +23,11 @@ fn kept(input: &[u8], line: &[u8], out: &[u8]) -> bool {
     if out == line {
         return true;
     }
-    let content = line.strip_suffix(b"\n").unwrap_or(line);
-    let content = content.strip_suffix(b"\r").unwrap_or(content);
+    // The line ending is `\r\n`, `\n` or none (a lone `\r` is content).
+    let content = match line.strip_suffix(b"\n") {
+        Some(c) => c.strip_suffix(b"\r").unwrap_or(c),
+        None => line,
+    };
     let holds_verdict_name = [&b"isDynDNS"[..], b"provider", b"dyndns_"]
         .iter()
         .any(|k| input.windows(k.len()).any(|w| w == *k));

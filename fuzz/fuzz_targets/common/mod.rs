@@ -80,7 +80,12 @@ pub fn check_lines(
     let outs: Vec<&[u8]> = whole.split_inclusive(|&b| b == b'\n').collect();
     assert_eq!(ins.len(), outs.len(), "a line was lost or split");
     for (i, o) in ins.iter().zip(&outs) {
-        assert!(kept(input, i, o), "{:?} -> {:?}", String::from_utf8_lossy(i), String::from_utf8_lossy(o));
+        assert!(
+            kept(input, i, o),
+            "{:?} -> {:?}",
+            String::from_utf8_lossy(i),
+            String::from_utf8_lossy(o)
+        );
     }
     assert_eq!(summary.records + summary.passed_bad, ins.len() as u64);
     // Stopping at the first bad line: the lines before it, then the error.
