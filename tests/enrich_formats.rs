@@ -306,9 +306,9 @@ fn enrich_stdin(args: &[&str], input: &[u8]) -> (Vec<u8>, String, Option<i32>) {
 
 /// The CSV header `enrich` writes after `names`.
 fn csv_header(names: &str) -> String {
-    let added: Vec<&str> =
-        dynamicdns_engine::enrich::output_fields(dynamicdns_engine::enrich::Dialect::PlainCsv)
-            .collect();
+    use dynamicdns_engine::enrich::{output_fields, Dialect};
+    let out_names = Default::default();
+    let added: Vec<&str> = output_fields(Dialect::PlainCsv, &out_names).collect();
     format!("{names},{}", added.join(","))
 }
 

@@ -49,7 +49,8 @@ fn whole(format: Format, fields: &[&str], input: &[u8]) -> (Vec<u8>, Result<Summ
 
 /// The CSV header the enricher writes after `names`.
 fn csv_header(names: &str) -> String {
-    let added: Vec<&str> = output_fields(Dialect::PlainCsv).collect();
+    let out_names = crate::verdict::OutputNames::default();
+    let added: Vec<&str> = output_fields(Dialect::PlainCsv, &out_names).collect();
     format!("{names},{}", added.join(","))
 }
 
