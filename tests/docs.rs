@@ -219,7 +219,7 @@ fn every_path_the_docs_name_exists() {
     // lookup files users create (never shipped), an admin's own `local/`
     // settings, and the binaries the package build places under bin/.
     let user_lookups = crate::app_install::USER_LOOKUPS;
-    let package_binary = Regex::new(r"^bin/[a-z0-9_]+/dynamicdns(\.exe)?$").unwrap();
+    let package_binary = Regex::new(r"^bin/[a-z0-9_]+/(dynamicdns(\.exe)?)?$").unwrap();
     let not_in_repo = |p: &str| {
         p.strip_prefix("lookups/").is_some_and(|f| user_lookups.contains(&f))
             || package_binary.is_match(p)
