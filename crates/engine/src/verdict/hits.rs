@@ -50,14 +50,15 @@ const TRUE: &[&str] = &["True"];
 const FALSE: &[&str] = &["False"];
 
 impl<'z> Hits<'z> {
-    /// Forgets every hit.
+    /// Forgets every hit. Free after a record that matched nothing (most
+    /// records): the lists are emptied by the next [`finish`](Self::finish)
+    /// only after one that did.
     #[inline]
     pub fn clear(&mut self) {
-        self.matches.clear();
-        self.dyndns = false;
-        self.finished = true;
-        for l in &mut self.lists {
-            l.clear();
+        if !self.matches.is_empty() {
+            self.matches.clear();
+            self.dyndns = false;
+            self.finished = false;
         }
     }
 
@@ -82,15 +83,23 @@ impl<'z> Hits<'z> {
 
     fn make_lists(&mut self) {
         self.finished = true;
-        if self.matches.len() > 1 {
-            self.matches.sort_unstable_by(|a, b| {
-                (!a.is_dyndns(), a.zone, a.category).cmp(&(!b.is_dyndns(), b.zone, b.category))
-            });
-        }
         let Hits { matches, lists, list_set, .. } = self;
         for l in lists.iter_mut() {
             l.clear();
         }
+        if let [m] = matches[..] {
+            // One match (the common hit): each list holds its one value.
+            if !m.provider.is_empty() {
+                lists[Field::Provider.index()].push(m.provider);
+            }
+            lists[Field::Zone.index()].push(m.zone);
+            lists[Field::Category.index()].push(m.category);
+            lists[Field::Tier.index()].push(m.tier.as_str());
+            return;
+        }
+        matches.sort_unstable_by(|a, b| {
+            (!a.is_dyndns(), a.zone, a.category).cmp(&(!b.is_dyndns(), b.zone, b.category))
+        });
         for field in Field::ALL {
             let list = &mut lists[field.index()];
             for m in matches.iter() {
