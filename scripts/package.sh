@@ -73,6 +73,20 @@ x86_bin=$X86_BIN
 export_build_id
 arm_bin=$ARM_BIN
 
+# The Windows build (std from source, in its own target directory) runs
+# beside the two Linux builds, whose fat-LTO links leave a core idle for
+# minutes. Debian's rustc, which it shares with the aarch64 build, is set up
+# first, once.
+win_pid=
+win_log=$TARGET_DIR/package-windows.log
+if [ -z "${DYNAMICDNS_WINDOWS_BIN:-}" ] && [ "${DYNAMICDNS_WINDOWS:-}" != skip ] && [ "$build" = 1 ]; then
+    ensure_aarch64_rustc >/dev/null || true
+    mkdir -p "$TARGET_DIR"
+    build_windows_release >"$win_log" 2>&1 &
+    win_pid=$!
+    trap 'kill "$win_pid" 2>/dev/null || true' EXIT
+fi
+
 if [ "$build" = 1 ]; then
     build_x86_release
 fi
@@ -108,11 +122,15 @@ if [ -n "${DYNAMICDNS_WINDOWS_BIN:-}" ]; then
     log "using the prebuilt Windows binary $win_bin"
 elif [ "${DYNAMICDNS_WINDOWS:-}" = skip ]; then
     win_bin=
-elif [ "$build" = 1 ]; then
-    build_windows_release || {
+elif [ -n "$win_pid" ]; then
+    if wait "$win_pid"; then
+        cat "$win_log" >&2
+    else
+        cat "$win_log" >&2
         log "warning: the Windows binary could not be built"
         win_bin=
-    }
+    fi
+    trap - EXIT
 fi
 if [ -n "$win_bin" ] && [ ! -f "$win_bin" ]; then
     win_bin=
