@@ -22,12 +22,14 @@ How the pieces fit (DESIGN.md has the data flow and the invariants):
   allowlist `expires` dates are [`date`]'s);
 - [`spl`] is the `key=value` grammar of SPL arguments, which [`options`]
   (the command's options) and [`health`] read theirs with;
-- [`verdict`] judges values into hits; [`enrich`] rewrites a CSV body with
-  the verdict fields appended, block by block;
+- [`verdict`] judges values into hits and names the output fields
+  ([`verdict::Field`]); [`enrich`] writes them into the input formats, one
+  driver for all ([`enrich::run`]): a CSV body (block by block, also the
+  SCP session's), and through [`enrich::lines`] JSON lines
+  ([`enrich::jsonl`], the verdict keys spliced in) and Zeek TSV
+  ([`enrich::zeek`], columns appended);
 - [`export`] writes the zone list for other platforms (KQL, Suricata,
   Zeek, Sigma, MISP, Elastic, CSV, JSON);
-- [`lines`] drives line formats: [`jsonl`] (JSON objects, the verdict
-  keys spliced in) and [`zeektsv`] (Zeek ASCII logs, columns appended);
 - [`external_lookup`] is the Splunk external lookup.
 
 The library prints nothing and exits nowhere: errors and warnings come back
@@ -61,14 +63,11 @@ pub mod export;
 pub mod external_lookup;
 pub mod health;
 pub mod host;
-pub mod jsonl;
-pub mod lines;
 pub mod options;
 pub mod record;
 pub mod scp;
 pub mod spl;
 pub mod textscan;
 pub mod verdict;
-pub mod zeektsv;
 pub mod zonefile;
 pub mod zoneset;

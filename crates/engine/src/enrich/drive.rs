@@ -20,12 +20,12 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use super::format::{byte_order_mark, Bom, Format, UTF16_PROBLEM, UTF8_BOM};
 use super::missing::MissingField;
 use super::{BodyError, BodyStream, Dialect, Enricher, RecordErrorKind};
-use crate::jsonl::JsonlEnricher;
-use crate::lines::{LineEnricher, LineProblem};
+use crate::enrich::jsonl::JsonlEnricher;
+use crate::enrich::lines::{LineEnricher, LineProblem};
+use crate::enrich::zeek::ZeekTsvEnricher;
 use crate::options::Options;
 use crate::record::CsvError;
 use crate::textscan::ScannerBuildError;
-use crate::zeektsv::ZeekTsvEnricher;
 use crate::zoneset::ZoneSet;
 
 /// Bytes read at a time.

@@ -17,8 +17,11 @@
 
 mod drive;
 mod format;
+pub mod jsonl;
+pub mod lines;
 mod missing;
 mod stream;
+pub mod zeek;
 
 pub use drive::{run, run_with_progress, EnrichError, InputError, Problem, Summary};
 pub use format::{Format, FORMATS, UTF16_PROBLEM, UTF8_BOM};

@@ -23,7 +23,7 @@
 //! bytes and order (joined by `,`). A blank line is copied as it is; any
 //! other line that is not one JSON object is a [`LineProblem`].
 
-use crate::lines::{LineEnricher, LineProblem};
+use crate::enrich::lines::{LineEnricher, LineProblem};
 use crate::options::Options;
 use crate::textscan::ScannerBuildError;
 use crate::verdict::{Field, Judge, OutputNames, Shape};

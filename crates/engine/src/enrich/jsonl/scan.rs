@@ -2,7 +2,7 @@
 //! RFC 8259 (strings, escapes, UTF-8, numbers, literals, nesting) and
 //! decodes the strings the enricher asks for.
 
-use crate::lines::LineProblem;
+use crate::enrich::lines::LineProblem;
 
 use super::MAX_DEPTH;
 

@@ -31,8 +31,8 @@
 //! A data line before any `#fields`, or with another number of columns, is
 //! a [`LineProblem`].
 
+use crate::enrich::lines::{LineEnricher, LineProblem};
 use crate::enrich::MissingField;
-use crate::lines::{LineEnricher, LineProblem};
 use crate::options::Options;
 use crate::textscan::ScannerBuildError;
 use crate::verdict::{Field, Judge, OutputNames, Shape};
