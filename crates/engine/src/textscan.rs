@@ -18,6 +18,7 @@
 //! it holds.
 
 use dynamicdns_zonetable::name::MAX_NAME;
+use dynamicdns_zonetable::LastLabels;
 
 use crate::host::HostExtractor;
 use crate::zoneset::{ZoneMatch, ZoneSet};
@@ -27,6 +28,9 @@ use crate::zoneset::{ZoneMatch, ZoneSet};
 pub struct TextScanner<'z> {
     zones: &'z ZoneSet,
     hosts: HostExtractor,
+    /// The zone set's last labels: most runs end in one no zone ends in.
+    /// Boxed: half a kilobyte, kept out of the matchers that hold a scanner.
+    last_labels: Box<LastLabels>,
     #[cfg(test)]
     work: Work,
 }
@@ -61,6 +65,7 @@ impl<'z> TextScanner<'z> {
         TextScanner {
             zones,
             hosts: HostExtractor::new(),
+            last_labels: Box::new(zones.last_labels()),
             #[cfg(test)]
             work: Work::default(),
         }
@@ -79,7 +84,9 @@ impl<'z> TextScanner<'z> {
     }
 
     /// Calls `judge` with every run of host bytes in `text` that holds a
-    /// dot and is short enough to be a name, in order of appearance, and
+    /// dot, is short enough to be a name and ends in a label some name of
+    /// the zone set ends in (the host extractor keeps a run's last label,
+    /// lower-cased, after one trailing dot), in order of appearance, and
     /// the host extractor to read it with: [`scan`](Self::scan) judges each
     /// run at once; the [`Judge`](crate::verdict::Judge) first asks its
     /// verdict cache (command lines repeat the same hosts).
@@ -105,7 +112,7 @@ impl<'z> TextScanner<'z> {
             }
             // A run longer than a name (and its trailing dot) is no host;
             // skipping it keeps a hostile run from being read again.
-            if run.len() <= MAX_NAME + 1 {
+            if run.len() <= MAX_NAME + 1 && self.last_labels.may_hold(last_label(run)) {
                 #[cfg(test)]
                 {
                     self.work.judged += run.len();
@@ -117,6 +124,18 @@ impl<'z> TextScanner<'z> {
             pos = end;
         }
     }
+}
+
+/// The last label of a run, after one trailing dot. Labels are short: a
+/// plain loop beats a call to `memrchr` here.
+#[inline]
+fn last_label(run: &[u8]) -> &[u8] {
+    let name = run.strip_suffix(b".").unwrap_or(run);
+    let mut i = name.len();
+    while i > 0 && name[i - 1] != b'.' {
+        i -= 1;
+    }
+    &name[i..]
 }
 
 /// Bytes the scanner passed over, for the tests that bound its work.
@@ -191,6 +210,28 @@ mod tests {
                 ("duckdns.org", true)
             ]
         );
+    }
+
+    /// The shipped list's last-label map passes every zone's and service
+    /// host's last label, in any case, and stops the common file
+    /// extensions of command lines before the verdict cache.
+    #[test]
+    fn last_label_map_of_the_shipped_list() {
+        let z = ZoneSet::embedded();
+        let l = z.last_labels();
+        let names = z.iter().map(|m| m.zone.to_string());
+        let service = z.service_hosts().unwrap().iter().map(|(h, _)| h.to_string());
+        for name in names.chain(service) {
+            let label = last_label(name.as_bytes());
+            assert!(l.may_hold(label), "{name}");
+            assert!(l.may_hold(label.to_ascii_uppercase().as_slice()), "{name}");
+        }
+        for ext in ["exe", "dll", "ps1", "0", "tmp", "log", "msi", "bat", "vbs", "js", "txt"] {
+            assert!(!l.may_hold(ext.as_bytes()), "{ext}");
+        }
+        assert_eq!(last_label(b"a.DuckDNS.Org."), b"Org");
+        assert_eq!(last_label(b"a.b.."), b"");
+        assert_eq!(last_label(b".org"), b"org");
     }
 
     /// Bytes outside host names split runs as before: a URL's scheme, port,

@@ -26,7 +26,7 @@
 
 use std::num::NonZeroU64;
 
-use dynamicdns_zonetable::{for_each_suffix, Entry, Tier, ZoneTable};
+use dynamicdns_zonetable::{for_each_suffix, Entry, LastLabels, Tier, ZoneTable};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/zones_table.rs"));
@@ -257,6 +257,20 @@ impl ZoneSet {
     pub fn with_tiers(mut self, tiers: TierSelection) -> ZoneSet {
         self.tiers = tiers;
         self
+    }
+
+    /// The last labels of every name the set can match (its zones, local
+    /// zones and service hosts): a host whose last label is not among them
+    /// has no match. Three small maps joined, nothing walked.
+    pub fn last_labels(&self) -> LastLabels {
+        let mut l = *self.base.last_labels();
+        if let Some(t) = &self.local {
+            l.union(t.last_labels());
+        }
+        if let Some(s) = &self.service {
+            l.union(s.table.last_labels());
+        }
+        l
     }
 
     /// Number of zones in the shipped part of the set (all tiers, whatever
