@@ -13,7 +13,8 @@ contentctl's stanzas are taken as they are, except:
 - the overlay's filter_macro, annotations.*, providing_technologies and
   plain keys (see its header);
 - stanzas are sorted (correlation searches, then the other saved searches;
-  the story, then its searches; macros by name), keys in the order below.
+  the story, then its searches; macros by name), keys in the order below,
+  and so are the story's searches.
 
 Usage: detections_conf.py BUILT_DEFAULT_DIR OVERLAY OUT_DIR
 """
@@ -131,6 +132,9 @@ def main(built_dir, overlay_path, out_dir):
     overlay = parse_conf(overlay_path)
     built = parse_conf(f"{built_dir}/savedsearches.conf")
     built.pop("default", None)
+    unknown = set(overlay) - set(built) - {ALL}
+    if unknown:
+        sys.exit(f"{overlay_path}: no saved search named {sorted(unknown)} in contentctl's build")
     filters, saved, detail = {}, [], {}
     for name, s in built.items():
         correlation = "action.correlationsearch.enabled" in s
@@ -166,6 +170,9 @@ def main(built_dir, overlay_path, out_dir):
             s["annotations"] = merge_annotations(s["annotations"], extra, MAPPINGS)
             if "providing_technologies" in keys and s["providing_technologies"] == "null":
                 s["providing_technologies"] = keys["providing_technologies"]
+        else:
+            # (contentctl lists them in the order it validated them)
+            s["searches"] = dumps(sorted(json.loads(s["searches"])))
         out.append(((search != name, name), name, s))
     write_conf(f"{out_dir}/analyticstories.conf", "analyticstories.conf", [(n, s) for _, n, s in sorted(out)])
 
