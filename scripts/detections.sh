@@ -1,18 +1,23 @@
 #!/usr/bin/env bash
-# Validates the app's Enterprise Security content, authored as Splunk's
-# detection YAML in detections/ (a contentctl project: correlation searches,
-# macros, the service-hosts lookup, data sources, the analytic story), with
-# contentctl from PyPI (pinned below; a venv under target/tools/contentctl),
-# offline (contentctl.yml sets enrichments: false).
+# The app's Enterprise Security content, authored as Splunk's detection YAML
+# in detections/ (a contentctl project: correlation searches, the baseline,
+# macros, lookups, data sources, the analytic story), validated and built
+# with contentctl from PyPI (pinned below; a venv under
+# target/tools/contentctl), offline (contentctl.yml sets enrichments: false).
 #
-# The project is validated in a scratch copy under the target directory,
-# with the lookup's CSV taken from lookups/ (one copy of the data, in the
-# app) and contentctl's empty content folders added. Whether the YAML says
-# what default/savedsearches.conf, analyticstories.conf and macros.conf say
-# is checked here too: contentctl builds its app from the YAML and
-# scripts/lib/detections_agree.py compares it with default/.
+# The project is validated and built in a scratch copy under the target
+# directory, with the service-hosts CSV taken from lookups/ (one copy of the
+# data, in the app) and contentctl's empty content folders added. From
+# contentctl's build and detections/app_overlay.conf (what the YAML cannot
+# carry), scripts/lib/detections_conf.py writes the app's
+# savedsearches.conf, analyticstories.conf and macros.conf.
 #
-#   scripts/detections.sh [--install-only]
+#   scripts/detections.sh              validate, and fail when default/'s
+#                                      three files differ from what the YAML
+#                                      generates (the diff is shown)
+#   scripts/detections.sh --write      regenerate them in default/
+#   scripts/detections.sh --emit DIR   write them into DIR (the package)
+#   scripts/detections.sh --install-only
 # shellcheck source=lib/common.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
 
@@ -21,7 +26,13 @@ CONTENTCTL_VERSION=5.6.2
 bin=$(ensure_venv contentctl "contentctl==$CONTENTCTL_VERSION")
 got=$("$bin/python" -m pip show contentctl 2>/dev/null | sed -n 's/^Version: //p')
 [ "$got" = "$CONTENTCTL_VERSION" ] || die "contentctl in $bin is '$got', not $CONTENTCTL_VERSION"
-[ "${1:-}" = --install-only ] && exit 0
+mode=${1:-check}
+case $mode in
+    --install-only) exit 0 ;;
+    check | --write) ;;
+    --emit) [ -n "${2:-}" ] || die "usage: scripts/detections.sh --emit DIR" ;;
+    *) die "usage: scripts/detections.sh [--write | --emit DIR | --install-only]" ;;
+esac
 
 work=$TARGET_DIR/detections-validate
 rm -rf "$work"
@@ -44,14 +55,29 @@ if ! grep -q 'DETECTION Progress: \[100%\]' "$work.log" || grep -q 'Validation I
 fi
 log "contentctl validate: ok"
 
-# The app's default/ confs are kept by hand (contentctl's own output lacks
-# what the app needs: per-search schedules and suppression, notable titles,
-# _entities, the kept filter macro names, the app's transforms.conf), so
-# contentctl builds its app from the YAML and the confs must say the same.
 if ! (cd "$work" && "$bin/contentctl" build) >"$work-build.log" 2>&1; then
     grep -v 'Progress:' "$work-build.log" >&2 || true
     die "contentctl build failed (log: ${work#"$REPO"/}-build.log)"
 fi
-"$bin/python" "$REPO/scripts/lib/detections_agree.py" "$work/dist/$APP_ID/default" "$REPO/default" ||
-    die "default/ and detections/ disagree (above): change both, or regenerate one from the other"
-log "contentctl build: default/savedsearches.conf, analyticstories.conf and macros.conf agree with detections/"
+out=$work-app
+[ "$mode" = --emit ] && out=$2
+mkdir -p "$out"
+"$bin/python" "$REPO/scripts/lib/detections_conf.py" "$work/dist/$APP_ID/default" \
+    "$REPO/detections/app_overlay.conf" "$out" || die "generating the confs from contentctl's build failed"
+files=(savedsearches.conf analyticstories.conf macros.conf)
+case $mode in
+    --emit) log "generated ${files[*]} into $out" ;;
+    --write)
+        for f in "${files[@]}"; do cp "$out/$f" "$REPO/default/$f"; done
+        log "regenerated default/: ${files[*]}"
+        ;;
+    check)
+        same=1
+        for f in "${files[@]}"; do
+            diff -u --label "default/$f" --label "generated from detections/" "$REPO/default/$f" "$out/$f" >&2 ||
+                same=0
+        done
+        [ $same = 1 ] || die "default/ differs from what detections/ generates (above): run scripts/detections.sh --write"
+        log "default/${files[0]}, ${files[1]} and ${files[2]} are what detections/ generates"
+        ;;
+esac

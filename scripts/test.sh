@@ -27,7 +27,8 @@
 #   exports        scripts/exports-check.sh: every `zones export` format
 #                  through its platform's real parser or engine
 #   detections     scripts/detections.sh: contentctl (pinned, PyPI) validates
-#                  and builds detections/; default/ must agree with it
+#                  and builds detections/; default/'s savedsearches.conf,
+#                  analyticstories.conf and macros.conf must be what it generates
 #   fuzz           scripts/fuzz.sh --seconds 10: every fuzz target
 #   audit          scripts/audit.sh: licences, bans, sources, RustSec
 #                  advisories (../shared/advisory-db or

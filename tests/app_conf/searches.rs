@@ -440,9 +440,9 @@ fn the_dns_searches_say_whether_the_query_or_an_answer_matched() {
 
 /// Every correlation search has its contentctl YAML in `detections/`
 /// (named as contentctl names files: the snake-cased name), with the same
-/// id and version; scripts/detections.sh compares the rest with
-/// contentctl's own build. This catches a search added or re-versioned in
-/// one place only without Python.
+/// id and version. scripts/detections.sh generates savedsearches.conf from
+/// the YAML and fails when the committed file differs; this catches a conf
+/// edited by hand without Python.
 #[test]
 fn every_correlation_search_has_its_contentctl_yaml() {
     let saved = conf("savedsearches.conf");
