@@ -459,3 +459,6 @@ mod tests {
         assert_eq!(run(&["a"], "   ").unwrap(), "   ");
     }
 }
+
+#[cfg(test)]
+mod serde_oracle;
