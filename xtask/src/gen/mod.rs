@@ -154,6 +154,12 @@ fn mv_encode<S: AsRef<str>>(values: &[S]) -> String {
     cells.join(";")
 }
 
+/// The sha256 of `bytes` in hex (the golden digests of the tests).
+#[cfg(test)]
+fn sha256_hex(bytes: &[u8]) -> String {
+    hmac_sha256::Hash::hash(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// Python's `"{:,}".format(n)`.
 fn thousands(n: usize) -> String {
     let digits = n.to_string();

@@ -276,6 +276,48 @@ fn splunk_csv(events: &Events, fields: &[String], idx: Option<&str>) -> String {
 mod tests {
     use super::*;
 
+    /// The Python deriver's bytes (widen_stream.py) for a 300-event stream
+    /// in chunks of 100, as digests: (shape, pad, required, wide, selected).
+    #[test]
+    fn derived_streams_are_the_python_derivers_bytes() {
+        let stream = crate::gen::stream::generate(&crate::gen::stream::tests::options(300, 100, false));
+        let sha = |b: &[u8]| crate::gen::sha256_hex(b);
+        assert_eq!(sha(&stream), "51c3abec4bde58d726f36b7cf57810c9c72d85d79ae662287b71dfe7e8364b0e");
+        for (shape, pad, required, wide, selected) in [
+            (
+                Shape::Sysmon,
+                40,
+                "query,isDynDNS",
+                "c80002ab8dd6eb2e6c11025dfefc60e8b18512ecc986e5e2cb0f18ad57330173",
+                "b372e40fa73a194e791a72952203447bc579c772d1ace68eeefaf1694e7a1a1c",
+            ),
+            (
+                Shape::Pad,
+                5,
+                "query,pad02,answer",
+                "e0e7a67b9d618ccf6e3627472ba94912fe6039a12481f46078f9794a51ac29d2",
+                "4d6be22ff5b7dcaa0e1bd5094f588b60996cb512b54d27f0569264f51f802250",
+            ),
+        ] {
+            let required: Vec<String> = required.split(',').map(str::to_string).collect();
+            let (w, s) = derive(&stream, shape, pad, &required, None).unwrap();
+            assert_eq!((sha(&w).as_str(), sha(&s).as_str()), (wide, selected));
+        }
+    }
+
+    #[test]
+    fn the_getinfo_arguments_are_replaced() {
+        let stream = crate::gen::stream::generate(&crate::gen::stream::tests::options(3, 100, false));
+        let args = ["field=_raw".to_string(), "mode=text".to_string()];
+        let (w, _) = derive(&stream, Shape::None, 0, &["query".into()], Some(&args)).unwrap();
+        let m = messages(&w).unwrap();
+        let meta: serde_json::Value = serde_json::from_slice(m[0].0).unwrap();
+        assert_eq!(meta["searchinfo"]["args"], serde_json::json!(["field=_raw", "mode=text"]));
+        assert_eq!(meta["searchinfo"]["raw_args"], meta["searchinfo"]["args"]);
+        assert_eq!(meta["searchinfo"]["sid"], "1700000000.42");
+        assert_eq!(&m[1..], &messages(&stream).unwrap()[1..]);
+    }
+
     #[test]
     fn multivalue_cells_are_read() {
         assert_eq!(cell_values("a\nb", "$a$;$b$$c$"), ["a", "b$c"]);
