@@ -22,6 +22,8 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 
 type Triple = (String, bool, String);
+/// A body's header (none for an empty body) and records.
+type Body = (Option<Vec<String>>, Vec<Vec<String>>);
 
 pub(super) fn run(args: Vec<std::ffi::OsString>) -> Result<(), Failure> {
     use lexopt::prelude::*;
@@ -35,8 +37,9 @@ pub(super) fn run(args: Vec<std::ffi::OsString>) -> Result<(), Failure> {
             Long("field") => field = super::value(&mut parser)?,
             Long("reply") => {
                 let spec = super::value(&mut parser)?;
-                let (label, path) =
-                    spec.split_once('=').ok_or_else(|| usage(format!("--reply LABEL=FILE, not {spec:?}")))?;
+                let (label, path) = spec
+                    .split_once('=')
+                    .ok_or_else(|| usage(format!("--reply LABEL=FILE, not {spec:?}")))?;
                 replies.push((label.to_string(), PathBuf::from(path)));
             }
             Long("replaced") => replaced = super::value(&mut parser)?,
@@ -62,7 +65,10 @@ pub(super) fn run(args: Vec<std::ffi::OsString>) -> Result<(), Failure> {
         }
         let (hdr, rows) = rows(body).map_err(at)?;
         if let Some(hdr) = &hdr {
-            let qi = hdr.iter().position(|h| *h == field).ok_or_else(|| at(format!("no {field} column")))?;
+            let qi = hdr
+                .iter()
+                .position(|h| *h == field)
+                .ok_or_else(|| at(format!("no {field} column")))?;
             for r in &rows {
                 let q = r.get(qi).cloned().unwrap_or_default();
                 let z = oracle(&q, &zones);
@@ -72,7 +78,8 @@ pub(super) fn run(args: Vec<std::ffi::OsString>) -> Result<(), Failure> {
         inputs.push((hdr, rows));
     }
 
-    let mut table = vec![("oracle (suffix walk)".to_string(), want.len(), matched(&want), digest(&want), "-")];
+    let mut table =
+        vec![("oracle (suffix walk)".to_string(), want.len(), matched(&want), digest(&want), "-")];
     let mut problems = Vec::new();
     for (label, path) in &replies {
         let (got, problem) = match compare(label, &read(path)?, &inputs, &field, &replaced) {
@@ -95,7 +102,11 @@ pub(super) fn run(args: Vec<std::ffi::OsString>) -> Result<(), Failure> {
     println!("| answers of | records | matched | digest (query, isDynDNS, zone) | agrees |");
     println!("|---|---:|---:|---|---|");
     for (label, records, matched, digest, agrees) in table {
-        println!("| {label} | {} | {} | {digest} | {agrees} |", thousands(records), thousands(matched));
+        println!(
+            "| {label} | {} | {} | {digest} | {agrees} |",
+            thousands(records),
+            thousands(matched)
+        );
     }
     if problems.is_empty() {
         Ok(())
@@ -125,7 +136,7 @@ fn truthy(v: &serde_json::Value) -> bool {
 }
 
 /// A body's header and records (no header for an empty body).
-fn rows(body: &[u8]) -> Result<(Option<Vec<String>>, Vec<Vec<String>>), String> {
+fn rows(body: &[u8]) -> Result<Body, String> {
     if body.is_empty() {
         return Ok((None, Vec::new()));
     }
@@ -163,7 +174,7 @@ fn digest(triples: &[Triple]) -> String {
     h.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
 }
 
-type Inputs = [(Option<Vec<String>>, Vec<Vec<String>>)];
+type Inputs = [Body];
 
 /// The triples of one reply file, or the first thing wrong with it.
 fn compare(
@@ -197,9 +208,13 @@ fn compare(
         };
         let zi = col("dyndns_zone");
         if fidelity && hdr.get(..ihdr.len()) != Some(&ihdr[..]) {
-            return Err(format!("reply {n}: input columns changed: {:?}", &hdr[..ihdr.len().min(hdr.len())]));
+            return Err(format!(
+                "reply {n}: input columns changed: {:?}",
+                &hdr[..ihdr.len().min(hdr.len())]
+            ));
         }
-        let keep: Vec<usize> = (0..ihdr.len()).filter(|&c| !replaced.contains(ihdr[c].as_str())).collect();
+        let keep: Vec<usize> =
+            (0..ihdr.len()).filter(|&c| !replaced.contains(ihdr[c].as_str())).collect();
         for (k, (r, ir)) in rs.iter().zip(irows).enumerate() {
             let cell = |c: usize| r.get(c).map_or("", String::as_str);
             if fidelity && keep.iter().any(|&c| r.get(c) != ir.get(c)) {
@@ -217,7 +232,11 @@ fn compare(
                 _ => cell(pi),
             };
             let is = cell(di) == "True";
-            got.push((cell(qi).to_string(), is, if is { zone.to_string() } else { String::new() }));
+            got.push((
+                cell(qi).to_string(),
+                is,
+                if is { zone.to_string() } else { String::new() },
+            ));
         }
     }
     Ok(got)

@@ -111,7 +111,8 @@ fn read_escu_zones(path: &Path) -> Result<Vec<String>, Failure> {
 /// The records of a CSV text (RFC 4180 with `"` quoting; rows may differ in
 /// length), as Python's `csv.reader` reads them.
 fn csv_rows(bytes: &[u8]) -> Result<Vec<Vec<String>>, String> {
-    let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
+    let mut reader =
+        csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(bytes);
     let mut rows = Vec::new();
     for record in reader.records() {
         let record = record.map_err(|e| e.to_string())?;

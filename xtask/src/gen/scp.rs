@@ -13,9 +13,12 @@ pub(super) fn frame(out: &mut Vec<u8>, meta: &[u8], body: &[u8]) {
     out.extend_from_slice(body);
 }
 
+/// One message's metadata and body.
+pub(super) type Message<'a> = (&'a [u8], &'a [u8]);
+
 /// The (metadata, body) of every message of a stream; spaces are allowed
 /// around the numbers, as splunkd's reader allows them.
-pub(super) fn messages(data: &[u8]) -> Result<Vec<(&[u8], &[u8])>, String> {
+pub(super) fn messages(data: &[u8]) -> Result<Vec<Message<'_>>, String> {
     let mut out = Vec::new();
     let mut pos = 0;
     while pos < data.len() {
@@ -102,7 +105,9 @@ pub(super) fn required_fields(args: &[std::ffi::OsString]) -> Result<(), Failure
         .map_err(|e| failed(format!("running {}: {e}", command.to_string_lossy())))?;
     // Closing stdin after the request ends the session.
     let mut stdin = child.stdin.take().expect("piped stdin");
-    stdin.write_all(&data[..end]).map_err(|e| failed(format!("writing the getinfo request: {e}")))?;
+    stdin
+        .write_all(&data[..end])
+        .map_err(|e| failed(format!("writing the getinfo request: {e}")))?;
     drop(stdin);
     let out = child.wait_with_output().map_err(|e| failed(format!("reading the reply: {e}")))?;
     let reply: serde_json::Value = first_message(&out.stdout)
@@ -124,7 +129,8 @@ pub(super) fn required_fields(args: &[std::ffi::OsString]) -> Result<(), Failure
 fn first_message(data: &[u8]) -> Option<(&[u8], &[u8], usize)> {
     let (meta_len, body_len, start) = header(data, 0)?;
     let end = start + meta_len + body_len;
-    (end <= data.len()).then(|| (&data[start..start + meta_len], &data[start + meta_len..end], end))
+    (end <= data.len())
+        .then(|| (&data[start..start + meta_len], &data[start + meta_len..end], end))
 }
 
 /// `stress --gb N --chunk-mb M`: a getinfo request and about N GiB of

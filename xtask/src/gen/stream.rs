@@ -109,9 +109,15 @@ const POPULAR_DDNS: [&str; 10] = [
     "changeip.org",
 ];
 
-const HOSTS: [&str; 5] =
-    ["dns01.corp.example", "dns02.corp.example", "ns1.dc2.example", "stream-fwd-01", "stream-fwd-02"];
-const SOURCETYPES: [(&str, usize); 3] = [("stream:dns", 6), ("MSAD:NT6:DNS", 2), ("infoblox:dns", 1)];
+const HOSTS: [&str; 5] = [
+    "dns01.corp.example",
+    "dns02.corp.example",
+    "ns1.dc2.example",
+    "stream-fwd-01",
+    "stream-fwd-02",
+];
+const SOURCETYPES: [(&str, usize); 3] =
+    [("stream:dns", 6), ("MSAD:NT6:DNS", 2), ("infoblox:dns", 1)];
 
 /// The options of `gen stream`.
 pub(super) struct Options {
@@ -314,8 +320,11 @@ impl<'o> Records<'o> {
     }
 
     fn ddns_domain(&self, rng: &mut PyRandom) -> String {
-        let zone =
-            if rng.random() < 0.6 { rng.choice(&POPULAR_DDNS) } else { rng.choice(&self.o.zones).as_str() };
+        let zone = if rng.random() < 0.6 {
+            rng.choice(&POPULAR_DDNS)
+        } else {
+            rng.choice(&self.o.zones).as_str()
+        };
         let r = rng.random();
         let host = if r < 0.7 {
             let w = rng.choice(&self.words);
@@ -345,11 +354,14 @@ impl<'o> Records<'o> {
 
     fn ipv4(rng: &mut PyRandom, private: bool) -> String {
         if private {
-            let o: Vec<i64> = [(0, 255), (0, 255), (1, 254)].iter().map(|&(a, b)| rng.randint(a, b)).collect();
+            let o: Vec<i64> =
+                [(0, 255), (0, 255), (1, 254)].iter().map(|&(a, b)| rng.randint(a, b)).collect();
             return format!("10.{}.{}.{}", o[0], o[1], o[2]);
         }
-        let o: Vec<i64> =
-            [(1, 223), (0, 255), (0, 255), (1, 254)].iter().map(|&(a, b)| rng.randint(a, b)).collect();
+        let o: Vec<i64> = [(1, 223), (0, 255), (0, 255), (1, 254)]
+            .iter()
+            .map(|&(a, b)| rng.randint(a, b))
+            .collect();
         format!("{}.{}.{}.{}", o[0], o[1], o[2], o[3])
     }
 
@@ -397,7 +409,8 @@ impl<'o> Records<'o> {
             _ => (answer.join("\n"), mv_encode(&answer)),
         };
         let rcode = if nxdomain { "NXDomain" } else { "NoError" };
-        let mut row = vec![time, host, sourcetype, q, qtype.to_string(), answer, rcode.into(), src, count];
+        let mut row =
+            vec![time, host, sourcetype, q, qtype.to_string(), answer, rcode.into(), src, count];
         row.extend(std::iter::repeat_n(String::new(), 5));
         row.push(answer_mv);
         row.extend(std::iter::repeat_n(String::new(), 3));
@@ -429,10 +442,24 @@ pub(super) mod tests {
     #[test]
     fn streams_are_the_python_generators_bytes() {
         for (events, chunk, crlf, digest) in [
-            (3000, 1000, false, "901e1cb507832a2ead814bccdfdd35f50572ecc9e7ad6a268500cd4f37c20749"),
-            (2500, 50_000, true, "08da60353fddad947a2fdfcf6facab01c714829afa02e57ec9fa21265dd6005f"),
+            (
+                3000,
+                1000,
+                false,
+                "901e1cb507832a2ead814bccdfdd35f50572ecc9e7ad6a268500cd4f37c20749",
+            ),
+            (
+                2500,
+                50_000,
+                true,
+                "08da60353fddad947a2fdfcf6facab01c714829afa02e57ec9fa21265dd6005f",
+            ),
         ] {
-            assert_eq!(super::super::sha256_hex(&generate(&options(events, chunk, crlf))), digest, "{events} {chunk} {crlf}");
+            assert_eq!(
+                super::super::sha256_hex(&generate(&options(events, chunk, crlf))),
+                digest,
+                "{events} {chunk} {crlf}"
+            );
         }
     }
 
@@ -444,6 +471,9 @@ pub(super) mod tests {
         assert!(m[0].0.starts_with(br#"{"action":"getinfo""#) && m[0].1.is_empty());
         let rows = super::super::csv_rows(m[3].1).unwrap();
         assert_eq!((rows.len(), rows[0].len()), (2, 18));
-        assert_eq!(m[4], (&br#"{"action":"execute","finished":true}"#[..], header_line("\n").as_bytes()));
+        assert_eq!(
+            m[4],
+            (&br#"{"action":"execute","finished":true}"#[..], header_line("\n").as_bytes())
+        );
     }
 }

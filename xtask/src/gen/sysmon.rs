@@ -4,13 +4,52 @@
 
 /// The fields of the wide stream, in its column order.
 pub(super) const FIELDS: [&str; 46] = [
-    "_time", "_raw", "host", "source", "sourcetype", "index", "splunk_server", "linecount",
-    "eventtype", "tag", "date_hour", "date_mday", "date_minute", "date_month", "date_second",
-    "date_wday", "date_year", "date_zone", "timestartpos", "timeendpos", "EventCode", "EventID",
-    "Computer", "Keywords", "Level", "Opcode", "RecordID", "Task", "Version", "RuleName",
-    "UtcTime", "ProcessGuid", "ProcessId", "QueryName", "QueryStatus", "QueryResults", "Image",
-    "User", "dest", "query", "answer", "reply_code_id", "process_id", "process_name",
-    "signature_id", "vendor_product",
+    "_time",
+    "_raw",
+    "host",
+    "source",
+    "sourcetype",
+    "index",
+    "splunk_server",
+    "linecount",
+    "eventtype",
+    "tag",
+    "date_hour",
+    "date_mday",
+    "date_minute",
+    "date_month",
+    "date_second",
+    "date_wday",
+    "date_year",
+    "date_zone",
+    "timestartpos",
+    "timeendpos",
+    "EventCode",
+    "EventID",
+    "Computer",
+    "Keywords",
+    "Level",
+    "Opcode",
+    "RecordID",
+    "Task",
+    "Version",
+    "RuleName",
+    "UtcTime",
+    "ProcessGuid",
+    "ProcessId",
+    "QueryName",
+    "QueryStatus",
+    "QueryResults",
+    "Image",
+    "User",
+    "dest",
+    "query",
+    "answer",
+    "reply_code_id",
+    "process_id",
+    "process_name",
+    "signature_id",
+    "vendor_product",
 ];
 
 const IMAGES: [&str; 6] = [
@@ -21,14 +60,29 @@ const IMAGES: [&str; 6] = [
     r"C:\ProgramData\Microsoft\Windows Defender\Platform\4.18.2009.7-0\MsMpEng.exe",
     r"C:\Users\pgustavo\AppData\Local\Microsoft\Teams\current\Teams.exe",
 ];
-const USERS: [&str; 4] =
-    ["NT AUTHORITY\\SYSTEM", "THESHIRE\\pgustavo", "NT AUTHORITY\\NETWORK SERVICE", "THESHIRE\\nmartha"];
+const USERS: [&str; 4] = [
+    "NT AUTHORITY\\SYSTEM",
+    "THESHIRE\\pgustavo",
+    "NT AUTHORITY\\NETWORK SERVICE",
+    "THESHIRE\\nmartha",
+];
 const GUID: &str = "{5770385f-c22a-43e0-bf4c-06f5698ffbd9}";
 const MONTHS: [&str; 12] = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-    "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
-const WEEKDAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
+const WEEKDAYS: [&str; 7] =
+    ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 
 fn xml_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\'', "&apos;")
@@ -59,7 +113,10 @@ pub(super) fn event<'a>(
     get: impl Fn(&str) -> &'a [String],
 ) -> Result<Vec<(&'static str, Vec<String>)>, String> {
     let t = match get("_time").first() {
-        Some(v) => v.trim().parse::<f64>().map_err(|_| format!("event {n}: _time {v:?} is not a number"))?,
+        Some(v) => v
+            .trim()
+            .parse::<f64>()
+            .map_err(|_| format!("event {n}: _time {v:?} is not a number"))?,
         None => 1_700_000_000.0 + n as f64,
     };
     let whole = t.trunc();
@@ -85,7 +142,12 @@ pub(super) fn event<'a>(
     let status = if answers.is_empty() { "9003" } else { "0" };
     let computer = format!("WORKSTATION{}.theshire.local", n % 50 + 1);
     let hash = (n as u128 * 2_654_435_761) % (1 << 48);
-    let pguid = format!("{{39e4a257-{:04x}-{:04x}-{:04x}-{hash:012x}}}", n % 0x10000, (n * 7) % 0x10000, 0x700 + n % 16);
+    let pguid = format!(
+        "{{39e4a257-{:04x}-{:04x}-{:04x}-{hash:012x}}}",
+        n % 0x10000,
+        (n * 7) % 0x10000,
+        0x700 + n % 16
+    );
     let pid = (1000 + (n * 37) % 9000).to_string();
     let image = IMAGES[n % IMAGES.len()];
     let user = USERS[n % USERS.len()];
@@ -94,8 +156,11 @@ pub(super) fn event<'a>(
     } else {
         format!("S-1-5-21-3940915590-64593676-1414006259-{}", 1100 + n % 7)
     };
-    let (sys_pid, tid, rec) =
-        ((3000 + n % 97).to_string(), (4000 + (n * 13) % 1000).to_string(), (1_000_000 + n).to_string());
+    let (sys_pid, tid, rec) = (
+        (3000 + n % 97).to_string(),
+        (4000 + (n * 13) % 1000).to_string(),
+        (1_000_000 + n).to_string(),
+    );
     let data = [
         ("RuleName", "-"),
         ("UtcTime", &utc),
@@ -107,7 +172,8 @@ pub(super) fn event<'a>(
         ("Image", image),
         ("User", user),
     ];
-    let data: String = data.iter().map(|(k, v)| format!("<Data Name='{k}'>{}</Data>", xml_escape(v))).collect();
+    let data: String =
+        data.iter().map(|(k, v)| format!("<Data Name='{k}'>{}</Data>", xml_escape(v))).collect();
     let raw = format!(
         "<Event xmlns='http://schemas.microsoft.com/win/2004/08/events/event'><System>\
          <Provider Name='Microsoft-Windows-Sysmon' Guid='{GUID}'/><EventID>22</EventID>\

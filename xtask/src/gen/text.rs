@@ -9,7 +9,9 @@ use std::io::Write;
 use std::path::Path;
 
 fn args_utf8(args: &[OsString]) -> Result<Vec<String>, Failure> {
-    args.iter().map(|a| a.clone().into_string().map_err(|a| usage(format!("not UTF-8: {a:?}")))).collect()
+    args.iter()
+        .map(|a| a.clone().into_string().map_err(|a| usage(format!("not UTF-8: {a:?}"))))
+        .collect()
 }
 
 fn int<T: std::str::FromStr>(s: &str) -> Result<T, Failure> {
@@ -30,17 +32,22 @@ pub(super) fn escu_zones(args: &[OsString]) -> Result<(), Failure> {
     let rows = csv_rows(&read(Path::new(src))?).map_err(|e| failed(format!("{src}: {e}")))?;
     let mut rows: Vec<Vec<String>> = rows
         .into_iter()
-        .filter(|r| r.first().is_some_and(|c| !c.trim().is_empty() && !c.trim_start().starts_with('#')))
+        .filter(|r| {
+            r.first().is_some_and(|c| !c.trim().is_empty() && !c.trim_start().starts_with('#'))
+        })
         .collect();
     let mut col = 0;
-    if let Some(i) = rows.first().and_then(|h| h.iter().position(|c| c.trim().to_lowercase() == "zone")) {
+    if let Some(i) =
+        rows.first().and_then(|h| h.iter().position(|c| c.trim().to_lowercase() == "zone"))
+    {
         col = i;
         rows.remove(0);
     }
     let mut seen = std::collections::HashSet::new();
     let mut text = String::new();
     for r in &rows {
-        let mut z = r.get(col).map_or(String::new(), |c| c.trim().trim_matches('.').to_lowercase());
+        let mut z =
+            r.get(col).map_or(String::new(), |c| c.trim().trim_matches('.').to_lowercase());
         if z.len() >= 3 && z.starts_with("*.") && z.ends_with('*') {
             z = z[2..z.len() - 1].to_string();
         }
@@ -85,12 +92,14 @@ pub(super) fn cmdlines(args: &[OsString]) -> Result<(), Failure> {
         [n, z, s] => (int(n)?, z, int(s)?),
         _ => return Err(usage("usage: cargo xtask gen cmdlines N ZONES.csv [SEED]")),
     };
-    let rows = csv_rows(&read(Path::new(zones_csv))?).map_err(|e| failed(format!("{zones_csv}: {e}")))?;
+    let rows =
+        csv_rows(&read(Path::new(zones_csv))?).map_err(|e| failed(format!("{zones_csv}: {e}")))?;
     let col = rows
         .first()
         .and_then(|h| h.iter().position(|c| c == "zone"))
         .ok_or_else(|| failed(format!("{zones_csv}: no `zone` column")))?;
-    let zones: Vec<&str> = rows[1..].iter().map(|r| r.get(col).map_or("", String::as_str)).collect();
+    let zones: Vec<&str> =
+        rows[1..].iter().map(|r| r.get(col).map_or("", String::as_str)).collect();
     stdout(command_lines(n, &zones, seed).as_bytes())
 }
 
@@ -215,13 +224,16 @@ pub(super) fn log_lines(args: &[OsString]) -> Result<(), Failure> {
         [f, n, s, k] => (f, int(n)?, s, k.as_str()),
         _ => return Err(usage("usage: cargo xtask gen log-lines jsonl|zeek N REAL_LOG [KEY]")),
     };
-    let text = String::from_utf8(read(Path::new(src))?).map_err(|_| failed(format!("{src}: not UTF-8")))?;
+    let text = String::from_utf8(read(Path::new(src))?)
+        .map_err(|_| failed(format!("{src}: not UTF-8")))?;
     let lines: Vec<&str> = text.lines().collect();
     if lines.is_empty() {
         return Err(failed(format!("{src}: no lines")));
     }
     let out = match format.as_str() {
-        "zeek" => zeek_lines(&lines, n).ok_or_else(|| failed(format!("{src}: no data lines, or no #fields line with `query`")))?,
+        "zeek" => zeek_lines(&lines, n).ok_or_else(|| {
+            failed(format!("{src}: no data lines, or no #fields line with `query`"))
+        })?,
         "jsonl" => jsonl_lines(&lines, n, key),
         other => return Err(usage(format!("log-lines: jsonl or zeek, not {other:?}"))),
     };
@@ -285,7 +297,13 @@ mod tests {
 
     #[test]
     fn logs_are_repeated_with_one_ddns_name_in_100() {
-        let zeek = ["#separator \\x09", "#fields\tts\tquery", "1\ta.example", "2\tb.example", "#close\tx"];
+        let zeek = [
+            "#separator \\x09",
+            "#fields\tts\tquery",
+            "1\ta.example",
+            "2\tb.example",
+            "#close\tx",
+        ];
         let out = zeek_lines(&zeek, 5).unwrap();
         assert_eq!(out, "#separator \\x09\n#fields\tts\tquery\n1\th0.duckdns.org\n2\tb.example\n1\ta.example\n");
         let json = [r#"{"rrname":"a.example","x":1}"#, r#"{"other":1}"#];

@@ -41,7 +41,8 @@ enum Shape {
 pub(super) fn run(args: Vec<std::ffi::OsString>) -> Result<(), Failure> {
     use lexopt::prelude::*;
     let (mut stream, mut wide, mut selected) = (None, None, None);
-    let (mut shape, mut pad, mut field, mut required) = (Shape::Pad, 40usize, "query".to_string(), None);
+    let (mut shape, mut pad, mut field, mut required) =
+        (Shape::Pad, 40usize, "query".to_string(), None);
     let mut getinfo_args = None;
     let mut parser = lexopt::Parser::from_args(args);
     while let Some(arg) = parser.next().map_err(|e| usage(e.to_string()))? {
@@ -52,7 +53,9 @@ pub(super) fn run(args: Vec<std::ffi::OsString>) -> Result<(), Failure> {
                     "pad" => Shape::Pad,
                     "sysmon" => Shape::Sysmon,
                     "none" => Shape::None,
-                    other => return Err(usage(format!("--shape pad, sysmon or none, not {other:?}"))),
+                    other => {
+                        return Err(usage(format!("--shape pad, sysmon or none, not {other:?}")))
+                    }
                 }
             }
             Long("pad") => pad = super::number(&mut parser)?,
@@ -66,7 +69,8 @@ pub(super) fn run(args: Vec<std::ffi::OsString>) -> Result<(), Failure> {
     }
     let stream = stream.ok_or_else(|| usage("widen needs a STREAM"))?;
     let required: Vec<String> = required.unwrap_or(field).split(',').map(str::to_string).collect();
-    let getinfo_args: Option<Vec<String>> = getinfo_args.map(|a| a.split(',').map(str::to_string).collect());
+    let getinfo_args: Option<Vec<String>> =
+        getinfo_args.map(|a| a.split(',').map(str::to_string).collect());
     let data = super::read(&stream)?;
     let at = |e: String| failed(format!("{}: {e}", stream.display()));
     let (w, s) = derive(&data, shape, pad, &required, getinfo_args.as_deref()).map_err(at)?;
@@ -107,11 +111,13 @@ fn derive(
     let (mut wide, mut sel) = (Vec::new(), Vec::new());
     let mut n = 0usize;
     for (m, (meta, body)) in messages(data)?.into_iter().enumerate() {
-        let json: serde_json::Value =
-            serde_json::from_slice(meta).map_err(|e| format!("message {}: metadata: {e}", m + 1))?;
+        let json: serde_json::Value = serde_json::from_slice(meta)
+            .map_err(|e| format!("message {}: metadata: {e}", m + 1))?;
         if json.get("action").and_then(|a| a.as_str()) != Some("execute") || body.is_empty() {
             match (getinfo_args, json) {
-                (Some(args), mut json) if json.get("action").and_then(|a| a.as_str()) == Some("getinfo") => {
+                (Some(args), mut json)
+                    if json.get("action").and_then(|a| a.as_str()) == Some("getinfo") =>
+                {
                     let info = &mut json["searchinfo"];
                     info["args"] = args.into();
                     info["raw_args"] = args.into();
@@ -122,16 +128,24 @@ fn derive(
             frame(&mut sel, meta, body);
             continue;
         }
-        let text = std::str::from_utf8(body).map_err(|e| format!("message {}: body: {e}", m + 1))?;
+        let text =
+            std::str::from_utf8(body).map_err(|e| format!("message {}: body: {e}", m + 1))?;
         let rows = csv_rows(text.as_bytes()).map_err(|e| format!("message {}: {e}", m + 1))?;
-        let (hdr, recs) = rows.split_first().ok_or_else(|| format!("message {}: no header", m + 1))?;
+        let (hdr, recs) =
+            rows.split_first().ok_or_else(|| format!("message {}: no header", m + 1))?;
         if let Some(k) = recs.iter().position(|r| r.len() < hdr.len()) {
-            return Err(format!("message {}: record {} has fewer cells than the header", m + 1, k + 1));
+            return Err(format!(
+                "message {}: record {} has fewer cells than the header",
+                m + 1,
+                k + 1
+            ));
         }
         let col = |name: &str| hdr.iter().rposition(|h| h == name);
         let plain: Vec<&String> = hdr.iter().filter(|h| !h.starts_with("__mv_")).collect();
-        let plain_cols: Vec<usize> = plain.iter().map(|h| col(h).expect("a header name")).collect();
-        let mv_cols: Vec<Option<usize>> = plain.iter().map(|h| col(&format!("__mv_{h}"))).collect();
+        let plain_cols: Vec<usize> =
+            plain.iter().map(|h| col(h).expect("a header name")).collect();
+        let mv_cols: Vec<Option<usize>> =
+            plain.iter().map(|h| col(&format!("__mv_{h}"))).collect();
         let mut events = Events {
             names: plain.iter().map(|h| h.to_string()).collect(),
             values: recs
@@ -184,7 +198,8 @@ fn derive(
                     values.push(ev.into_iter().map(|(_, v)| v).collect());
                 }
                 events = Events { names, values };
-                let fields: Vec<String> = super::sysmon::FIELDS.iter().map(|f| f.to_string()).collect();
+                let fields: Vec<String> =
+                    super::sysmon::FIELDS.iter().map(|f| f.to_string()).collect();
                 frame(&mut wide, meta, splunk_csv(&events, &fields, None).as_bytes());
             }
             Shape::None => frame(&mut wide, meta, body),
@@ -238,7 +253,8 @@ fn splunk_csv(events: &Events, fields: &[String], idx: Option<&str>) -> String {
     let mut names: Vec<&str> = fields.iter().map(String::as_str).collect();
     names.extend(idx);
     let mut out = String::new();
-    let header = names.iter().map(|f| f.to_string()).chain(names.iter().map(|f| format!("__mv_{f}")));
+    let header =
+        names.iter().map(|f| f.to_string()).chain(names.iter().map(|f| format!("__mv_{f}")));
     for (i, h) in header.enumerate() {
         if i > 0 {
             out.push(',');
@@ -280,9 +296,13 @@ mod tests {
     /// in chunks of 100, as digests: (shape, pad, required, wide, selected).
     #[test]
     fn derived_streams_are_the_python_derivers_bytes() {
-        let stream = crate::gen::stream::generate(&crate::gen::stream::tests::options(300, 100, false));
+        let stream =
+            crate::gen::stream::generate(&crate::gen::stream::tests::options(300, 100, false));
         let sha = |b: &[u8]| crate::gen::sha256_hex(b);
-        assert_eq!(sha(&stream), "51c3abec4bde58d726f36b7cf57810c9c72d85d79ae662287b71dfe7e8364b0e");
+        assert_eq!(
+            sha(&stream),
+            "51c3abec4bde58d726f36b7cf57810c9c72d85d79ae662287b71dfe7e8364b0e"
+        );
         for (shape, pad, required, wide, selected) in [
             (
                 Shape::Sysmon,
@@ -307,7 +327,8 @@ mod tests {
 
     #[test]
     fn the_getinfo_arguments_are_replaced() {
-        let stream = crate::gen::stream::generate(&crate::gen::stream::tests::options(3, 100, false));
+        let stream =
+            crate::gen::stream::generate(&crate::gen::stream::tests::options(3, 100, false));
         let args = ["field=_raw".to_string(), "mode=text".to_string()];
         let (w, _) = derive(&stream, Shape::None, 0, &["query".into()], Some(&args)).unwrap();
         let m = messages(&w).unwrap();
