@@ -24,8 +24,8 @@ pub(super) fn messages(data: &[u8]) -> Result<Vec<Message<'_>>, String> {
     while pos < data.len() {
         let (meta_len, body_len, start) =
             header(data, pos).ok_or_else(|| format!("bad transport header at byte {pos}"))?;
-        let body_start = start + meta_len;
-        let end = body_start + body_len;
+        let body_start = start.saturating_add(meta_len);
+        let end = body_start.saturating_add(body_len);
         if end > data.len() {
             return Err(format!("message at byte {pos} ends past the end of the stream"));
         }
@@ -128,7 +128,7 @@ pub(super) fn required_fields(args: &[std::ffi::OsString]) -> Result<(), Failure
 /// The first message of `data`: metadata, body and where it ends.
 fn first_message(data: &[u8]) -> Option<(&[u8], &[u8], usize)> {
     let (meta_len, body_len, start) = header(data, 0)?;
-    let end = start + meta_len + body_len;
+    let end = start.saturating_add(meta_len).saturating_add(body_len);
     (end <= data.len())
         .then(|| (&data[start..start + meta_len], &data[start + meta_len..end], end))
 }
@@ -152,14 +152,17 @@ pub(super) fn stress(args: Vec<std::ffi::OsString>) -> Result<(), Failure> {
     let (Some(gb), Some(chunk_mb)) = (gb, chunk_mb) else {
         return Err(usage("stress needs --gb N and --chunk-mb M"));
     };
-    let body = stress_body(chunk_mb << 20);
+    let too_big = || usage("--gb or --chunk-mb too large");
+    let size = chunk_mb.checked_mul(1 << 20).ok_or_else(too_big)?;
+    let total = gb.checked_mul(1 << 30).ok_or_else(too_big)?;
+    let body = stress_body(size);
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut first = Vec::new();
     let getinfo = br#"{"action": "getinfo", "searchinfo": {"args": ["field=query,answer"]}}"#;
     frame(&mut first, getinfo, b"");
     let mut chunk = Vec::new();
     frame(&mut chunk, br#"{"action":"execute","finished":false}"#, &body);
-    let n = ((gb << 30) / chunk.len() as u64).max(1);
+    let n = (total / chunk.len() as u64).max(1);
     let mut last = Vec::new();
     frame(&mut last, br#"{"action":"execute","finished":true}"#, &body);
     let io = |e: std::io::Error| failed(format!("writing the stream: {e}"));

@@ -24,6 +24,7 @@
 use super::pyrandom::PyRandom;
 use super::scp::{frame, json_str};
 use super::{mv_encode, unexpected, usage, write_csv_row, Failure};
+use std::io::Write;
 use std::path::PathBuf;
 
 const FIELDS: [&str; 9] =
@@ -175,16 +176,29 @@ pub(super) fn run(args: Vec<std::ffi::OsString>) -> Result<(), Failure> {
     if o.zones.is_empty() {
         return Err(super::failed(format!("no `*.zone*` rows in {}", zones.display())));
     }
-    super::write(&out, &generate(&o))?;
+    let io = |e: std::io::Error| super::failed(format!("{}: {e}", out.display()));
+    let file = std::fs::File::create(&out).map_err(io)?;
+    let mut writer = std::io::BufWriter::new(file);
+    write_stream(&o, &mut writer).map_err(io)?;
+    writer.flush().map_err(io)?;
     eprintln!("wrote {}: {} events", out.display(), o.events);
     Ok(())
 }
 
-/// The whole stream.
+/// The whole stream in memory.
+#[cfg(test)]
 pub(super) fn generate(o: &Options) -> Vec<u8> {
-    let eol = if o.crlf { "\r\n" } else { "\n" };
     let mut out = Vec::new();
-    frame(&mut out, getinfo_meta(&o.field, o.chunk).as_bytes(), b"");
+    write_stream(o, &mut out).expect("writing to memory");
+    out
+}
+
+/// Writes the stream, one request at a time.
+pub(super) fn write_stream(o: &Options, out: &mut impl Write) -> std::io::Result<()> {
+    let eol = if o.crlf { "\r\n" } else { "\n" };
+    let mut message = Vec::new();
+    frame(&mut message, getinfo_meta(&o.field, o.chunk).as_bytes(), b"");
+    out.write_all(&message)?;
     let mut rng = PyRandom::new(o.seed);
     let mut records = Records::new(&mut rng, o);
     let mut done = 0;
@@ -196,10 +210,13 @@ pub(super) fn generate(o: &Options) -> Vec<u8> {
             write_csv_row(&mut body, &rec, eol);
         }
         done += k;
-        frame(&mut out, br#"{"action":"execute","finished":false}"#, body.as_bytes());
+        message.clear();
+        frame(&mut message, br#"{"action":"execute","finished":false}"#, body.as_bytes());
+        out.write_all(&message)?;
     }
-    frame(&mut out, br#"{"action":"execute","finished":true}"#, header_line(eol).as_bytes());
-    out
+    message.clear();
+    frame(&mut message, br#"{"action":"execute","finished":true}"#, header_line(eol).as_bytes());
+    out.write_all(&message)
 }
 
 fn header_line(eol: &str) -> String {

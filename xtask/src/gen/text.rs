@@ -100,6 +100,9 @@ pub(super) fn cmdlines(args: &[OsString]) -> Result<(), Failure> {
         .ok_or_else(|| failed(format!("{zones_csv}: no `zone` column")))?;
     let zones: Vec<&str> =
         rows[1..].iter().map(|r| r.get(col).map_or("", String::as_str)).collect();
+    if zones.is_empty() {
+        return Err(failed(format!("{zones_csv}: no zones")));
+    }
     stdout(command_lines(n, &zones, seed).as_bytes())
 }
 
