@@ -11,7 +11,7 @@
 #   --shape S    narrow (default): the kit's DNS events (9 fields, ~135 bytes
 #                on the wire); sysmon: the same events as Sysmon event 22 (DNS
 #                query) from the XmlWinEventLog sourcetype (46 fields, a
-#                ~1.2 KB XML _raw, ~1.8 KB on the wire; scripts/lib/widen_stream.py)
+#                ~1.2 KB XML _raw, ~1.8 KB on the wire; cargo xtask gen widen)
 #   --fields F   all (default): every field, as splunkd sends when the getinfo
 #                reply has no required_fields; selected: what splunkd sends
 #                after ours: the fields its required_fields declares (read
@@ -36,17 +36,18 @@
 # CARGO_TARGET_DIR when that is set):
 #   1. finds the kit at ${BENCH_KIT:-../shared/bench}; the kit is only read
 #   2. makes venv/ (python3 -m venv) with splunk-sdk==2.1.1 unless present
-#   3. writes zones.csv (`*.<zone>*, True` per row, ESCU format) from the
-#      `zone` column of lookups/dynamic_dns_providers.csv; the same list is
-#      compiled into the dynamicdns binary, and the kit's generator and the
-#      splunklib peer (through DDNS_ZONES) read zones.csv
-#   4. generates dns_<N>.scp with gen_stream.py (seed 1, chunks of 50000);
-#      it is reused when present and generated from the same zones.csv and
-#      generator (stamp file dns_<N>.scp.stamp), and regenerated otherwise;
-#      for --shape sysmon / --fields selected derives sysmon_<N>.scp and
-#      <stream>.sel.scp from it with scripts/lib/widen_stream.py (stamped
-#      the same way, the required_fields included; those come from
-#      scripts/lib/required_fields.py, which asks the built binary)
+#   3. writes zones.csv (`*.<zone>*, True` per row, ESCU format; cargo xtask
+#      gen zones) from the `zone` column of lookups/dynamic_dns_providers.csv;
+#      the same list is compiled into the dynamicdns binary, and the
+#      generator and the splunklib peer (through DDNS_ZONES) read zones.csv
+#   4. generates dns_<N>.scp with cargo xtask gen stream (the kit's
+#      gen_stream.py byte for byte; seed 1, chunks of 50000); it is reused
+#      when present and generated from the same zones.csv and generator
+#      (stamp file dns_<N>.scp.stamp), and regenerated otherwise; for
+#      --shape sysmon / --fields selected / --mode text derives
+#      sysmon_<N>[-text].scp and <stream>.sel.scp from it with cargo xtask
+#      gen widen (stamped the same way, the required_fields included; those
+#      come from cargo xtask gen required-fields, which asks the built binary)
 #   5. builds the kit's baseline into baseline-target/ and this crate
 #      (cargo build --release)
 #   6. runs bench.py with peers csv (the base), echo, dynamicdns, splunklib;
@@ -57,8 +58,8 @@
 #      Exits 1 if any peer exited non-zero or died.
 #   7. always, before timing: runs dynamicdns (and splunklib) once untimed
 #      on the stream (reply-<label>-<N>.scp) and checks the answers with
-#      scripts/lib/check_stream.py: every record's (query, isDynDNS, zone)
-#      must equal an independent Python oracle's (the peer's rule), hence
+#      cargo xtask gen check: every record's (query, isDynDNS, zone)
+#      must equal an independent oracle's (the peer's rule), hence
 #      each other's, and dynamicdns must pass every input field through
 #      unchanged. Any disagreement stops the script (exit 1) before timing,
 #      so a fast wrong answer cannot produce a table.  With --check, each
@@ -145,7 +146,7 @@ if [[ -n ${ZONES_CSV:-} ]]; then ZONES_SRC=$(abspath "$ZONES_CSV"); else ZONES_S
 PY=${PYTHON:-python3}
 cd "$ROOT"
 KIT=$(cd "$KIT" 2>/dev/null && pwd) || die "benchmark kit not found (set BENCH_KIT)"
-for f in bench.py drive.py gen_stream.py peer_splunklib.py baseline/Cargo.toml; do
+for f in bench.py drive.py peer_splunklib.py baseline/Cargo.toml; do
   [[ -e $KIT/$f ]] || die "kit $KIT lacks $f"
 done
 [[ -f $ZONES_SRC ]] || die "zone list $ZONES_SRC not found (set ZONES_CSV)"
@@ -198,7 +199,7 @@ fi
 
 # 3. zones.csv in ESCU format; rewritten only when its content changes, so the
 #    stream stamp below stays valid.
-"$PY" "$ROOT/scripts/lib/escu_zones.py" "$ZONES_SRC" "$ZONES.tmp"
+cargo xtask gen zones "$ZONES_SRC" "$ZONES.tmp"
 if [[ -f $ZONES ]] && cmp -s "$ZONES" "$ZONES.tmp"; then
   rm -f "$ZONES.tmp"
   say "zones: $ZONES unchanged ($(wc -l <"$ZONES") zones from $ZONES_SRC)"
@@ -209,13 +210,13 @@ fi
 export DDNS_ZONES=$ZONES
 
 # 4. The stream, reused only if it was generated from the same inputs.
-stamp=$( { sha256sum "$ZONES" "$KIT/gen_stream.py" | cut -d' ' -f1; echo "seed=1 chunk=50000 events=$EVENTS"; } | sha256sum | cut -d' ' -f1)
+stamp=$(cat "$ZONES" xtask/src/gen/*.rs <(echo "seed=1 chunk=50000 events=$EVENTS") | sha256sum | cut -d' ' -f1)
 if [[ -f $STREAM && -f $STREAM.stamp && $(cat "$STREAM.stamp") == "$stamp" ]]; then
   say "stream: $STREAM already present"
 else
   say "stream: generating $STREAM ($EVENTS events)"
   rm -f "$STREAM.stamp"
-  "$PY" "$KIT/gen_stream.py" --zones "$ZONES" --events "$EVENTS" --chunk 50000 --seed 1 --out "$STREAM.tmp"
+  cargo xtask gen stream --zones "$ZONES" --events "$EVENTS" --chunk 50000 --seed 1 --out "$STREAM.tmp"
   mv "$STREAM.tmp" "$STREAM"
   echo "$stamp" >"$STREAM.stamp"
 fi
@@ -238,27 +239,31 @@ else
 fi
 
 # 4b. The wide and selected-fields streams, derived from the narrow one.
-derive() { # derive OUT ARGS...: widen_stream.py on the narrow stream, stamped
+derive() { # derive OUT ARGS...: cargo xtask gen widen on the narrow stream, stamped
   local out=$1 st
   shift
-  st=$( { cat "$STREAM.stamp"; sha256sum "$ROOT/scripts/lib/widen_stream.py" | cut -d' ' -f1; echo "$*"; } | sha256sum | cut -d' ' -f1)
+  st=$( { cat "$STREAM.stamp"; echo "$*"; } | sha256sum | cut -d' ' -f1)
   if [[ -f $out && -f $out.stamp && $(cat "$out.stamp") == "$st" ]]; then
     say "stream: $out already present"
   else
-    say "stream: deriving $out (widen_stream.py $*)"
+    say "stream: deriving $out (gen widen $*)"
     rm -f "$out.stamp"
-    "$PY" "$ROOT/scripts/lib/widen_stream.py" "$STREAM" "$@"
+    cargo xtask gen widen "$STREAM" "$@"
     echo "$st" >"$out.stamp"
   fi
 }
 NARROW=$STREAM
-if [[ $SHAPE == sysmon && $FIELDS == all ]]; then
+if [[ $SHAPE == sysmon && $FIELDS == all && $MODE == host ]]; then
   derive "$WORK/sysmon_$EVENTS.scp" --shape sysmon --wide "$WORK/sysmon_$EVENTS.scp"
+elif [[ $MODE == text ]]; then
+  # The same events; only the getinfo request's arguments change.
+  derive "$WORK/sysmon_$EVENTS-text.scp" --shape sysmon --getinfo-args field=_raw,mode=text \
+    --wide "$WORK/sysmon_$EVENTS-text.scp"
 fi
 REPLACED=
 if [[ $FIELDS == selected ]]; then
   mapfile -t words < <("$PY" -c 'import shlex, sys; print("\n".join(shlex.split(sys.argv[1])))' "$DDNS_CMD")
-  required=$("$PY" "$ROOT/scripts/lib/required_fields.py" "$NARROW" "${words[@]}") ||
+  required=$(cargo xtask gen required-fields "$NARROW" "${words[@]}") ||
     die "could not read required_fields from $DDNS_CMD"
   say "required_fields (from the getinfo reply): $required"
   shape=none
@@ -270,23 +275,7 @@ if [[ $FIELDS == selected ]]; then
 fi
 if [[ $SHAPE == sysmon ]]; then STREAM=$WORK/sysmon_$EVENTS.scp; fi
 if [[ $FIELDS == selected ]]; then STREAM=${NARROW%.scp}-$SHAPE.sel.scp; fi
-if [[ $MODE == text ]]; then
-  # The same events; only the getinfo request's arguments change.
-  if [[ ! ${STREAM%.scp}-text.scp -nt $STREAM ]]; then
-    say "stream: deriving ${STREAM%.scp}-text.scp (field=_raw mode=text)"
-    "$PY" - "$STREAM" "${STREAM%.scp}-text.scp" <<'EOF'
-import json, re, sys
-data = open(sys.argv[1], "rb").read()
-m = re.match(rb"chunked\s+1\.0\s*,\s*(\d+)\s*,\s*(\d+)\s*\n", data)
-s, ml, bl = m.end(), int(m[1]), int(m[2])
-meta = json.loads(data[s:s + ml])
-meta["searchinfo"]["args"] = meta["searchinfo"]["raw_args"] = ["field=_raw", "mode=text"]
-meta = json.dumps(meta, separators=(",", ":")).encode()
-open(sys.argv[2], "wb").write(b"chunked 1.0,%d,%d\n" % (len(meta), bl) + meta + data[s + ml:])
-EOF
-  fi
-  STREAM=${STREAM%.scp}-text.scp
-fi
+if [[ $MODE == text ]]; then STREAM=$WORK/sysmon_$EVENTS-text.scp; fi
 
 PEERS=(
   "csv=$(q "$BASELINE") csv"
@@ -314,7 +303,7 @@ for p in "${PEERS[@]}"; do
     die "$label exited non-zero on the stream (see $WORK/reply-$label-$RUN.err)"
   replies+=(--reply "$label=$reply")
 done
-"$PY" "$ROOT/scripts/lib/check_stream.py" --stream "$STREAM" --zones "$ZONES" --replaced "$REPLACED" "${replies[@]}" \
+cargo xtask gen check --stream "$STREAM" --zones "$ZONES" --replaced "$REPLACED" "${replies[@]}" \
   >"$WORK/agreement-$RUN.md" || { cat "$WORK/agreement-$RUN.md"; die "answers disagree (see above); not timing"; }
 cat "$WORK/agreement-$RUN.md" >&2
 rm -f "$WORK"/reply-*-"$RUN".scp
@@ -390,7 +379,7 @@ failures=$(grep -E ' exited |command died|reply [0-9]+ metadata' "$raw_err" || t
   echo "- machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2- | sed 's/^ *//' || echo '?')"
   echo "- load average before / after: $load_before / $load_after"
   echo "- $(rustc --version 2>/dev/null || echo 'rustc ?'); $("$PY" --version 2>&1)$([[ $WITH_PEER == 1 ]] && echo "; $SDK")"
-  echo "- stream: $(basename "$STREAM") (gen_stream.py seed 1, chunk 50000), zones: $(wc -l <"$ZONES") from ${ZONES_SRC#"$ROOT"/}"
+  echo "- stream: $(basename "$STREAM") (cargo xtask gen stream, seed 1, chunk 50000), zones: $(wc -l <"$ZONES") from ${ZONES_SRC#"$ROOT"/}"
   for p in "${PEERS[@]}"; do echo "- peer \`${p%%=*}\`: \`${p#*=}\`"; done
   if [[ -n $failures ]]; then
     echo

@@ -12,20 +12,18 @@
 # the same build made here (cargo zigbuild, glibc 2.17, profile release-lto; see
 # build_x86_release in scripts/lib/common.sh), so that CI builds the
 # optimised binary once and the budget is the shipped binary's. It generates a fixed
-# stream with the benchmark kit's generator (scripts/lib/gen_stream.py, a
-# byte copy of ../shared/bench/gen_stream.py vendored so that CI needs
-# nothing outside the repo; seed 1,
-# 100,000 events in chunks of 50,000, zones from
+# stream with `cargo xtask gen stream` (the benchmark kit's stream, byte for
+# byte: seed 1, 100,000 events in chunks of 50,000, zones from
 # lookups/dynamic_dns_providers.csv), and runs `dynamicdns scp` under
 # `valgrind --tool=callgrind` with the stream replayed from a file on stdin
 # (no driver process, so nothing but the command is counted; start-up and
-# the zone table are included). It prints the total and per-event
+# the zone table are included); `cargo xtask gen check` then checks that every
+# event came back with the oracle's answer. It prints the total and per-event
 # instruction counts and fails (exit 1) when the total exceeds the budget by
 # more than PERF_GUARD_TOLERANCE percent (default 3). A change that really
 # costs more updates the budget in the same commit, with the reason.
 #
-# Needs valgrind (installed with apt-get when missing and run as root),
-# python3 (BENCH_KIT=DIR uses DIR/gen_stream.py instead). No network once
+# Needs valgrind (installed with apt-get when missing and run as root). No network once
 # valgrind and the crates are on the machine. About 30 s with the binary
 # built, 2 to 3 minutes on 2 cores with the release build; the files go to
 # target/perf-guard/ (under CARGO_TARGET_DIR when set).
@@ -45,9 +43,6 @@ esac
 
 ROOT=$REPO
 cd "$ROOT" || exit
-KIT=${BENCH_KIT:-$ROOT/scripts/lib}
-[[ -f $KIT/gen_stream.py ]] || die "stream generator not found at $KIT/gen_stream.py"
-PY=${PYTHON:-python3}
 BUDGET_FILE=$ROOT/scripts/perf-budget.txt
 TOLERANCE=${PERF_GUARD_TOLERANCE:-3}
 EVENTS=100000
@@ -62,11 +57,12 @@ say "measuring $BIN"
 
 ZONES=$WORK/zones.csv
 STREAM=$WORK/dns_$EVENTS.scp
-"$PY" "$ROOT/scripts/lib/escu_zones.py" lookups/dynamic_dns_providers.csv "$ZONES" 2>/dev/null
-stamp=$( { sha256sum "$ZONES" "$KIT/gen_stream.py" | cut -d' ' -f1; echo "seed=1 chunk=50000 events=$EVENTS"; } | sha256sum | cut -d' ' -f1)
+cargo xtask gen zones lookups/dynamic_dns_providers.csv "$ZONES" 2>/dev/null || die "cargo xtask gen zones failed"
+stamp=$(cat "$ZONES" xtask/src/gen/*.rs <(echo "seed=1 chunk=50000 events=$EVENTS") | sha256sum | cut -d' ' -f1)
 if [[ ! -f $STREAM || ! -f $STREAM.stamp || $(cat "$STREAM.stamp") != "$stamp" ]]; then
   say "generating $EVENTS-event stream"
-  "$PY" "$KIT/gen_stream.py" --zones "$ZONES" --events "$EVENTS" --chunk 50000 --seed 1 --out "$STREAM.tmp"
+  cargo xtask gen stream --zones "$ZONES" --events "$EVENTS" --chunk 50000 --seed 1 --out "$STREAM.tmp" ||
+    die "cargo xtask gen stream failed"
   mv "$STREAM.tmp" "$STREAM"
   echo "$stamp" >"$STREAM.stamp"
 fi
@@ -75,26 +71,9 @@ say "running dynamicdns scp under callgrind"
 log=$WORK/callgrind.log
 valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind.out" "$BIN" scp \
   <"$STREAM" >"$WORK/reply.scp" 2>"$log" || { tail -20 "$log" >&2; die "dynamicdns scp failed under valgrind"; }
-# A good session writes nothing to stderr, so the replies are counted.
-"$PY" - "$WORK/reply.scp" "$EVENTS" <<'EOF' || { cat "$log" >&2; die "dynamicdns did not process all $EVENTS events"; }
-import csv, io, re, sys
-data, want = open(sys.argv[1], "rb").read(), int(sys.argv[2])
-header = re.compile(rb"chunked 1\.0,(\d+),(\d+)\n")
-pos = replies = records = 0
-while pos < len(data):
-    m = header.match(data, pos)
-    if not m:
-        sys.exit("bad reply header at byte %d" % pos)
-    s = m.end()
-    meta, body = data[s:s + int(m[1])], data[s + int(m[1]):s + int(m[1]) + int(m[2])]
-    pos, replies = s + int(m[1]) + int(m[2]), replies + 1
-    if b'"error"' in meta:
-        sys.exit("error reply: %r" % meta[:300])
-    if body:
-        records += sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8"), newline=""))) - 1
-if (replies, records) != (4, want):
-    sys.exit("%d replies, %d records (want 4, %d)" % (replies, records, want))
-EOF
+# Every event back, with the oracle's answer and its fields unchanged.
+cargo xtask gen check --stream "$STREAM" --zones "$ZONES" --reply dynamicdns="$WORK/reply.scp" >"$WORK/check.md" ||
+  { cat "$WORK/check.md" "$log" >&2; die "dynamicdns did not answer all $EVENTS events as the oracle does"; }
 total=$(sed -n 's/^==[0-9]*== Collected : \([0-9]*\)$/\1/p' "$log")
 [[ $total =~ ^[0-9]+$ ]] || die "no instruction count in $log"
 per_event=$(( total / EVENTS ))
@@ -103,7 +82,7 @@ if [[ $UPDATE == 1 ]]; then
   {
     echo "# Instruction budget of scripts/perf-guard.sh: total instructions of"
     echo "# 'dynamicdns scp' under callgrind on the fixed $EVENTS-event stream"
-    echo "# (gen_stream.py seed 1, chunks of 50000), start-up included, measured on"
+    echo "# (cargo xtask gen stream, seed 1, chunks of 50000), start-up included, measured on"
     echo "# the shipped x86_64 binary (cargo zigbuild, glibc $GLIBC_FLOOR, profile $SHIP_PROFILE)."
     echo "# Measured $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD 2>/dev/null || echo '?'): $per_event per event."
     echo "$total"

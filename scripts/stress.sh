@@ -44,37 +44,11 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkfifo "$work/in"
 
-# The generator writes one chunk's bytes once and repeats them, so it
-# costs next to nothing next to the command.
-python3 - "$gb" "$chunk_mb" >"$work/in" <<'PY' &
-import json, sys
-gb, chunk_mb = int(sys.argv[1]), int(sys.argv[2])
-out = sys.stdout.buffer
-meta = json.dumps({"action": "getinfo", "searchinfo": {"args": ["field=query,answer"]}}).encode()
-out.write(b"chunked 1.0,%d,0\n" % len(meta) + meta)
-header = b"_time,query,answer,_raw,__mv_query,__mv_answer,__mv__raw\n"
-rows = [
-    b'1700000000,x%d.duckdns.org,1.2.3.4,"GET http://x.duckdns.org/a?b=1,2 ""q""\nline2 ' + b"z" * 2000 + b'",,,\n',
-    b"1700000001,www.example.com,,plain,,,\n",
-    b'1700000002,"a.ddns.net\nb.example.org",,"",$a.ddns.net$;$b.example.org$,,\n',
-    b"1700000003,\xff\xfe.no-ip.com,10.0.0.1,\x00,,,\n",
-]
-body = bytearray(header)
-i = 0
-while len(body) < chunk_mb << 20:
-    r = rows[i % len(rows)]
-    body += r % i if b"%d" in r else r
-    i += 1
-body = bytes(body)
-exe = b'{"action":"execute","finished":false}'
-chunk = b"chunked 1.0,%d,%d\n" % (len(exe), len(body)) + exe + body
-n = max(1, (gb << 30) // len(chunk))
-for _ in range(n - 1):
-    out.write(chunk)
-last = b'{"action":"execute","finished":true}'
-out.write(b"chunked 1.0,%d,%d\n" % (len(last), len(body)) + last + body)
-sys.stderr.write("stress: generated %d bytes of CSV bodies in %d chunks\n" % (n * len(body), n))
-PY
+# The generator (cargo xtask gen stress) writes one chunk's bytes once and
+# repeats them, so it costs next to nothing next to the command; it is built
+# first so that its build is not timed.
+(cd "$REPO" && cargo build --quiet --package xtask) || die "building the xtask failed"
+(cd "$REPO" && exec cargo xtask gen stress --gb "$gb" --chunk-mb "$chunk_mb") >"$work/in" &
 gen=$!
 
 start=$EPOCHREALTIME

@@ -12,10 +12,13 @@
 //!   against the one in the working tree), as Markdown for the CHANGELOG.
 //! - `cargo xtask dist [--no-build] [--partial] [--out DIR]`: the release
 //!   files in `dist/` (see `dist.rs`).
+//! - `cargo xtask gen …`: the test data of the benchmarks, the perf guard
+//!   and the stress test, and the checks of the answers (see `gen/mod.rs`).
 
 mod datadiff;
 mod dist;
 mod exportdata;
+mod gen;
 mod zonebuild;
 
 use std::path::{Path, PathBuf};
@@ -25,6 +28,7 @@ const HELP: &str = "\
 Usage: cargo xtask zones build [--data DIR] [--out FILE]
        cargo xtask zones diff [OLD.csv NEW.csv]
        cargo xtask dist [--no-build] [--partial] [--out DIR]
+       cargo xtask gen TASK … (test data; cargo xtask gen --help)
 
 Rebuilds the shipped zone list from the vendored sources in DIR (default:
 data/ of the repository) and writes it to FILE (default:
@@ -73,6 +77,10 @@ fn main() -> ExitCode {
 
 fn run() -> Result<(), Failure> {
     use lexopt::prelude::*;
+    let args: Vec<_> = std::env::args_os().skip(1).collect();
+    if args.first().is_some_and(|a| a == "gen") {
+        return gen::run(args[1..].to_vec());
+    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut data = root.join("data");
     let mut out = None;
