@@ -8,7 +8,7 @@
 #   scripts/perf-guard.sh --update   measure and write the budget file
 #
 # It measures the shipped x86_64 binary: $DYNAMICDNS_BIN when set
-# (scripts/test.sh passes the one scripts/package.sh has just packaged), else
+# (`cargo xtask ci` passes the one scripts/package.sh has just packaged), else
 # the same build made here (cargo zigbuild, glibc 2.17, profile release-lto; see
 # build_x86_release in scripts/lib/common.sh), so that CI builds the
 # optimised binary once and the budget is the shipped binary's. It generates a fixed

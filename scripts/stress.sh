@@ -35,7 +35,7 @@ for v in "$gb" "$chunk_mb" "$time_limit" ${max_rss_mb:+"$max_rss_mb"}; do
 done
 max_rss_mb=${max_rss_mb:-$((4 * chunk_mb + 64))}
 
-# The shipped x86_64 binary: $DYNAMICDNS_BIN (scripts/test.sh passes the
+# The shipped x86_64 binary: $DYNAMICDNS_BIN (`cargo xtask ci` passes the
 # packaged one), else the build scripts/package.sh makes (a no-op when fresh).
 bin=$(shipped_x86_bin)
 log "feeding $bin"

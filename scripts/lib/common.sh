@@ -78,7 +78,7 @@ WIN_TARGET_DIR=$TARGET_DIR/windows-debian
 WIN_BIN=$WIN_TARGET_DIR/$WIN_TARGET/$SHIP_PROFILE/dynamicdns.exe
 
 # DYNAMICDNS_BIN: an x86_64 binary for the perf guard and the stress test
-# instead of building one (scripts/test.sh passes the packaged one).
+# instead of building one (`cargo xtask ci` passes the packaged one).
 if [ -n "${DYNAMICDNS_BIN:-}" ] && [ "${DYNAMICDNS_BIN#/}" = "$DYNAMICDNS_BIN" ]; then
     DYNAMICDNS_BIN=$PWD/$DYNAMICDNS_BIN
 fi

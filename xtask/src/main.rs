@@ -14,7 +14,10 @@
 //!   files in `dist/` (see `dist.rs`).
 //! - `cargo xtask gen …`: the test data of the benchmarks, the perf guard
 //!   and the stress test, and the checks of the answers (see `gen/mod.rs`).
+//! - `cargo xtask ci [--quick] [--only STEP,...]`: the test command (see
+//!   `ci/`).
 
+mod ci;
 mod datadiff;
 mod dist;
 mod exportdata;
@@ -29,6 +32,7 @@ Usage: cargo xtask zones build [--data DIR] [--out FILE]
        cargo xtask zones diff [OLD.csv NEW.csv]
        cargo xtask dist [--no-build] [--partial] [--out DIR]
        cargo xtask gen TASK … (test data; cargo xtask gen --help)
+       cargo xtask ci [--quick] [--only STEP,...] (the test command; cargo xtask ci --help)
 
 Rebuilds the shipped zone list from the vendored sources in DIR (default:
 data/ of the repository) and writes it to FILE (default:
@@ -66,6 +70,10 @@ fn failed(message: impl Into<String>) -> Failure {
 }
 
 fn main() -> ExitCode {
+    // `ci` parses its own options.
+    if std::env::args_os().nth(1).is_some_and(|a| a == "ci") {
+        return ci::main(std::env::args_os().skip(2).collect());
+    }
     match run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
