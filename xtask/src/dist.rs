@@ -1,10 +1,10 @@
 //! `cargo xtask dist`: the release files in `dist/`, byte-identical from
 //! the same commit.
 //!
-//! `scripts/package.sh` builds the three binaries and the Splunk app
-//! `dist/dynamicdns-<version>.tgz`; this task reuses that package as the one
-//! source of every binary (the CLI archives hold exactly the bytes the app
-//! ships) and writes beside it
+//! `cargo xtask package` (`package/`) builds the three binaries and the
+//! Splunk app `dist/dynamicdns-<version>.tgz`; this task reuses that package
+//! as the one source of every binary (the CLI archives hold exactly the
+//! bytes the app ships) and writes beside it
 //!
 //! - `dynamicdns-<version>-x86_64-linux-gnu.tar.gz` (glibc ≥ 2.17),
 //! - `dynamicdns-<version>-aarch64-linux-gnu.tar.gz` (glibc ≥ 2.17),
@@ -18,41 +18,10 @@
 //! with the app package's own time stamp (SOURCE_DATE_EPOCH or the last
 //! commit); gzip headers carry no name or time.
 
+use crate::package::manifest::PLATFORMS;
+use crate::{failed, package, Failure};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-use crate::{failed, Failure};
-
-/// One CLI archive: the app's platform folder, the archive's platform
-/// name, the program's file name, and whether it is a zip.
-struct Platform {
-    folder: &'static str,
-    name: &'static str,
-    program: &'static str,
-    zip: bool,
-}
-
-const PLATFORMS: &[Platform] = &[
-    Platform {
-        folder: "linux_x86_64",
-        name: "x86_64-linux-gnu",
-        program: "dynamicdns",
-        zip: false,
-    },
-    Platform {
-        folder: "linux_aarch64",
-        name: "aarch64-linux-gnu",
-        program: "dynamicdns",
-        zip: false,
-    },
-    Platform {
-        folder: "windows_x86_64",
-        name: "x86_64-windows",
-        program: "dynamicdns.exe",
-        zip: true,
-    },
-];
 
 /// A file or folder of an archive: path (folders end in `/`), mode, bytes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -77,7 +46,8 @@ pub(crate) struct Options {
     pub(crate) root: PathBuf,
     /// Where the app package is and the archives go (default `dist/`).
     pub(crate) out: PathBuf,
-    /// Run `scripts/package.sh` first (else use the package in `out`).
+    /// Run `cargo xtask package` first (else use the package in `out`,
+    /// or package the binaries already built when there is none).
     pub(crate) build: bool,
     /// Leave out a platform the package has no binary for, instead of
     /// failing.
@@ -87,21 +57,21 @@ pub(crate) struct Options {
 /// Runs the task: the package (unless `--no-build`), then the archives and
 /// the checksums.
 pub(crate) fn run(o: &Options) -> Result<(), Failure> {
-    let version = env!("CARGO_PKG_VERSION");
-    if o.build {
-        let status = Command::new(o.root.join("scripts/package.sh"))
-            .current_dir(&o.root)
-            .status()
-            .map_err(|e| failed(format!("scripts/package.sh: {e}")))?;
-        if !status.success() {
-            return Err(failed(format!("scripts/package.sh failed ({status})")));
+    let cx = package::context(&o.root)?;
+    let version = cx.version.as_str();
+    let app_name = package::package_name(&cx);
+    let app_tgz = o.out.join(&app_name);
+    if o.build || !app_tgz.is_file() {
+        let built = package::package(&cx, o.build)?;
+        if built != app_tgz {
+            std::fs::create_dir_all(&o.out)
+                .map_err(|e| failed(format!("{}: {e}", o.out.display())))?;
+            std::fs::copy(&built, &app_tgz)
+                .map_err(|e| failed(format!("{}: {e}", app_tgz.display())))?;
         }
     }
-    let app_name = format!("dynamicdns-{version}.tgz");
-    let app_tgz = o.out.join(&app_name);
-    let tgz = std::fs::read(&app_tgz).map_err(|e| {
-        failed(format!("{}: {e} (run `cargo xtask dist` without --no-build)", app_tgz.display()))
-    })?;
+    let tgz =
+        std::fs::read(&app_tgz).map_err(|e| failed(format!("{}: {e}", app_tgz.display())))?;
     let readme =
         std::fs::read(o.root.join("README.md")).map_err(|e| failed(format!("README.md: {e}")))?;
     let written = write_dist(&o.out, version, &app_name, &tgz, &readme, o.partial)?;
@@ -129,11 +99,11 @@ pub(crate) fn write_dist(
         app.iter().filter(|e| e.path.starts_with("dynamicdns/LICENSES/") && !e.is_dir()).collect();
     let mut sums = vec![(app_name.to_string(), tgz.to_vec())];
     for p in PLATFORMS {
-        let Some(program) = file(&format!("bin/{}/{}", p.folder, p.program)) else {
+        let Some(program) = file(&p.path()) else {
             if partial {
                 eprintln!(
                     "xtask: warning: {app_name} has no {} binary: no {} archive",
-                    p.folder, p.name
+                    p.folder, p.release
                 );
                 continue;
             }
@@ -142,7 +112,7 @@ pub(crate) fn write_dist(
                 p.folder, p.program
             )));
         };
-        let top = format!("dynamicdns-{version}-{}/", p.name);
+        let top = format!("dynamicdns-{version}-{}/", p.release);
         let mut entries = vec![
             Entry::dir(top.clone()),
             Entry { path: format!("{top}{}", p.program), mode: 0o755, data: program.data.clone() },
@@ -159,10 +129,11 @@ pub(crate) fn write_dist(
             });
         }
         entries.sort_by(|a, b| a.path.cmp(&b.path));
-        let (name, bytes) = if p.zip {
-            (format!("dynamicdns-{version}-{}.zip", p.name), zip_bytes(&entries, mtime)?)
+        // Windows users get a zip, the others a .tar.gz.
+        let (name, bytes) = if p.program.ends_with(".exe") {
+            (format!("dynamicdns-{version}-{}.zip", p.release), zip_bytes(&entries, mtime)?)
         } else {
-            (format!("dynamicdns-{version}-{}.tar.gz", p.name), tgz_bytes(&entries, mtime)?)
+            (format!("dynamicdns-{version}-{}.tar.gz", p.release), tgz_bytes(&entries, mtime)?)
         };
         sums.push((name, bytes));
     }
@@ -184,14 +155,14 @@ pub(crate) fn write_dist(
 
 /// Writes through a temporary name, so that a failed run leaves no
 /// half-written release file.
-fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+pub(crate) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     let tmp = path.with_extension("tmp");
     std::fs::write(&tmp, bytes)
         .and_then(|()| std::fs::rename(&tmp, path))
         .map_err(|e| failed(format!("{}: {e}", path.display())))
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -291,7 +262,7 @@ fn civil_time(t: u64) -> (u16, u8, u8, u8, u8, u8) {
 mod tests {
     use super::*;
 
-    /// A small app package in `scripts/package.sh`'s shape.
+    /// A small app package in `cargo xtask package`'s shape.
     fn app_tgz(with_windows: bool) -> Vec<u8> {
         let mut e = vec![
             Entry::dir("dynamicdns/".into()),

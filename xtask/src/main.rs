@@ -16,12 +16,15 @@
 //!   and the stress test, and the checks of the answers (see `gen/mod.rs`).
 //! - `cargo xtask ci [--quick] [--only STEP,...]`: the test command (see
 //!   `ci/`).
+//! - `cargo xtask package [--no-build] [check [TGZ] | binary FOLDER]`: the
+//!   Splunk app package (see `package/`).
 
 mod ci;
 mod datadiff;
 mod dist;
 mod exportdata;
 mod gen;
+mod package;
 mod zonebuild;
 
 use std::path::{Path, PathBuf};
@@ -33,6 +36,7 @@ Usage: cargo xtask zones build [--data DIR] [--out FILE]
        cargo xtask dist [--no-build] [--partial] [--out DIR]
        cargo xtask gen TASK … (test data; cargo xtask gen --help)
        cargo xtask ci [--quick] [--only STEP,...] (the test command; cargo xtask ci --help)
+       cargo xtask package [--no-build] [check [TGZ] | binary FOLDER]
 
 Rebuilds the shipped zone list from the vendored sources in DIR (default:
 data/ of the repository) and writes it to FILE (default:
@@ -47,11 +51,18 @@ zones diff prints, as Markdown, the rows added, removed, re-attributed
 a list (the zone list or the service hosts). Without files it compares the
 zone list committed at git HEAD with the one in the working tree.
 
-dist runs scripts/package.sh (unless --no-build) and writes, beside the app
-package in DIR (default: dist/ of the repository), the CLI archives for Linux
-x86_64 and aarch64 (.tar.gz) and Windows x86_64 (.zip) and SHA256SUMS,
-byte-identical from the same commit. --partial leaves out a platform the
+dist runs `package` (--no-build: reuses the package in DIR) and writes,
+beside the app package in DIR (default: dist/ of the repository), the CLI
+archives for Linux x86_64 and aarch64 (.tar.gz) and Windows x86_64 (.zip)
+and SHA256SUMS, byte-identical from the same commit. --partial leaves out a platform the
 package has no binary for instead of failing.
+
+package builds the three binaries (--no-build: takes those already built)
+and writes dist/dynamicdns-<version>.tgz and its .sha256, reproducibly (see
+docs/packaging.md for the environment it reads). `package check [TGZ]`
+checks an app archive against the package manifest; `package binary FOLDER`
+(linux_x86_64, linux_aarch64, windows_x86_64) builds and checks one binary
+and prints its path.
 ";
 
 /// A failed task: the message, and whether it was a usage error (exit 2)
@@ -120,6 +131,7 @@ fn run() -> Result<(), Failure> {
             let out = out.unwrap_or_else(|| root.join("dist"));
             dist::run(&dist::Options { root, out, build, partial })
         }
+        ["package", ref rest @ ..] => package::run(&root, build, rest),
         _ => Err(usage(HELP)),
     }
 }
