@@ -2,13 +2,14 @@
 # Vets the Splunk app package the way Splunk Cloud does, and checks what
 # AppInspect does not:
 #
-#  1. the tarball: one top folder named like app.conf [package] id, no "./"
+#  1. the tarball against the package manifest (`cargo xtask package
+#     check`): one top folder named like app.conf [package] id, no "./"
 #     paths, no dotfiles, no links, owner 0/0, modes 0755 for directories
 #     and for files under bin/, 0644 for every other file, the launcher and
 #     binaries present (aarch64 too when DYNAMICDNS_REQUIRE_AARCH64=1, Windows
-#     when DYNAMICDNS_REQUIRE_WINDOWS=1), the
-#     icons, navigation and dashboards present, no lookup file users edit
-#     (an upgrade would overwrite it);
+#     when DYNAMICDNS_REQUIRE_WINDOWS=1), the icons, navigation and
+#     dashboards present, no lookup file users edit (an upgrade would
+#     overwrite it);
 #  2. Splunk AppInspect (PyPI splunk-appinspect, pinned, installed into a
 #     venv under target/tools by this script):
 #       splunk-appinspect inspect <tgz> --mode precert --included-tags cloud --ci
@@ -43,68 +44,11 @@ for arg in "$@"; do
     esac
 done
 tgz=${tgz:-$REPO/dist/$APP_ID-$(crate_version).tgz}
-[ -f "$tgz" ] || die "no package $tgz (run scripts/package.sh first)"
+[ -f "$tgz" ] || die "no package $tgz (run cargo xtask package first)"
+tgz=$(realpath "$tgz")
 
-# --- 1. Tarball layout and modes.
-python3 - "$tgz" "$APP_ID" "${DYNAMICDNS_REQUIRE_AARCH64:-}" "$USER_LOOKUPS" "${DYNAMICDNS_REQUIRE_WINDOWS:-}" <<'EOF'
-import sys, tarfile
-
-path, app_id, require_arm = sys.argv[1], sys.argv[2], sys.argv[3] == "1"
-user_lookups = sys.argv[4].split()
-require_windows = sys.argv[5] == "1"
-problems = []
-names = set()
-mtimes = set()
-with tarfile.open(path, "r:gz") as tar:
-    members = tar.getmembers()
-    for m in members:
-        name = m.name
-        names.add(name)
-        mtimes.add(m.mtime)
-        parts = name.split("/")
-        if name.startswith("./") or name.startswith("/") or ".." in parts:
-            problems.append(f"{name}: path must be relative to the app folder, without ./ or ..")
-        if parts[0] != app_id:
-            problems.append(f"{name}: outside the top folder {app_id}/")
-        if any(p.startswith(".") for p in parts):
-            problems.append(f"{name}: dotfile")
-        if m.uid != 0 or m.gid != 0:
-            problems.append(f"{name}: owner {m.uid}:{m.gid}, expected 0:0")
-        if not (m.isdir() or m.isfile()):
-            problems.append(f"{name}: not a plain file or directory")
-        mode = m.mode & 0o7777
-        in_bin = len(parts) > 2 and parts[1] == "bin"
-        want = 0o755 if (m.isdir() or in_bin) else 0o644
-        if mode != want:
-            problems.append(f"{name}: mode {mode:04o}, expected {want:04o}")
-    listed = [m.name for m in members]
-    if listed != sorted(listed, key=lambda n: n.split("/")):
-        problems.append("members are not in sorted order")
-for required in ["default/app.conf", "bin/dynamicdns.py", "bin/linux_x86_64/dynamicdns",
-                 "metadata/default.meta", "README.md", "LICENSE", "app.manifest",
-                 "static/appIcon.png", "static/appIcon_2x.png", "static/appIconAlt.png",
-                 "static/appIconAlt_2x.png", "default/data/ui/nav/default.xml"]:
-    if f"{app_id}/{required}" not in names:
-        problems.append(f"{app_id}/{required}: missing")
-for binary, required in (("linux_aarch64/dynamicdns", require_arm),
-                         ("windows_x86_64/dynamicdns.exe", require_windows)):
-    if f"{app_id}/bin/{binary}" not in names:
-        (problems.append if required else print)(f"{app_id}/bin/{binary}: missing")
-for f in user_lookups:
-    if f"{app_id}/lookups/{f}" in names:
-        problems.append(f"{app_id}/lookups/{f}: a file users edit must not be shipped")
-for p in ("local", "metadata/local.meta"):
-    if f"{app_id}/{p}" in names:
-        problems.append(f"{app_id}/{p}: must not be shipped")
-if len(mtimes) != 1:
-    problems.append(f"members have {len(mtimes)} different mtimes (not reproducible)")
-for p in problems:
-    print(f"tarball: {p}", file=sys.stderr)
-if problems:
-    sys.exit(1)
-files = sum(1 for m in members if m.isfile())
-print(f"tarball: {path.rsplit('/', 1)[-1]}: {files} files under {app_id}/, modes, owner, order and paths ok")
-EOF
+# --- 1. The archive against the package manifest (xtask/src/package/manifest.rs).
+(cd "$REPO" && cargo xtask package check "$tgz")
 
 # --- 2. Splunk AppInspect.
 bin=$(ensure_venv appinspect "splunk-appinspect==$APPINSPECT_VERSION")

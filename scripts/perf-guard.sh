@@ -8,9 +8,9 @@
 #   scripts/perf-guard.sh --update   measure and write the budget file
 #
 # It measures the shipped x86_64 binary: $DYNAMICDNS_BIN when set
-# (`cargo xtask ci` passes the one scripts/package.sh has just packaged), else
-# the same build made here (cargo zigbuild, glibc 2.17, profile release-lto; see
-# build_x86_release in scripts/lib/common.sh), so that CI builds the
+# (`cargo xtask ci` passes the one `cargo xtask package` has just packaged), else
+# the same build made here (cargo zigbuild, glibc 2.17, profile release-lto;
+# `cargo xtask package binary linux_x86_64`), so that CI builds the
 # optimised binary once and the budget is the shipped binary's. It generates a fixed
 # stream with `cargo xtask gen stream` (the benchmark kit's stream, byte for
 # byte: seed 1, 100,000 events in chunks of 50,000, zones from
@@ -83,7 +83,7 @@ if [[ $UPDATE == 1 ]]; then
     echo "# Instruction budget of scripts/perf-guard.sh: total instructions of"
     echo "# 'dynamicdns scp' under callgrind on the fixed $EVENTS-event stream"
     echo "# (cargo xtask gen stream, seed 1, chunks of 50000), start-up included, measured on"
-    echo "# the shipped x86_64 binary (cargo zigbuild, glibc $GLIBC_FLOOR, profile $SHIP_PROFILE)."
+    echo "# the shipped x86_64 binary (cargo zigbuild, glibc 2.17, profile release-lto)."
     echo "# Measured $(date -u +%Y-%m-%d) at $(git rev-parse --short HEAD 2>/dev/null || echo '?'): $per_event per event."
     echo "$total"
   } >"$BUDGET_FILE"

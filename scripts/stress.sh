@@ -36,7 +36,7 @@ done
 max_rss_mb=${max_rss_mb:-$((4 * chunk_mb + 64))}
 
 # The shipped x86_64 binary: $DYNAMICDNS_BIN (`cargo xtask ci` passes the
-# packaged one), else the build scripts/package.sh makes (a no-op when fresh).
+# packaged one), else the build `cargo xtask package` makes (a no-op when fresh).
 bin=$(shipped_x86_bin)
 log "feeding $bin"
 

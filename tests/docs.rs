@@ -218,10 +218,9 @@ fn every_path_the_docs_name_exists() {
     // Paths the docs name that are not in the repository by design: the
     // lookup files users create (never shipped), an admin's own `local/`
     // settings, and the binaries the package build places under bin/.
-    let user_lookups = crate::app_install::USER_LOOKUPS;
     let package_binary = Regex::new(r"^bin/[a-z0-9_]+/(dynamicdns(\.exe)?)?$").unwrap();
     let not_in_repo = |p: &str| {
-        p.strip_prefix("lookups/").is_some_and(|f| user_lookups.contains(&f))
+        p.strip_prefix("lookups/").is_some_and(crate::util::manifest::is_user_lookup)
             || package_binary.is_match(p)
             || p.starts_with("local/")
             || p == "metadata/local.meta"

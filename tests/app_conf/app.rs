@@ -6,8 +6,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::keys::CONF_FILES;
-use super::lookups::USER_FILES;
 use crate::util::conf::{default_conf as conf, parse_conf};
+use crate::util::manifest::USER_LOOKUPS;
 use crate::util::{read, root};
 
 // ---------------------------------------------------------------------------
@@ -144,7 +144,7 @@ fn the_readme_declares_the_binaries_and_the_escu_migration() {
     assert!(readme.contains("splunk btool macros list dynamic_dns_providers --debug"));
     assert!(readme.contains("splunk btool transforms list"));
     assert!(readme.contains("v11"));
-    for (file, _) in USER_FILES {
+    for file in USER_LOOKUPS {
         assert!(readme.contains(file), "README documents {file}");
     }
 }

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::keys::key_allowed;
 use crate::util::conf::{default_conf as conf, parse_conf};
+use crate::util::manifest::{OLD_USER_LOOKUPS, USER_LOOKUPS};
 use crate::util::{read, root};
 
 /// The header of a lookup CSV in `lookups/`.
@@ -34,7 +35,7 @@ fn lookups_point_at_existing_files_and_the_launcher() {
     let mut files = BTreeSet::new();
     for (name, s) in &t.stanzas {
         if let Some(file) = s.get("filename") {
-            if USER_FILES.iter().any(|(f, _)| f == &file) {
+            if USER_LOOKUPS.contains(&file) {
                 // Created on first use, never shipped: an upgrade replaces
                 // every file the package contains.
                 assert!(!root().join("lookups").join(file).exists(), "{file} is not shipped");
@@ -50,15 +51,19 @@ fn lookups_point_at_existing_files_and_the_launcher() {
     }
     assert!(files.contains("dynamic_dns_providers.csv"), "a lookup definition for the list");
     assert_eq!(csv_header("dynamic_dns_providers.csv")[0], "zone");
-    for (file, definition) in USER_FILES {
-        let s = t.req(definition);
-        assert_eq!(s.req("filename"), *file, "[{definition}]");
+    // Each file users edit has its one lookup definition (the package
+    // manifest names the files; the package ships none of them).
+    for file in USER_LOOKUPS {
+        let defs: Vec<_> =
+            t.stanzas.iter().filter(|(_, s)| s.get("filename") == Some(*file)).collect();
+        assert_eq!(defs.len(), 1, "one lookup definition for {file}");
+        let s = defs[0].1;
         // The binary reads local zones and allowlist on the indexers too;
         // the baseline is read on the search head only.
         let replicated = *file != "dynamicdns_first_seen.csv";
         assert_eq!(s.req("replicate"), if replicated { "true" } else { "false" }, "{file}");
     }
-    for old in OLD_USER_FILES {
+    for old in OLD_USER_LOOKUPS {
         assert!(!files.contains(*old), "{old} is the pre-0.2 name");
         assert!(!root().join("lookups").join(old).exists(), "{old} is not shipped");
     }
@@ -94,14 +99,3 @@ fn automatic_lookups_use_defined_lookups_and_are_shipped_disabled() {
         }
     }
 }
-
-/// Lookup files users create and edit, with their lookup definitions. The
-/// package ships none of them (scripts/package.sh, tests/app_install/).
-pub(super) const USER_FILES: &[(&str, &str)] = &[
-    ("dynamicdns_local_zones.csv", "dynamicdns_zones_local"),
-    ("dynamicdns_allowlist.csv", "dynamicdns_allowlist_hosts"),
-    ("dynamicdns_first_seen.csv", "dynamicdns_first_seen"),
-];
-/// Their names before 0.2, which 0.1.0 shipped (header only); the binary
-/// still reads them, with a deprecation warning.
-const OLD_USER_FILES: &[&str] = &["dynamic_dns_providers_local.csv", "dynamic_dns_allowlist.csv"];

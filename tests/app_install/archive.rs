@@ -1,10 +1,14 @@
-//! The package archive: top folder, modes, owner, gzip header, the files it
-//! must and must not hold.
+//! The package archive: its gzip header, and its members against the
+//! package manifest (top folder, modes, owner, order, time stamp, the files
+//! it must and must not hold: `manifest::check_archive`, the check `cargo
+//! xtask package` runs on what it writes).
 
 use std::io::Read;
 use std::path::Path;
 
-use super::{package, require_aarch64, APP, USER_LOOKUPS};
+use super::windows::require_windows;
+use super::{package, require_aarch64};
+use crate::util::manifest::{check_archive, Kind, Member, LINUX_AARCH64, WINDOWS_X86_64};
 
 // ---------------------------------------------------------------------------
 // The archive
@@ -77,90 +81,28 @@ fn the_archive_is_rooted_at_the_app_id_with_splunk_modes() {
     assert_eq!(&gz[..3], &[0x1f, 0x8b, 8], "gzip");
     assert_eq!(gz[3] & 0x08, 0, "gzip -n: no file name in the header");
     assert_eq!(&gz[4..8], &[0, 0, 0, 0], "gzip -n: no time stamp in the header");
-    let entries = list_tgz(&tgz);
-    assert!(!entries.is_empty());
-    let mut problems = Vec::new();
-    let mtime = entries[0].mtime;
-    for e in &entries {
-        let parts: Vec<&str> = e.name.trim_end_matches('/').split('/').collect();
-        if parts[0] != APP {
-            problems.push(format!("{}: not under {APP}/", e.name));
-        }
-        if parts.iter().any(|p| p.starts_with('.') || p.is_empty()) {
-            problems.push(format!("{}: dotfile or ./ path", e.name));
-        }
-        if (e.uid, e.gid) != (0, 0) {
-            problems.push(format!("{}: owner {}:{}", e.name, e.uid, e.gid));
-        }
-        let is_dir = e.kind == b'5';
-        if !is_dir && e.kind != b'0' {
-            problems.push(format!("{}: type {:?}", e.name, e.kind as char));
-        }
-        let want = if is_dir || parts.get(1) == Some(&"bin") { 0o755 } else { 0o644 };
-        if e.mode & 0o7777 != want {
-            problems.push(format!("{}: mode {:o}, want {want:o}", e.name, e.mode & 0o7777));
-        }
-        if e.mtime != mtime {
-            problems.push(format!("{}: mtime differs", e.name));
-        }
+    let members: Vec<Member> = list_tgz(&tgz)
+        .into_iter()
+        .map(|e| Member {
+            path: e.name,
+            mode: e.mode,
+            owner: (e.uid, e.gid),
+            mtime: e.mtime,
+            kind: match e.kind {
+                b'5' => Kind::Dir,
+                b'0' | 0 => Kind::File,
+                other => Kind::Other(other),
+            },
+        })
+        .collect();
+    assert!(members.len() > 20, "{} members", members.len());
+    let mut required = Vec::new();
+    if require_aarch64() {
+        required.push(&LINUX_AARCH64);
     }
-    let names: Vec<&str> = entries.iter().map(|e| e.name.trim_end_matches('/')).collect();
-    let mut sorted = names.clone();
-    sorted.sort_by(|a, b| a.split('/').cmp(b.split('/')));
-    if names != sorted {
-        problems.push("entries are not sorted by name".to_string());
+    if require_windows() {
+        required.push(&WINDOWS_X86_64);
     }
-    for f in [
-        "app.manifest",
-        "README.md",
-        "LICENSE",
-        "bin/dynamicdns.py",
-        "bin/linux_x86_64/dynamicdns",
-        "default/app.conf",
-        "default/commands.conf",
-        "default/transforms.conf",
-        "default/analyticstories.conf",
-        "default/server.conf",
-        "default/data/ui/nav/default.xml",
-        "default/data/ui/views/dynamicdns_overview.xml",
-        "default/data/ui/views/dynamicdns_check.xml",
-        "default/data/ui/views/dynamicdns_health.xml",
-        "static/appIcon.png",
-        "static/appIcon_2x.png",
-        "static/appIconAlt.png",
-        "static/appIconAlt_2x.png",
-        "lookups/dynamic_dns_providers.csv",
-        "metadata/default.meta",
-    ] {
-        if !names.contains(&format!("{APP}/{f}").as_str()) {
-            problems.push(format!("{APP}/{f} missing"));
-        }
-    }
-    for f in USER_LOOKUPS {
-        if names.contains(&format!("{APP}/lookups/{f}").as_str()) {
-            problems.push(format!(
-                "{APP}/lookups/{f} is a file users edit: an upgrade would overwrite it"
-            ));
-        }
-    }
-    if require_aarch64()
-        && !names.contains(&format!("{APP}/bin/linux_aarch64/dynamicdns").as_str())
-    {
-        problems
-            .push("bin/linux_aarch64/dynamicdns missing (DYNAMICDNS_REQUIRE_AARCH64=1)".into());
-    }
-    // Binaries only in the platform folders the launcher knows, and no
-    // test-only file (the wine tests' DLL) in the package.
-    for name in &names {
-        let Some(bin) = name.strip_prefix(&format!("{APP}/bin/")) else { continue };
-        let known = ["linux_x86_64", "linux_aarch64", "windows_x86_64"];
-        let ok = bin == "dynamicdns.py"
-            || known.contains(&bin)
-            || known.iter().any(|p| *bin == format!("{p}/dynamicdns"))
-            || bin == "windows_x86_64/dynamicdns.exe";
-        if !ok {
-            problems.push(format!("{name}: not a launcher or platform binary"));
-        }
-    }
+    let problems = check_archive(&members, &required);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
 }

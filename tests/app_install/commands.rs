@@ -108,7 +108,7 @@ fn the_info_command_runs_as_commands_conf_declares_it() {
             assert_eq!(row[k], v, "{k} (distributed={distributed})");
         }
         // The package's build says which commit it was built from
-        // (scripts/package.sh; `dev` only outside a git checkout).
+        // (cargo xtask package; `dev` only outside a git checkout).
         let build = &row["build"];
         let hex = build.strip_suffix("-dirty").unwrap_or(build);
         assert!(

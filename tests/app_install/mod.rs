@@ -1,7 +1,8 @@
 //! The packaged Splunk app, installed and run as splunkd runs it.
 //!
-//! `scripts/package.sh` writes `dist/dynamicdns-<version>.tgz`. These tests
-//! check the archive (top folder, modes, owner, gzip header), unpack it into
+//! `cargo xtask package` writes `dist/dynamicdns-<version>.tgz`. These tests
+//! check the archive against the package manifest (`tests/util/`: top folder,
+//! modes, owner, the files it must and must not hold) and its gzip header, unpack it into
 //! a scratch `$SPLUNK_HOME/etc/apps/`, and then
 //!
 //! - run the command exactly as `commands.conf` declares it — the program
@@ -43,20 +44,9 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::util::manifest::APP_ID as APP;
 use crate::util::root;
 
-const APP: &str = "dynamicdns";
-
-/// Lookup files users create and edit, never shipped: local zones,
-/// allowlist, first-seen baseline, and the pre-0.2 names of the first two
-/// (0.1.0 shipped those, header only).
-pub(crate) const USER_LOOKUPS: &[&str] = &[
-    "dynamicdns_local_zones.csv",
-    "dynamicdns_allowlist.csv",
-    "dynamicdns_first_seen.csv",
-    "dynamic_dns_providers_local.csv",
-    "dynamic_dns_allowlist.csv",
-];
 const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The package, or `None` (after a printed note) when there is none and
@@ -68,7 +58,7 @@ fn package() -> Option<PathBuf> {
     }
     if std::env::var_os("DYNAMICDNS_REQUIRE_PACKAGE").is_some() {
         panic!(
-            "{} is missing (DYNAMICDNS_REQUIRE_PACKAGE is set): run scripts/package.sh",
+            "{} is missing (DYNAMICDNS_REQUIRE_PACKAGE is set): run cargo xtask package",
             tgz.display()
         );
     }
@@ -78,7 +68,7 @@ fn package() -> Option<PathBuf> {
     NOTE.call_once(|| {
         let _ = writeln!(
             std::io::stderr().lock(),
-            "note: {} not found; skipping the app install tests (run scripts/package.sh, \
+            "note: {} not found; skipping the app install tests (run cargo xtask package, \
              or set DYNAMICDNS_REQUIRE_PACKAGE=1 to make this a failure)",
             tgz.display()
         );

@@ -38,7 +38,7 @@ fn the_aarch64_binary_is_arm_and_runs_the_same_session() {
     assert_eq!(elf[4], 2, "64-bit");
     assert_eq!(u16::from_le_bytes([elf[18], elf[19]]), 183, "e_machine EM_AARCH64");
     let Some(qemu) = qemu_aarch64() else {
-        eprintln!("note: no qemu-aarch64 runner (scripts/package.sh sets one up); not running the aarch64 binary");
+        eprintln!("note: no qemu-aarch64 runner (cargo xtask package sets one up); not running the aarch64 binary");
         return;
     };
     tune_lookups(&home);

@@ -6,7 +6,8 @@ use std::process::Command;
 
 use super::home::SplunkHome;
 use super::session::parse_csv;
-use super::{package, APP, USER_LOOKUPS};
+use super::{package, APP};
+use crate::util::manifest::{is_user_lookup, OLD_USER_LOOKUPS, USER_LOOKUPS};
 
 // ---------------------------------------------------------------------------
 // Upgrades
@@ -122,7 +123,7 @@ fn an_upgrade_keeps_every_file_users_edit() {
         std::fs::create_dir_all(app.join(file).parent().unwrap()).unwrap();
         std::fs::write(app.join(file), text).unwrap();
     }
-    for f in USER_LOOKUPS {
+    for f in USER_LOOKUPS.iter().chain(OLD_USER_LOOKUPS) {
         assert!(
             edits.iter().any(|(e, _)| *e == format!("lookups/{f}")),
             "the test edits lookups/{f}"
@@ -150,7 +151,7 @@ fn an_upgrade_keeps_every_file_users_edit() {
             problems.push(format!("{} is not the new package's", f.display()));
         }
         if let Some(name) = f.strip_prefix("lookups").ok().and_then(|n| n.to_str()) {
-            if USER_LOOKUPS.contains(&name) {
+            if is_user_lookup(name) {
                 problems.push(format!("the package ships lookups/{name}, a file users edit"));
             }
         }

@@ -20,7 +20,7 @@ use crate::util::scp::{check_execute_reply, ChunkedIdx, FieldMode, Splunkd};
 
 const EXE: &str = "bin/windows_x86_64/dynamicdns.exe";
 
-fn require_windows() -> bool {
+pub(super) fn require_windows() -> bool {
     std::env::var("DYNAMICDNS_REQUIRE_WINDOWS").is_ok_and(|v| v == "1")
 }
 
@@ -85,7 +85,7 @@ fn installed(test: &str) -> Option<(SplunkHome, Vec<String>)> {
     }
     check_pe(&std::fs::read(&exe).unwrap());
     let Some(wine) = wine() else {
-        unavailable("no wine64 runner (scripts/package.sh sets one up)");
+        unavailable("no wine64 runner (cargo xtask package sets one up)");
         return None;
     };
     if !build_process_prng_dll(exe.parent().unwrap()) {

@@ -5,6 +5,12 @@
 
 pub mod conf;
 pub mod driver;
+/// What the app package contains (files, modes, platforms, the lookups
+/// users edit) and the check of a package archive: the one definition,
+/// shared with `cargo xtask package`, which also includes it as a module.
+#[path = "../../xtask/src/package/manifest.rs"]
+#[allow(dead_code)]
+pub mod manifest;
 pub mod oracle;
 pub mod policy;
 pub mod process;

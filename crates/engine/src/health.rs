@@ -62,7 +62,7 @@ pub const MULTIVALUE: &[&str] = &["local_files", "problems"];
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The build id: the commit the release build was made from
-/// (`scripts/package.sh` sets `DYNAMICDNS_BUILD`; `build.rs` checks it),
+/// (`cargo xtask package` sets `DYNAMICDNS_BUILD`; `build.rs` checks it),
 /// `dev` for other builds.
 pub const BUILD: &str = env!("DYNAMICDNS_BUILD_ID");
 
