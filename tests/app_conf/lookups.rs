@@ -57,7 +57,7 @@ fn lookups_point_at_existing_files_and_the_launcher() {
         let defs: Vec<_> =
             t.stanzas.iter().filter(|(_, s)| s.get("filename") == Some(*file)).collect();
         assert_eq!(defs.len(), 1, "one lookup definition for {file}");
-        let s = defs[0].1;
+        let s = &defs[0].1;
         // The binary reads local zones and allowlist on the indexers too;
         // the baseline is read on the search head only.
         let replicated = *file != "dynamicdns_first_seen.csv";
