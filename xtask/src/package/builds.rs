@@ -84,7 +84,8 @@ fn cargo(cx: &Context, p: &Platform, subcommand: &str) -> Command {
 }
 
 fn run(mut c: Command, what: &str) -> Result<(), String> {
-    let status = c.status().map_err(|e| format!("{what}: {e}"))?;
+    // Nothing on stdout, which `package binary` keeps for the path.
+    let status = c.stdout(std::io::stderr()).status().map_err(|e| format!("{what}: {e}"))?;
     status.success().then_some(()).ok_or_else(|| format!("{what} failed ({status})"))
 }
 
@@ -162,8 +163,6 @@ pub(crate) fn build_windows(cx: &Context, log: &Path, child: &Slot) -> Result<Pa
         .args(["--target", p.triple, "-Zbuild-std=std,panic_abort"])
         .stdout(out)
         .stderr(err);
-    #[cfg(unix)]
-    std::os::unix::process::CommandExt::process_group(&mut c, 0);
     eprintln!(
         "xtask: building {} (profile {SHIP_PROFILE}, std from source) with {} beside the Linux builds (log: {})",
         p.triple,
@@ -203,14 +202,12 @@ pub(crate) struct Running {
 /// A [`Running`] shared between threads.
 pub(crate) type Slot = Arc<Mutex<Running>>;
 
-/// Stops the background build (its whole process group: cargo and its
-/// rustc processes) if it still runs, and keeps a later one from starting.
+/// Stops the background build if it still runs (cargo; a rustc it started
+/// finishes its crate), and keeps a later one from starting.
 pub(crate) fn stop(slot: &Slot) {
     let Ok(mut s) = slot.lock() else { return };
     s.stopped = true;
     if let Some(mut child) = s.child.take() {
-        #[cfg(unix)]
-        let _ = Command::new("kill").args(["-TERM", "--", &format!("-{}", child.id())]).status();
         let _ = child.kill();
         let _ = child.wait();
     }
