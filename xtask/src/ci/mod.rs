@@ -19,8 +19,8 @@ use std::fmt::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// The app's id: the package's top folder and file name.
-const APP_ID: &str = "dynamicdns";
+// The app's id: the package's top folder and file name (the package manifest's).
+use crate::package::manifest::APP_ID;
 
 /// With `CI=true`, these are set where the environment leaves them unset or
 /// empty: a missing aarch64 or Windows build fails the package step, and

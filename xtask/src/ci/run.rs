@@ -308,7 +308,7 @@ fn packaged_bin(ctx: &Ctx) -> Result<PathBuf, String> {
     let tgz = package(ctx);
     let bytes = std::fs::read(&tgz).map_err(|e| format!("{}: {e}", tgz.display()))?;
     let (entries, _) = crate::dist::read_tgz(&bytes).map_err(|f| f.message)?;
-    let inner = format!("{}/bin/linux_x86_64/dynamicdns", super::APP_ID);
+    let inner = format!("{}/{}", super::APP_ID, crate::package::manifest::LINUX_X86_64.path());
     let entry = entries
         .iter()
         .find(|e| e.path == inner)

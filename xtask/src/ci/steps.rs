@@ -180,7 +180,7 @@ pub(crate) const STEPS: &[Step] = &[
         name: "package",
         lane: 1,
         when: When::Full,
-        work: Work::Cmds(&[cmd(&["scripts/package.sh"])]),
+        work: Work::Cmds(&[cmd(&["cargo", "xtask", "package"])]),
         packaged_bin: false,
         about: "dist/dynamicdns-<version>.tgz: Linux x86_64 and aarch64 (glibc >= 2.17), \
                 Windows x86_64",
