@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use super::home::SplunkHome;
 use super::session::{check_dns_verdicts, getinfo, scp_session, tune_lookups, DNS_ROWS};
 use super::{package, require_aarch64};
+use crate::util::manifest::LINUX_AARCH64;
 use crate::util::root;
 
 /// The qemu runner the project's scripts set up, if any.
@@ -24,7 +25,7 @@ fn qemu_aarch64() -> Option<PathBuf> {
 fn the_aarch64_binary_is_arm_and_runs_the_same_session() {
     let Some(tgz) = package() else { return };
     let home = SplunkHome::install(&tgz, "aarch64");
-    let bin = home.app().join("bin/linux_aarch64/dynamicdns");
+    let bin = home.app().join(LINUX_AARCH64.path());
     if !bin.is_file() {
         assert!(
             !require_aarch64(),

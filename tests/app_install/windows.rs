@@ -15,10 +15,9 @@ use std::process::Command;
 use super::home::SplunkHome;
 use super::package;
 use super::session::{check_dns_verdicts, parse_csv, scp_session, tune_lookups, DNS_ROWS};
+use crate::util::manifest::{LINUX_X86_64, WINDOWS_X86_64};
 use crate::util::oracle::Oracle;
 use crate::util::scp::{check_execute_reply, ChunkedIdx, FieldMode, Splunkd};
-
-const EXE: &str = "bin/windows_x86_64/dynamicdns.exe";
 
 pub(super) fn require_windows() -> bool {
     std::env::var("DYNAMICDNS_REQUIRE_WINDOWS").is_ok_and(|v| v == "1")
@@ -78,9 +77,9 @@ fn build_process_prng_dll(dir: &Path) -> bool {
 fn installed(test: &str) -> Option<(SplunkHome, Vec<String>)> {
     let tgz = package()?;
     let home = SplunkHome::install(&tgz, test);
-    let exe = home.app().join(EXE);
+    let exe = home.app().join(WINDOWS_X86_64.path());
     if !exe.is_file() {
-        unavailable(&format!("the package has no {EXE}"));
+        unavailable(&format!("the package has no {}", WINDOWS_X86_64.path()));
         return None;
     }
     check_pe(&std::fs::read(&exe).unwrap());
@@ -194,7 +193,7 @@ fn the_windows_binary_runs_the_lookup_info_and_version_under_wine() {
     assert!(text.contains("dynamicdns_local_zones.csv"), "the local files are found: {text}");
 
     // The same version and build as the Linux binary of the package.
-    let linux = home.app().join("bin/linux_x86_64/dynamicdns");
+    let linux = home.app().join(LINUX_X86_64.path());
     let want = Command::new(&linux).arg("--version").output().unwrap();
     let out = run(&["--version"], b"");
     assert!(out.status.success());
