@@ -34,7 +34,9 @@ case $mode in
     *) die "usage: scripts/detections.sh [--write | --emit DIR | --install-only]" ;;
 esac
 
-work=$TARGET_DIR/detections-validate
+# One scratch folder per mode: the package step (--emit) and the test
+# command's check may run at the same time.
+work=$TARGET_DIR/detections-${mode#--}
 rm -rf "$work"
 mkdir -p "$work"
 cp -R "$REPO/detections/." "$work/"

@@ -73,17 +73,23 @@ crate_version() {
 }
 
 # A Python venv under $TOOLS with the given requirements; prints its bin dir.
+# Two steps may ask for the same venv at once (the package step and the test
+# command's lane 2 both use contentctl): one installs, the other waits.
 ensure_venv() { # name requirement...
     local venv=$TOOLS/$1
     shift
     local req="$*"
-    if [ ! -x "$venv/bin/python" ] || ! grep -qxF "$req" "$venv/.installed" 2>/dev/null; then
-        log "installing $req into ${venv#"$REPO"/} (PyPI)"
-        rm -rf "$venv"
-        python3 -m venv "$venv"
-        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@"
-        echo "$req" >"$venv/.installed"
-    fi
+    mkdir -p "$TOOLS"
+    (
+        flock 9
+        if [ ! -x "$venv/bin/python" ] || ! grep -qxF "$req" "$venv/.installed" 2>/dev/null; then
+            log "installing $req into ${venv#"$REPO"/} (PyPI)"
+            rm -rf "$venv"
+            python3 -m venv "$venv"
+            "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "$@"
+            echo "$req" >"$venv/.installed"
+        fi
+    ) 9>"$venv.lock" || return 1
     echo "$venv/bin"
 }
 

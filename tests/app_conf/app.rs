@@ -40,7 +40,7 @@ fn versions_and_ids_agree() {
 
     // One number everywhere: every workspace crate takes the workspace's
     // version, and the binary reports it with its build and data version.
-    for krate in ["crates/engine/Cargo.toml", "xtask/Cargo.toml"] {
+    for krate in ["crates/engine/Cargo.toml", "crates/zonetable/Cargo.toml", "xtask/Cargo.toml"] {
         assert!(read(krate).contains("\nversion.workspace = true\n"), "{krate}");
     }
     let out = std::process::Command::new(crate::util::BIN).arg("--version").output().unwrap();

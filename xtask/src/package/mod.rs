@@ -11,7 +11,11 @@
 //! 3. each binary is checked (`checks.rs`): machine, glibc floor,
 //!    `--version`, the external lookup;
 //! 4. the app is staged in memory from `manifest::CONTENTS`, with the Rust
-//!    crates' licences from `cargo tree`, and written as a reproducible
+//!    crates' licences from `cargo tree` and the ES content generated from
+//!    `detections/` while the binaries build (`scripts/detections.sh
+//!    --emit`: contentctl's build and the app's overlay give
+//!    `savedsearches.conf`, `analyticstories.conf` and `macros.conf`, shipped
+//!    over the committed copies), and written as a reproducible
 //!    archive: sorted names, owner 0:0, modes from `manifest::mode`, one
 //!    time stamp (`SOURCE_DATE_EPOCH`, default the last commit's time),
 //!    gzip without name or time (`dist.rs`'s writer). The archive written
@@ -177,9 +181,16 @@ fn check_versions(cx: &Context) -> Result<(), String> {
 pub(crate) fn package(cx: &Context, build: bool) -> Result<PathBuf, Failure> {
     check_versions(cx).map_err(failed)?;
     let epoch = source_date_epoch(&cx.root)?;
-    let bins = checks::binaries(cx, build).map_err(failed)?;
+    // contentctl builds the ES content while cargo builds the binaries.
+    let (bins, generated) = std::thread::scope(|s| {
+        let generated = s.spawn(|| from_detections(cx));
+        let bins = checks::binaries(cx, build);
+        (bins, generated.join().unwrap_or_else(|_| Err("the detections thread panicked".into())))
+    });
+    let bins = bins.map_err(failed)?;
+    let generated = generated.map_err(failed)?;
     let crates = third_party_crates(cx).map_err(failed)?;
-    let entries = stage(cx, &bins, &crates).map_err(failed)?;
+    let entries = stage(cx, &bins, &crates, generated).map_err(failed)?;
     let tgz = dist::tgz_bytes(&entries, epoch)?;
     let problems = check_bytes(&tgz, &bins.iter().map(|b| b.0).collect::<Vec<_>>())?;
     if !problems.is_empty() {
@@ -206,8 +217,41 @@ pub(crate) fn package(cx: &Context, build: bool) -> Result<PathBuf, Failure> {
     Ok(path)
 }
 
-/// The app's files (`manifest::CONTENTS`) and folders, in archive order.
-fn stage(cx: &Context, bins: &checks::Binaries, crates: &str) -> Result<Vec<Entry>, String> {
+/// The confs that `detections/` generates (`scripts/detections.sh --emit`:
+/// contentctl's build of the YAML and the app's overlay), by file name: the
+/// package ships them as generated now, over the committed copies in
+/// `default/` (which the test command requires to be the same).
+fn from_detections(cx: &Context) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let dir = cx.target_dir.join("package-detections");
+    let _ = std::fs::remove_dir_all(&dir);
+    let status = Command::new(cx.root.join("scripts/detections.sh"))
+        .arg("--emit")
+        .arg(&dir)
+        .current_dir(&cx.root)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .map_err(|e| format!("scripts/detections.sh: {e}"))?;
+    if !status.success() {
+        return Err(format!("scripts/detections.sh --emit failed ({status})"));
+    }
+    let mut out = BTreeMap::new();
+    for (name, path) in list(&dir, false)? {
+        out.insert(name, std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?);
+    }
+    if out.is_empty() {
+        return Err(format!("scripts/detections.sh --emit wrote nothing into {}", dir.display()));
+    }
+    Ok(out)
+}
+
+/// The app's files (`manifest::CONTENTS`) and folders, in archive order;
+/// `generated` replaces the committed confs of the same names in `default/`.
+fn stage(
+    cx: &Context,
+    bins: &checks::Binaries,
+    crates: &str,
+    generated: BTreeMap<String, Vec<u8>>,
+) -> Result<Vec<Entry>, String> {
     let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
     let read = |p: &Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
     let mut add = |dest: String, data: Vec<u8>| match files.insert(dest.clone(), data) {
@@ -236,6 +280,18 @@ fn stage(cx: &Context, bins: &checks::Binaries, crates: &str) -> Result<Vec<Entr
                 }
             }
         }
+    }
+    for (name, data) in generated {
+        let dest = format!("default/{name}");
+        match files.get(&dest) {
+            None => return Err(format!("detections/ generates {name}, which default/ lacks")),
+            Some(committed) if *committed != data => eprintln!(
+                "xtask: warning: default/{name} differs from what detections/ generates \
+                 (scripts/detections.sh --write); the package holds the generated one"
+            ),
+            Some(_) => {}
+        }
+        files.insert(dest, data);
     }
     let mut problems = Vec::new();
     let mut entries = Vec::new();

@@ -1,5 +1,6 @@
 use super::manifest::{check_archive, Kind, Member, LINUX_AARCH64, LINUX_X86_64, REQUIRED};
 use super::*;
+use std::collections::BTreeMap;
 
 /// A repository with every file the manifest names, under a scratch folder.
 fn scratch_repo() -> (tempfile::TempDir, Context) {
@@ -64,7 +65,7 @@ fn members_of(entries: &[Entry]) -> Vec<Member> {
 fn staging_follows_the_manifest_and_passes_its_check() {
     let (_dir, cx) = scratch_repo();
     let bins = vec![(&LINUX_X86_64, cx.root.join("x86"))];
-    let entries = stage(&cx, &bins, "crates\n").unwrap();
+    let entries = stage(&cx, &bins, "crates\n", BTreeMap::new()).unwrap();
     let paths: Vec<&str> = entries.iter().map(|e| e.path.as_str()).collect();
     // Sorted as tar --sort=name walks the tree; only .conf from default/,
     // only .png from app/static/; folders 0755, bin/ programs 0755.
@@ -91,12 +92,27 @@ fn staging_follows_the_manifest_and_passes_its_check() {
     assert_eq!(problems, ["dynamicdns/bin/linux_aarch64/dynamicdns: missing"]);
 }
 
+/// The confs detections/ generates are shipped over the committed ones; one
+/// that default/ does not have is an error (a renamed file would ship twice).
+#[test]
+fn generated_confs_replace_the_committed_ones() {
+    let (_dir, cx) = scratch_repo();
+    let bins = vec![(&LINUX_X86_64, cx.root.join("x86"))];
+    let generated = BTreeMap::from([("app.conf".to_string(), b"[generated]\n".to_vec())]);
+    let entries = stage(&cx, &bins, "", generated).unwrap();
+    let conf = entries.iter().find(|e| e.path == "dynamicdns/default/app.conf").unwrap();
+    assert_eq!(conf.data, b"[generated]\n");
+    let generated = BTreeMap::from([("nosuch.conf".to_string(), vec![])]);
+    let e = stage(&cx, &bins, "", generated).unwrap_err();
+    assert!(e.contains("detections/ generates nosuch.conf, which default/ lacks"), "{e}");
+}
+
 #[test]
 fn a_user_lookup_or_a_dotfile_in_the_sources_stops_the_package() {
     let (_dir, cx) = scratch_repo();
     std::fs::write(cx.root.join("lookups/dynamicdns_allowlist.csv"), "host\n").unwrap();
     std::fs::write(cx.root.join("default/data/.DS_Store"), "").unwrap();
-    let e = stage(&cx, &vec![], "").unwrap_err();
+    let e = stage(&cx, &vec![], "", BTreeMap::new()).unwrap_err();
     assert!(
         e.contains("lookups/dynamicdns_allowlist.csv: must not be shipped: a file users edit"),
         "{e}"
@@ -107,7 +123,8 @@ fn a_user_lookup_or_a_dotfile_in_the_sources_stops_the_package() {
 #[test]
 fn the_archive_check_names_each_problem() {
     let (_dir, cx) = scratch_repo();
-    let entries = stage(&cx, &vec![(&LINUX_X86_64, cx.root.join("x86"))], "").unwrap();
+    let entries =
+        stage(&cx, &vec![(&LINUX_X86_64, cx.root.join("x86"))], "", BTreeMap::new()).unwrap();
     let mut m = members_of(&entries);
     let at = |m: &[Member], p: &str| {
         m.iter().position(|x| x.path == format!("dynamicdns/{p}")).unwrap()
@@ -143,7 +160,8 @@ fn the_archive_check_names_each_problem() {
 #[test]
 fn the_written_archive_reads_back_with_modes_owner_and_time() {
     let (_dir, cx) = scratch_repo();
-    let entries = stage(&cx, &vec![(&LINUX_X86_64, cx.root.join("x86"))], "").unwrap();
+    let entries =
+        stage(&cx, &vec![(&LINUX_X86_64, cx.root.join("x86"))], "", BTreeMap::new()).unwrap();
     let tgz = dist::tgz_bytes(&entries, 1_765_000_000).unwrap_or_else(|f| panic!("{}", f.message));
     assert_eq!(&tgz[3..8], &[0, 0, 0, 0, 0], "gzip: no name, no time");
     let got = members(&tgz).unwrap_or_else(|f| panic!("{}", f.message));
