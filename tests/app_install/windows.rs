@@ -29,6 +29,11 @@ fn unavailable(what: &str) {
     eprintln!("note: {what}; not running the Windows binary");
 }
 
+/// One wine session at a time: the two tests share the prefix and its
+/// wineserver, and under load a second wine starting beside the first once
+/// faulted in wine's own start-up.
+static WINE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The wine runner the project's scripts set up (`ensure_wine64`), if any.
 fn wine() -> Option<PathBuf> {
     let tools = std::env::var_os("DYNAMICDNS_TOOLS")
@@ -128,6 +133,7 @@ fn dns_body(oracle: &Oracle, first: usize, n: usize) -> Vec<u8> {
 
 #[test]
 fn the_windows_binary_answers_scp_sessions_under_wine() {
+    let _wine = WINE.lock().unwrap_or_else(|e| e.into_inner());
     let Some((home, wine_exe)) = installed("windows-scp") else { return };
     let oracle = Oracle::shared();
     let argv: Vec<String> = wine_exe.iter().cloned().chain(["scp".to_string()]).collect();
@@ -163,6 +169,7 @@ fn the_windows_binary_answers_scp_sessions_under_wine() {
 
 #[test]
 fn the_windows_binary_runs_the_lookup_info_and_version_under_wine() {
+    let _wine = WINE.lock().unwrap_or_else(|e| e.into_inner());
     let Some((home, wine_exe)) = installed("windows-cli") else { return };
     tune_lookups(&home);
     let run = |args: &[&str], stdin: &[u8]| {
