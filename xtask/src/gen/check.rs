@@ -26,6 +26,16 @@ type Triple = (String, bool, String);
 type Body = (Option<Vec<String>>, Vec<csv::ByteRecord>);
 
 pub(super) fn run(args: Vec<std::ffi::OsString>) -> Result<(), Failure> {
+    let (table, verdict) = agreement(args)?;
+    print!("{table}");
+    verdict
+}
+
+/// `check`'s Markdown table, and whether the replies agree (the table is
+/// wanted either way; `cargo xtask bench` keeps it).
+pub(crate) fn agreement(
+    args: Vec<std::ffi::OsString>,
+) -> Result<(String, Result<(), Failure>), Failure> {
     use lexopt::prelude::*;
     let (mut stream, mut zones, mut field) = (None, None, "query".to_string());
     let (mut replies, mut replaced) = (Vec::new(), String::new());
@@ -99,20 +109,23 @@ pub(super) fn run(args: Vec<std::ffi::OsString>) -> Result<(), Failure> {
         table.push((label.clone(), got.len(), matched(&got), digest(&got), agrees));
         problems.extend(problem.map(|p| format!("{label}: {p}")));
     }
-    println!("| answers of | records | matched | digest (query, isDynDNS, zone) | agrees |");
-    println!("|---|---:|---:|---|---|");
+    let mut out = String::from(
+        "| answers of | records | matched | digest (query, isDynDNS, zone) | agrees |\n\
+         |---|---:|---:|---|---|\n",
+    );
     for (label, records, matched, digest, agrees) in table {
-        println!(
-            "| {label} | {} | {} | {digest} | {agrees} |",
+        out.push_str(&format!(
+            "| {label} | {} | {} | {digest} | {agrees} |\n",
             thousands(records),
             thousands(matched)
-        );
+        ));
     }
-    if problems.is_empty() {
+    let verdict = if problems.is_empty() {
         Ok(())
     } else {
         Err(failed(format!("DISAGREEMENT: {}", problems.join("\nDISAGREEMENT: "))))
-    }
+    };
+    Ok((out, verdict))
 }
 
 fn json(meta: &[u8]) -> Result<serde_json::Value, String> {

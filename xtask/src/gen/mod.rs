@@ -12,6 +12,10 @@ mod sysmon;
 mod text;
 mod widen;
 
+pub(crate) use check::agreement;
+pub(crate) use scp::required_fields_of;
+pub(crate) use sysmon::gmtime;
+
 use crate::{failed, usage, Failure};
 use std::ffi::OsString;
 use std::path::Path;
@@ -170,7 +174,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 }
 
 /// Python's `"{:,}".format(n)`.
-fn thousands(n: usize) -> String {
+pub(crate) fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

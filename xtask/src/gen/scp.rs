@@ -94,9 +94,20 @@ pub(super) fn required_fields(args: &[std::ffi::OsString]) -> Result<(), Failure
     let [stream, command, rest @ ..] = args else {
         return Err(usage("usage: cargo xtask gen required-fields STREAM COMMAND [ARG…]"));
     };
-    let data = read(Path::new(stream))?;
+    println!("{}", required_fields_of(Path::new(stream), command, rest)?.join(","));
+    Ok(())
+}
+
+/// The `required_fields` of `command`'s reply to `stream`'s getinfo request
+/// (`cargo xtask bench` asks it too); fails when it declares none or `*`.
+pub(crate) fn required_fields_of(
+    stream: &Path,
+    command: &std::ffi::OsStr,
+    rest: &[std::ffi::OsString],
+) -> Result<Vec<String>, Failure> {
+    let data = read(stream)?;
     let (_, _, end) = first_message(&data)
-        .ok_or_else(|| failed(format!("{}: no message at the start", stream.to_string_lossy())))?;
+        .ok_or_else(|| failed(format!("{}: no message at the start", stream.display())))?;
     let mut child = std::process::Command::new(command)
         .args(rest)
         .stdin(std::process::Stdio::piped())
@@ -113,16 +124,15 @@ pub(super) fn required_fields(args: &[std::ffi::OsString]) -> Result<(), Failure
     let reply: serde_json::Value = first_message(&out.stdout)
         .and_then(|(meta, _, _)| serde_json::from_slice(meta).ok())
         .unwrap_or_default();
-    let fields: Vec<&str> = reply
+    let fields: Vec<String> = reply
         .get("required_fields")
         .and_then(|f| f.as_array())
-        .map(|f| f.iter().filter_map(|v| v.as_str()).collect())
+        .map(|f| f.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
         .unwrap_or_default();
-    if fields.is_empty() || fields.contains(&"*") {
+    if fields.is_empty() || fields.iter().any(|f| f == "*") {
         return Err(failed(format!("the getinfo reply declares no selected fields: {reply}")));
     }
-    println!("{}", fields.join(","));
-    Ok(())
+    Ok(fields)
 }
 
 /// The first message of `data`: metadata, body and where it ends.

@@ -90,7 +90,7 @@ fn xml_escape(s: &str) -> String {
 
 /// UTC calendar fields of a Unix time: (year, month 1-12, day, hour,
 /// minute, second, weekday with Monday 0).
-fn gmtime(t: i64) -> (i64, usize, i64, i64, i64, i64, usize) {
+pub(crate) fn gmtime(t: i64) -> (i64, usize, i64, i64, i64, i64, usize) {
     let (days, secs) = (t.div_euclid(86_400), t.rem_euclid(86_400));
     // Days to civil date (proleptic Gregorian), eras of 400 years.
     let z = days + 719_468;
