@@ -48,7 +48,8 @@ fn derive(narrow: &Path, out: &Path, args: &[String]) -> Result<(), Failure> {
     let narrow_stamp = fs::read(&stamp_file).map_err(io(&stamp_file))?;
     let line = format!("{}\n", args.join(" "));
     let stamp = sha256(&[&narrow_stamp, line.as_bytes()]);
-    stamped(out, &stamp, &format!("deriving (gen widen {})", args.join(" ")), || {
+    let what = format!("deriving {} (gen widen {})", out.display(), args.join(" "));
+    stamped(out, &stamp, &what, || {
         let mut all: Vec<std::ffi::OsString> = vec!["widen".into(), narrow.into()];
         all.extend(args.iter().map(Into::into));
         crate::gen::run(all)

@@ -232,8 +232,8 @@ fn sha256(parts: &[&[u8]]) -> String {
     h.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// Makes `out` with `make` unless its stamp file says it was made from the
-/// same inputs (`stamp`).
+/// Makes `out` with `make` (saying `what`) unless its stamp file says it
+/// was made from the same inputs (`stamp`).
 fn stamped(
     out: &Path,
     stamp: &str,
@@ -246,7 +246,7 @@ fn stamped(
         say(&format!("stream: {} already present", out.display()));
         return Ok(());
     }
-    say(&format!("stream: {what} {}", out.display()));
+    say(&format!("stream: {what}"));
     let _ = fs::remove_file(&stamp_file);
     make()?;
     fs::write(&stamp_file, format!("{stamp}\n")).map_err(io(&stamp_file))
@@ -281,6 +281,9 @@ pub(crate) fn run(root: &Path, args: Vec<OsString>) -> Result<(), Failure> {
             zones_src.display()
         )));
     }
+    // Peer commands given in the environment (DYNAMICDNS_CMD …) are relative
+    // to the repository, where the steps run.
+    std::env::set_current_dir(&root).map_err(io(&root))?;
     let py = std::env::var("PYTHON").ok().filter(|p| !p.is_empty()).unwrap_or("python3".into());
     let py_version = first_line(&py, &["--version"]);
     if py_version == "?" {
@@ -367,7 +370,8 @@ pub(crate) fn run(root: &Path, args: Vec<OsString>) -> Result<(), Failure> {
     }
     inputs.push(format!("seed=1 chunk=50000 events={events}\n").into_bytes());
     let stamp = sha256(&inputs.iter().map(Vec::as_slice).collect::<Vec<_>>());
-    stamped(&narrow, &stamp, &format!("generating ({events} events)"), || {
+    let what = format!("generating {} ({events} events)", narrow.display());
+    stamped(&narrow, &stamp, &what, || {
         let tmp = work.join(format!("dns_{events}.scp.tmp"));
         let n = events.to_string();
         let args: [&dyn AsRef<std::ffi::OsStr>; 11] = [

@@ -1,5 +1,5 @@
 //! `gen widen`: streams derived from a `gen stream` stream, to weigh wide
-//! events and getinfo's `required_fields` (scripts/bench.sh).
+//! events and getinfo's `required_fields` (cargo xtask bench).
 //!
 //! The wide stream (--wide), by --shape:
 //! - `sysmon`: each event as the Splunk Add-on for Sysmon presents a Sysmon
