@@ -482,3 +482,37 @@ fn conditions(cx: &flow::Run, before: &str, after: &str, sdk: &str, stream: &Pat
         src.display()
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(args: &[&str]) -> Result<Options, String> {
+        match parse(args.iter().map(OsString::from).collect()) {
+            Ok(o) => Ok(o.expect("not --help")),
+            Err(f) => Err(f.message),
+        }
+    }
+
+    #[test]
+    fn options_and_defaults() {
+        let o = opts(&[]).unwrap();
+        assert_eq!((o.events, o.rounds, o.with_peer, o.check), (1_000_000, 5, true, false));
+        let o = opts(&["--shape=sysmon", "--mode", "text", "--rounds=2", "--check"]).unwrap();
+        assert_eq!((o.events, o.rounds, o.with_peer, o.check), (100_000, 2, false, true));
+        let o = opts(&["--events", "20000", "--no-peer", "--fields", "selected"]).unwrap();
+        assert_eq!((o.events, o.with_peer, o.fields.as_str()), (20_000, false, "selected"));
+        for bad in [
+            &["--events", "0"][..],
+            &["--events", "012"],
+            &["--rounds", "x"],
+            &["--shape", "wide"],
+            &["--fields", "some"],
+            &["--mode", "text"],
+            &["--shape", "sysmon", "--fields", "selected", "--mode", "text"],
+            &["--frobnicate"],
+        ] {
+            assert!(opts(bad).is_err(), "{bad:?} accepted");
+        }
+    }
+}
