@@ -71,10 +71,10 @@ pub(crate) fn check(
     replies: &[(String, PathBuf)],
     replaced: &str,
 ) -> Result<(String, Vec<String>), Failure> {
-    let zones: HashSet<String> = super::read_escu_zones(&zones)?.into_iter().collect();
+    let zones: HashSet<String> = super::read_escu_zones(zones)?.into_iter().collect();
     let replaced: HashSet<&str> = replaced.split(',').filter(|c| !c.is_empty()).collect();
 
-    let data = read(&stream)?;
+    let data = read(stream)?;
     let at = |e: String| failed(format!("{}: {e}", stream.display()));
     let mut inputs = Vec::new(); // per execute request: (header, rows)
     let mut want = Vec::new();
