@@ -119,7 +119,8 @@ pub(crate) fn run(root: &Path, args: Vec<std::ffi::OsString>) -> Result<(), Fail
     })?;
     let secs = start.elapsed().as_secs_f64();
     if !status.success() {
-        return Err(failed(format!("dynamicdns scp exited {status}: {err}")));
+        let code = status.code().map_or(status.to_string(), |c| c.to_string());
+        return Err(failed(format!("dynamicdns scp exited {code}: {err}")));
     }
     if err.contains("panicked") {
         return Err(failed(format!("panic: {err}")));
