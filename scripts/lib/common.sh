@@ -114,18 +114,6 @@ EOF
         die "cargo-zigbuild from PyPI is not $CARGO_ZIGBUILD_VERSION"
 }
 
-# Prints the x86_64 binary to measure: $DYNAMICDNS_BIN, else the shipped
-# build (`cargo xtask package binary linux_x86_64`: built if needed, a
-# no-op when fresh, and checked like the package's).
-shipped_x86_bin() {
-    if [ -n "${DYNAMICDNS_BIN:-}" ]; then
-        [ -x "$DYNAMICDNS_BIN" ] || die "DYNAMICDNS_BIN=$DYNAMICDNS_BIN is not an executable file"
-        echo "$DYNAMICDNS_BIN"
-        return
-    fi
-    (cd "$REPO" && cargo xtask package binary linux_x86_64)
-}
-
 # A cargo subcommand from its binary wheel on PyPI (Astral's
 # astral-dev-toolchain packages of the upstream release tag, with the
 # upstream commit in the wheel's metadata): nothing to compile, where a

@@ -243,7 +243,7 @@ pub(crate) fn zip_bytes(entries: &[Entry], mtime: u64) -> Result<Vec<u8>, Failur
 /// UTC date and time of a Unix time: (year, month, day, hour, minute,
 /// second), by the days-to-civil algorithm of H. Hinnant's `chrono`
 /// notes (proleptic Gregorian calendar).
-fn civil_time(t: u64) -> (u16, u8, u8, u8, u8, u8) {
+pub(crate) fn civil_time(t: u64) -> (u16, u8, u8, u8, u8, u8) {
     let (days, secs) = ((t / 86_400) as i64, t % 86_400);
     let z = days + 719_468;
     let era = z.div_euclid(146_097);

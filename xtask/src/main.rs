@@ -18,6 +18,9 @@
 //!   `ci/`).
 //! - `cargo xtask package [--no-build] [check [TGZ] | binary FOLDER]`: the
 //!   Splunk app package (see `package/`).
+//! - `cargo xtask perf-guard [--update]`, `cargo xtask stress [--gb N]`: the
+//!   instruction budget and the memory bound of the shipped binary (see
+//!   `perf_guard.rs`, `stress.rs`).
 
 mod bench;
 mod ci;
@@ -26,6 +29,8 @@ mod dist;
 mod exportdata;
 mod gen;
 mod package;
+mod perf_guard;
+mod stress;
 mod zonebuild;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +44,8 @@ Usage: cargo xtask zones build [--data DIR] [--out FILE]
        cargo xtask bench [--shape S] [--events N] … (the benchmark; cargo xtask bench --help)
        cargo xtask ci [--quick] [--only STEP,...] (the test command; cargo xtask ci --help)
        cargo xtask package [--no-build] [check [TGZ] | binary FOLDER]
+       cargo xtask perf-guard [--update] (cargo xtask perf-guard --help)
+       cargo xtask stress [--gb N] [--chunk-mb M] … (cargo xtask stress --help)
 
 Rebuilds the shipped zone list from the vendored sources in DIR (default:
 data/ of the repository) and writes it to FILE (default:
@@ -102,10 +109,13 @@ fn run() -> Result<(), Failure> {
     if args.first().is_some_and(|a| a == "gen") {
         return gen::run(args[1..].to_vec());
     }
-    if args.first().is_some_and(|a| a == "bench") {
-        return bench::run(&Path::new(env!("CARGO_MANIFEST_DIR")).join(".."), args[1..].to_vec());
-    }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    match args.first().and_then(|a| a.to_str()) {
+        Some("perf-guard") => return perf_guard::run(&root, &args[1..]),
+        Some("stress") => return stress::run(&root, args[1..].to_vec()),
+        Some("bench") => return bench::run(&root, args[1..].to_vec()),
+        _ => {}
+    }
     let mut data = root.join("data");
     let mut out = None;
     let (mut build, mut partial) = (true, false);

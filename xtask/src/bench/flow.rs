@@ -141,13 +141,6 @@ pub(super) fn finish(
     // its whole stdout kept, checked against the oracle and each other.
     let answering = if venv_python.is_some() { "dynamicdns and splunklib" } else { "dynamicdns" };
     say(&format!("check: answers of {answering} against the oracle"));
-    let mut check_args: Vec<std::ffi::OsString> = vec!["--stream".into(), stream.clone().into()];
-    check_args.extend([
-        "--zones".into(),
-        cx.zones.clone().into(),
-        "--replaced".into(),
-        replaced.into(),
-    ]);
     let mut replies = Vec::new();
     for (label, cmd) in peers.iter().filter(|(l, _)| l == "dynamicdns" || l == "splunklib") {
         let w = words(cmd)?;
@@ -167,19 +160,21 @@ pub(super) fn finish(
                 s(&err)
             )));
         }
-        check_args.extend(["--reply".into(), format!("{label}={}", s(&reply)).into()]);
-        replies.push(reply);
+        replies.push((label.clone(), reply));
     }
-    let (table, verdict) = crate::gen::agreement(check_args)?;
+    let (table, problems) =
+        crate::gen::check::check(&stream, &cx.zones, "query", &replies, &replaced)?;
     let agreement_file = work.join(format!("agreement-{run}.md"));
     fs::write(&agreement_file, &table).map_err(io(&agreement_file))?;
-    if let Err(e) = verdict {
+    if !problems.is_empty() {
         print!("{table}");
-        eprintln!("{}", e.message);
+        for p in &problems {
+            eprintln!("DISAGREEMENT: {p}");
+        }
         return Err(failed("answers disagree (see above); not timing"));
     }
     eprint!("{table}");
-    for r in &replies {
+    for (_, r) in &replies {
         let _ = fs::remove_file(r);
     }
 

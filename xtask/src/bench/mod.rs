@@ -336,9 +336,8 @@ pub(crate) fn run(root: &Path, args: Vec<OsString>) -> Result<(), Failure> {
     //    below hash it).
     let zones = work.join("zones.csv");
     let tmp = work.join("zones.csv.tmp");
-    gen(&[&"zones", &zones_src, &tmp])?;
+    let count = crate::gen::text::write_escu_zones(&zones_src, &tmp)?;
     let fresh = fs::read(&tmp).map_err(io(&tmp))?;
-    let count = fresh.iter().filter(|&&b| b == b'\n').count();
     if fs::read(&zones).ok().as_deref() == Some(&fresh[..]) {
         let _ = fs::remove_file(&tmp);
         say(&format!(

@@ -209,7 +209,7 @@ pub(crate) const STEPS: &[Step] = &[
         name: "perf-guard",
         lane: 1,
         when: When::Full,
-        work: Work::Cmds(&[cmd(&["scripts/perf-guard.sh"])]),
+        work: Work::Cmds(&[cmd(&["cargo", "xtask", "perf-guard"])]),
         packaged_bin: true,
         about: "callgrind instruction counts of the packaged x86_64 binary against \
                 scripts/perf-budget.txt",
@@ -218,7 +218,7 @@ pub(crate) const STEPS: &[Step] = &[
         name: "stress",
         lane: 1,
         when: When::Full,
-        work: Work::Cmds(&[cmd(&["scripts/stress.sh", "--gb", "2"])]),
+        work: Work::Cmds(&[cmd(&["cargo", "xtask", "stress", "--gb", "2"])]),
         packaged_bin: true,
         about: "2 GB through the packaged x86_64 binary, peak memory flat",
     },

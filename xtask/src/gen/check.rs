@@ -19,23 +19,13 @@
 use super::scp::messages;
 use super::{failed, read, thousands, unexpected, usage, Failure};
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 type Triple = (String, bool, String);
 /// A body's header (none for an empty body) and records.
 type Body = (Option<Vec<String>>, Vec<csv::ByteRecord>);
 
 pub(super) fn run(args: Vec<std::ffi::OsString>) -> Result<(), Failure> {
-    let (table, verdict) = agreement(args)?;
-    print!("{table}");
-    verdict
-}
-
-/// `check`'s Markdown table, and whether the replies agree (the table is
-/// wanted either way; `cargo xtask bench` keeps it).
-pub(crate) fn agreement(
-    args: Vec<std::ffi::OsString>,
-) -> Result<(String, Result<(), Failure>), Failure> {
     use lexopt::prelude::*;
     let (mut stream, mut zones, mut field) = (None, None, "query".to_string());
     let (mut replies, mut replaced) = (Vec::new(), String::new());
@@ -62,10 +52,29 @@ pub(crate) fn agreement(
     if replies.is_empty() {
         return Err(usage("check needs at least one --reply LABEL=FILE"));
     }
-    let zones: HashSet<String> = super::read_escu_zones(&zones)?.into_iter().collect();
+    let (table, problems) = check(&stream, &zones, &field, &replies, &replaced)?;
+    print!("{table}");
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(failed(format!("DISAGREEMENT: {}", problems.join("\nDISAGREEMENT: "))))
+    }
+}
+
+/// The check of `replies` (label, file) to `stream` against the oracle
+/// over the zones of `zones` (an ESCU-style list): the Markdown table and
+/// the disagreements (none when every reply agrees).
+pub(crate) fn check(
+    stream: &Path,
+    zones: &Path,
+    field: &str,
+    replies: &[(String, PathBuf)],
+    replaced: &str,
+) -> Result<(String, Vec<String>), Failure> {
+    let zones: HashSet<String> = super::read_escu_zones(zones)?.into_iter().collect();
     let replaced: HashSet<&str> = replaced.split(',').filter(|c| !c.is_empty()).collect();
 
-    let data = read(&stream)?;
+    let data = read(stream)?;
     let at = |e: String| failed(format!("{}: {e}", stream.display()));
     let mut inputs = Vec::new(); // per execute request: (header, rows)
     let mut want = Vec::new();
@@ -77,7 +86,7 @@ pub(crate) fn agreement(
         if let Some(hdr) = &hdr {
             let qi = hdr
                 .iter()
-                .position(|h| *h == field)
+                .position(|h| h == field)
                 .ok_or_else(|| at(format!("no {field} column")))?;
             for r in &rows {
                 let q = text(r.get(qi)).to_string();
@@ -91,8 +100,8 @@ pub(crate) fn agreement(
     let mut table =
         vec![("oracle (suffix walk)".to_string(), want.len(), matched(&want), digest(&want), "-")];
     let mut problems = Vec::new();
-    for (label, path) in &replies {
-        let (got, problem) = match compare(label, &read(path)?, &inputs, &field, &replaced) {
+    for (label, path) in replies {
+        let (got, problem) = match compare(label, &read(path)?, &inputs, field, &replaced) {
             Err(problem) => (Vec::new(), Some(problem)),
             Ok(got) if got == want => (got, None),
             Ok(got) if got.len() != want.len() => {
@@ -109,23 +118,18 @@ pub(crate) fn agreement(
         table.push((label.clone(), got.len(), matched(&got), digest(&got), agrees));
         problems.extend(problem.map(|p| format!("{label}: {p}")));
     }
-    let mut out = String::from(
+    let mut text =
         "| answers of | records | matched | digest (query, isDynDNS, zone) | agrees |\n\
-         |---|---:|---:|---|---|\n",
-    );
+                    |---|---:|---:|---|---|\n"
+            .to_string();
     for (label, records, matched, digest, agrees) in table {
-        out.push_str(&format!(
+        text.push_str(&format!(
             "| {label} | {} | {} | {digest} | {agrees} |\n",
             thousands(records),
             thousands(matched)
         ));
     }
-    let verdict = if problems.is_empty() {
-        Ok(())
-    } else {
-        Err(failed(format!("DISAGREEMENT: {}", problems.join("\nDISAGREEMENT: "))))
-    };
-    Ok((out, verdict))
+    Ok((text, problems))
 }
 
 fn json(meta: &[u8]) -> Result<serde_json::Value, String> {

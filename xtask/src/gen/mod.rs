@@ -4,15 +4,14 @@
 //! implementation. Every generator is deterministic: the same arguments give
 //! the same bytes (the perf budget is counted on `gen stream`'s output).
 
-mod check;
+pub(crate) mod check;
 mod pyrandom;
-mod scp;
-mod stream;
+pub(crate) mod scp;
+pub(crate) mod stream;
 mod sysmon;
-mod text;
+pub(crate) mod text;
 mod widen;
 
-pub(crate) use check::agreement;
 pub(crate) use scp::required_fields_of;
 pub(crate) use sysmon::gmtime;
 
@@ -91,17 +90,17 @@ fn unexpected(arg: lexopt::Arg) -> Failure {
     usage(format!("{}\n\n{HELP}", arg.unexpected()))
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, Failure> {
+pub(crate) fn read(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| failed(format!("{}: {e}", path.display())))
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
+pub(crate) fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     std::fs::write(path, bytes).map_err(|e| failed(format!("{}: {e}", path.display())))
 }
 
 /// The zones of an ESCU-style list (`*.<zone>*` in the first column),
 /// lower-cased, in file order.
-fn read_escu_zones(path: &Path) -> Result<Vec<String>, Failure> {
+pub(crate) fn read_escu_zones(path: &Path) -> Result<Vec<String>, Failure> {
     let bytes = read(path)?;
     let at = |e: String| failed(format!("{}: {e}", path.display()));
     let mut reader =

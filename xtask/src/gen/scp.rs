@@ -162,28 +162,57 @@ pub(super) fn stress(args: Vec<std::ffi::OsString>) -> Result<(), Failure> {
     let (Some(gb), Some(chunk_mb)) = (gb, chunk_mb) else {
         return Err(usage("stress needs --gb N and --chunk-mb M"));
     };
-    let too_big = || usage("--gb or --chunk-mb too large");
-    let size = chunk_mb.checked_mul(1 << 20).ok_or_else(too_big)?;
-    let total = gb.checked_mul(1 << 30).ok_or_else(too_big)?;
-    let body = stress_body(size);
+    let stream = StressStream::new(gb, chunk_mb)?;
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut first = Vec::new();
-    let getinfo = br#"{"action": "getinfo", "searchinfo": {"args": ["field=query,answer"]}}"#;
-    frame(&mut first, getinfo, b"");
-    let mut chunk = Vec::new();
-    frame(&mut chunk, br#"{"action":"execute","finished":false}"#, &body);
-    let n = (total / chunk.len() as u64).max(1);
-    let mut last = Vec::new();
-    frame(&mut last, br#"{"action":"execute","finished":true}"#, &body);
     let io = |e: std::io::Error| failed(format!("writing the stream: {e}"));
-    out.write_all(&first).map_err(io)?;
-    for _ in 1..n {
-        out.write_all(&chunk).map_err(io)?;
-    }
-    out.write_all(&last).map_err(io)?;
+    stream.write(&mut out).map_err(io)?;
     out.flush().map_err(io)?;
-    eprintln!("stress: generated {} bytes of CSV bodies in {n} chunks", n * body.len() as u64);
+    eprintln!("stress: {}", stream.summary());
     Ok(())
+}
+
+/// The stress stream, its one chunk built once (`cargo xtask stress` builds
+/// it before it starts timing).
+pub(crate) struct StressStream {
+    first: Vec<u8>,
+    chunk: Vec<u8>,
+    last: Vec<u8>,
+    /// Execute requests with a body.
+    n: u64,
+    body_len: u64,
+}
+
+impl StressStream {
+    /// About `gb` GiB in chunks of `chunk_mb` MiB.
+    pub(crate) fn new(gb: u64, chunk_mb: u64) -> Result<Self, Failure> {
+        let too_big = || usage("--gb or --chunk-mb too large");
+        let size = chunk_mb.checked_mul(1 << 20).ok_or_else(too_big)?;
+        let total = gb.checked_mul(1 << 30).ok_or_else(too_big)?;
+        let body = stress_body(size);
+        let mut first = Vec::new();
+        let getinfo = br#"{"action": "getinfo", "searchinfo": {"args": ["field=query,answer"]}}"#;
+        frame(&mut first, getinfo, b"");
+        let mut chunk = Vec::new();
+        frame(&mut chunk, br#"{"action":"execute","finished":false}"#, &body);
+        let n = (total / chunk.len() as u64).max(1);
+        let mut last = Vec::new();
+        frame(&mut last, br#"{"action":"execute","finished":true}"#, &body);
+        Ok(StressStream { first, chunk, last, n, body_len: body.len() as u64 })
+    }
+
+    /// Writes the whole stream.
+    pub(crate) fn write(&self, out: &mut impl Write) -> std::io::Result<()> {
+        out.write_all(&self.first)?;
+        for _ in 1..self.n {
+            out.write_all(&self.chunk)?;
+        }
+        out.write_all(&self.last)
+    }
+
+    /// What the stream holds, for the log.
+    pub(crate) fn summary(&self) -> String {
+        format!("generated {} bytes of CSV bodies in {} chunks", self.n * self.body_len, self.n)
+    }
 }
 
 /// One stress chunk's CSV body of at least `size` bytes.

@@ -121,7 +121,7 @@ const SOURCETYPES: [(&str, usize); 3] =
     [("stream:dns", 6), ("MSAD:NT6:DNS", 2), ("infoblox:dns", 1)];
 
 /// The options of `gen stream`.
-pub(super) struct Options {
+pub(crate) struct Options {
     pub zones: Vec<String>,
     pub events: usize,
     pub chunk: usize,
@@ -194,7 +194,7 @@ pub(super) fn generate(o: &Options) -> Vec<u8> {
 }
 
 /// Writes the stream, one request at a time.
-pub(super) fn write_stream(o: &Options, out: &mut impl Write) -> std::io::Result<()> {
+pub(crate) fn write_stream(o: &Options, out: &mut impl Write) -> std::io::Result<()> {
     let eol = if o.crlf { "\r\n" } else { "\n" };
     let mut message = Vec::new();
     frame(&mut message, getinfo_meta(&o.field, o.chunk).as_bytes(), b"");

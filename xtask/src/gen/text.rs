@@ -29,7 +29,16 @@ pub(super) fn escu_zones(args: &[OsString]) -> Result<(), Failure> {
     let [src, out] = &args_utf8(args)?[..] else {
         return Err(usage("usage: cargo xtask gen zones SRC.csv OUT.csv"));
     };
-    let rows = csv_rows(&read(Path::new(src))?).map_err(|e| failed(format!("{src}: {e}")))?;
+    let n = write_escu_zones(Path::new(src), Path::new(out))?;
+    eprintln!("{n} zones");
+    Ok(())
+}
+
+/// Writes the zone list of `src` to `out` in the ESCU form (see `zones`);
+/// returns the number of zones.
+pub(crate) fn write_escu_zones(src: &Path, out: &Path) -> Result<usize, Failure> {
+    let at = |e: String| failed(format!("{}: {e}", src.display()));
+    let rows = csv_rows(&read(src)?).map_err(at)?;
     let mut rows: Vec<Vec<String>> = rows
         .into_iter()
         .filter(|r| {
@@ -56,11 +65,10 @@ pub(super) fn escu_zones(args: &[OsString]) -> Result<(), Failure> {
         }
     }
     if seen.is_empty() {
-        return Err(failed(format!("no zones in {src}")));
+        return Err(failed(format!("no zones in {}", src.display())));
     }
-    write(Path::new(out), text.as_bytes())?;
-    eprintln!("{} zones", seen.len());
-    Ok(())
+    write(out, text.as_bytes())?;
+    Ok(seen.len())
 }
 
 const BENIGN: [&str; 10] = [

@@ -64,16 +64,41 @@ pub(crate) fn run(root: &Path, build: bool, words: &[&str]) -> Result<(), Failur
         ["check"] => check_file(&cx.root.join("dist").join(package_name(&cx))),
         ["check", tgz] => check_file(Path::new(tgz)),
         ["binary", folder] => {
-            let p = PLATFORMS.iter().find(|p| p.folder == *folder).ok_or_else(|| {
-                let known: Vec<&str> = PLATFORMS.iter().map(|p| p.folder).collect();
-                usage(format!("no platform {folder} (one of {})", known.join(", ")))
-            })?;
-            let bin = checks::one_binary(&cx, p, build).map_err(failed)?;
-            println!("{}", bin.display());
+            println!("{}", binary(&cx, folder, build)?.display());
             Ok(())
         }
         _ => Err(usage("usage: cargo xtask package [--no-build] [check [TGZ] | binary FOLDER]")),
     }
+}
+
+/// One platform's binary (`folder`: linux_x86_64, …), built (or with
+/// `build` false found) and checked.
+pub(crate) fn binary(cx: &Context, folder: &str, build: bool) -> Result<PathBuf, Failure> {
+    let p = PLATFORMS.iter().find(|p| p.folder == folder).ok_or_else(|| {
+        let known: Vec<&str> = PLATFORMS.iter().map(|p| p.folder).collect();
+        usage(format!("no platform {folder} (one of {})", known.join(", ")))
+    })?;
+    checks::one_binary(cx, p, build).map_err(failed)
+}
+
+/// The shipped x86_64 binary the perf guard and the stress test measure:
+/// `DYNAMICDNS_BIN` when set (`cargo xtask ci` passes the packaged one),
+/// else the build `package binary linux_x86_64` makes (a no-op when fresh).
+pub(crate) fn shipped_x86_64(cx: &Context) -> Result<PathBuf, Failure> {
+    let Some(bin) = env("DYNAMICDNS_BIN") else {
+        return binary(cx, manifest::LINUX_X86_64.folder, true);
+    };
+    let runnable = std::fs::metadata(&bin).is_ok_and(|m| {
+        #[cfg(unix)]
+        let exec = std::os::unix::fs::PermissionsExt::mode(&m.permissions()) & 0o111 != 0;
+        #[cfg(not(unix))]
+        let exec = true;
+        m.is_file() && exec
+    });
+    if !runnable {
+        return Err(failed(format!("DYNAMICDNS_BIN={bin} is not an executable file")));
+    }
+    Ok(PathBuf::from(bin))
 }
 
 /// The package's file name.
