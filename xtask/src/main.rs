@@ -18,6 +18,8 @@
 //!   `ci/`).
 //! - `cargo xtask package [--no-build] [check [TGZ] | binary FOLDER]`: the
 //!   Splunk app package (see `package/`).
+//! - `cargo xtask fuzz|audit|appinspect …`: the checks run with outside
+//!   tools (see `vet/`).
 
 mod ci;
 mod datadiff;
@@ -25,6 +27,7 @@ mod dist;
 mod exportdata;
 mod gen;
 mod package;
+mod vet;
 mod zonebuild;
 
 use std::path::{Path, PathBuf};
@@ -37,6 +40,9 @@ Usage: cargo xtask zones build [--data DIR] [--out FILE]
        cargo xtask gen TASK … (test data; cargo xtask gen --help)
        cargo xtask ci [--quick] [--only STEP,...] (the test command; cargo xtask ci --help)
        cargo xtask package [--no-build] [check [TGZ] | binary FOLDER]
+       cargo xtask fuzz [--seconds N] [--install-only] [--minimize] [TARGET...]
+       cargo xtask audit [--require-advisories] [--no-canary] [--install-only]
+       cargo xtask appinspect [--all-tags] [PACKAGE.tgz]
 
 Rebuilds the shipped zone list from the vendored sources in DIR (default:
 data/ of the repository) and writes it to FILE (default:
@@ -63,6 +69,10 @@ docs/packaging.md for the environment it reads). `package check [TGZ]`
 checks an app archive against the package manifest; `package binary FOLDER`
 (linux_x86_64, linux_aarch64, windows_x86_64) builds and checks one binary
 and prints its path.
+
+fuzz runs the cargo-fuzz targets, audit checks both lock files with
+cargo-deny (licences, bans, sources, RustSec advisories, the canary),
+appinspect vets the package with Splunk AppInspect; each has --help.
 ";
 
 /// A failed task: the message, and whether it was a usage error (exit 2)
@@ -99,6 +109,11 @@ fn run() -> Result<(), Failure> {
     let args: Vec<_> = std::env::args_os().skip(1).collect();
     if args.first().is_some_and(|a| a == "gen") {
         return gen::run(args[1..].to_vec());
+    }
+    if let Some(task) = args.first().and_then(|a| a.to_str()) {
+        if ["fuzz", "audit", "appinspect"].contains(&task) {
+            return vet::run(task, args[1..].to_vec());
+        }
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let mut data = root.join("data");
