@@ -74,8 +74,11 @@ pub(super) fn run(root: &Path, mut parser: lexopt::Parser) -> Result<(), Failure
         super::stdout_of(c)
     };
     let skip = stdout(&["inspect", "--help"]).contains("--skip-trusted-libraries-update");
-    let version = stdout(&["--version"]);
-    let version = version.trim();
+    // `--version` is not an option of this CLI; `list version` prints
+    // "Splunk AppInspect Version X".
+    let listed = stdout(&["list", "version"]);
+    let version =
+        listed.lines().find_map(|l| l.rsplit_once("Version ")).map_or("?", |v| v.1.trim());
     let inspect = |tags: &[&str], name: &str| -> Result<(i32, String), Failure> {
         let (xml, log) = (out.join(format!("{name}.xml")), out.join(format!("{name}.log")));
         let log_file =
@@ -99,8 +102,7 @@ pub(super) fn run(root: &Path, mut parser: lexopt::Parser) -> Result<(), Failure
         Ok((rc, report))
     };
     note(&format!(
-        "{} {version}: inspect {shown} --mode precert --included-tags cloud --ci{}",
-        if version.starts_with("splunk-appinspect") { "" } else { "splunk-appinspect" },
+        "splunk-appinspect {version}: inspect {shown} --mode precert --included-tags cloud --ci{}",
         if skip { " --skip-trusted-libraries-update" } else { "" }
     ));
     let (rc, report) = inspect(&["--included-tags", "cloud"], "appinspect-cloud")?;
