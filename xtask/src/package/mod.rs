@@ -26,7 +26,7 @@
 //! and checks one platform's binary and prints its path (the perf guard and
 //! the stress test measure the shipped x86_64 build).
 
-mod builds;
+pub(crate) mod builds;
 mod checks;
 mod header;
 pub(crate) mod manifest;
