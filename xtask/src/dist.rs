@@ -220,9 +220,14 @@ pub(crate) fn tgz_bytes(entries: &[Entry], mtime: u64) -> Result<Vec<u8>, Failur
 pub(crate) fn zip_bytes(entries: &[Entry], mtime: u64) -> Result<Vec<u8>, Failure> {
     use zip::write::SimpleFileOptions;
     let err = |e: zip::result::ZipError| failed(format!("writing a zip archive: {e}"));
-    let (y, mo, d, h, mi, s) = civil_time(mtime);
-    let time = zip::DateTime::from_date_and_time(y, mo, d, h, mi, s)
-        .map_err(|_| failed(format!("time stamp {mtime} is outside the zip format's range")))?;
+    let (y, mo, d, h, mi, s, _) = crate::gen::gmtime(mtime as i64);
+    let time = u16::try_from(y)
+        .ok()
+        .and_then(|y| {
+            zip::DateTime::from_date_and_time(y, mo as u8, d as u8, h as u8, mi as u8, s as u8)
+                .ok()
+        })
+        .ok_or_else(|| failed(format!("time stamp {mtime} is outside the zip format's range")))?;
     let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     for e in entries {
         let o = SimpleFileOptions::default()
@@ -238,24 +243,6 @@ pub(crate) fn zip_bytes(entries: &[Entry], mtime: u64) -> Result<Vec<u8>, Failur
         }
     }
     Ok(w.finish().map_err(err)?.into_inner())
-}
-
-/// UTC date and time of a Unix time: (year, month, day, hour, minute,
-/// second), by the days-to-civil algorithm of H. Hinnant's `chrono`
-/// notes (proleptic Gregorian calendar).
-pub(crate) fn civil_time(t: u64) -> (u16, u8, u8, u8, u8, u8) {
-    let (days, secs) = ((t / 86_400) as i64, t % 86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let (h, m, s) = (secs / 3600, secs / 60 % 60, secs % 60);
-    (year as u16, month as u8, day as u8, h as u8, m as u8, s as u8)
 }
 
 #[cfg(test)]
@@ -400,12 +387,5 @@ mod tests {
         assert!(e.contains("bin/windows_x86_64/dynamicdns.exe"), "{e}");
         let names = dist(dir.path(), &tgz, true).unwrap_or_else(|f| panic!("{}", f.message));
         assert_eq!(names.len(), 3, "{names:?}");
-    }
-
-    #[test]
-    fn civil_time_is_utc_calendar_time() {
-        assert_eq!(civil_time(0), (1970, 1, 1, 0, 0, 0));
-        assert_eq!(civil_time(951_782_400), (2000, 2, 29, 0, 0, 0));
-        assert_eq!(civil_time(1_765_000_000), (2025, 12, 6, 5, 46, 40));
     }
 }

@@ -229,7 +229,7 @@ fn budget_text(root: &Path, total: u64, per_event: u64) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    let (y, m, d, ..) = crate::dist::civil_time(now);
+    let (y, m, d, ..) = crate::gen::gmtime(now as i64);
     let head = Command::new("git")
         .arg("-C")
         .arg(root)

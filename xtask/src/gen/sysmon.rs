@@ -259,5 +259,6 @@ mod tests {
         // python3 -c 'import time;print(time.gmtime(1700000000)[:7])'
         assert_eq!(gmtime(1_700_000_000), (2023, 11, 14, 22, 13, 20, 1));
         assert_eq!(gmtime(951_782_400), (2000, 2, 29, 0, 0, 0, 1));
+        assert_eq!(gmtime(1_765_000_000), (2025, 12, 6, 5, 46, 40, 5));
     }
 }
