@@ -37,12 +37,15 @@ pub enum CliError {
     ZoneFile(#[from] dynamicdns_engine::zonefile::ZoneFileError),
     /// An `enrich` input is wrong: the file, its line and byte, and the
     /// problem.
-    #[error("{name}: {source}")]
+    #[error("{name}: {source}{}", format_hint(.looks_like))]
     Body {
         /// The input's name.
         name: String,
         /// Where and what.
         source: dynamicdns_engine::enrich::InputError,
+        /// The format the input's first line has, when it failed there
+        /// read as another.
+        looks_like: Option<dynamicdns_engine::enrich::Format>,
     },
     /// The external lookup failed.
     #[error("lookup: {0}")]
@@ -53,6 +56,15 @@ pub enum CliError {
     /// The data is wrong in a way the message says.
     #[error("{0}")]
     Data(String),
+}
+
+/// The hint after an `enrich` error on an input that looks like another
+/// format than the one read.
+fn format_hint(looks_like: &Option<dynamicdns_engine::enrich::Format>) -> String {
+    match looks_like {
+        Some(f) => format!(" (the input looks like {}: use --format {})", f.title(), f.name()),
+        None => String::new(),
+    }
 }
 
 impl CliError {

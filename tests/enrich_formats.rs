@@ -356,6 +356,51 @@ fn enrich_header_rules() {
     );
 }
 
+/// An input whose first line fails, and plainly has another format than
+/// the one read, gets a hint naming that format; a failure further on, or
+/// a first line that says nothing, gets none.
+#[test]
+fn enrich_first_line_in_another_format() {
+    let jsonl = b"{\"query\":\"a.duckdns.org\"}\n";
+    let zeek = b"#separator \\x09\n#fields\tts\tquery\n1\ta.duckdns.org\n";
+    let csv = b"query,x\na.duckdns.org,1\n";
+    let cases: [(&[&str], &[u8], &str); 5] = [
+        (
+            &[],
+            jsonl,
+            "line 1, byte 1: the header has no field named query (its fields: \
+             {\"query\":\"a.duckdns.org\"}) (the input looks like JSON lines: use --format jsonl)",
+        ),
+        (
+            &[],
+            zeek,
+            "line 1, byte 1: the header has no field named query (its fields: #separator \\x09) \
+             (the input looks like a Zeek log: use --format zeek)",
+        ),
+        (
+            &["--format", "jsonl"],
+            csv,
+            "line 1, byte 1: not a JSON object (the input looks like CSV: use --format csv)",
+        ),
+        (
+            &["--format", "zeek"],
+            jsonl,
+            "line 1, byte 1: a data line before the #fields header \
+             (the input looks like JSON lines: use --format jsonl)",
+        ),
+        (
+            &["--format", "jsonl"],
+            b"{\"query\":1}\nquery,x\n",
+            "line 2, byte 13: not a JSON object",
+        ),
+    ];
+    for (args, input, want) in cases {
+        let (_, err, code) = enrich_stdin(args, input);
+        assert_eq!(code, Some(1), "{args:?}");
+        assert_eq!(err, format!("dynamicdns: <stdin>: {want}\n"), "{args:?}");
+    }
+}
+
 /// 100 good records, then a bad one, then a good one: the 100 are written
 /// and the error names the file, line and byte; with --pass-bad-lines every
 /// line comes out, the bad one unchanged, and it is counted. The same in

@@ -3,7 +3,7 @@
 //! block size plus the longest record. The driver returns what went wrong
 //! or was passed over; this prints it with the input's name.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ffi::OsString;
 use std::fs::File;
 use std::io::{self, Read};
@@ -43,7 +43,8 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
     };
     let mut progress = super::progress::Progress::for_stderr(unit);
     let bytes = Rc::new(Cell::new(0u64));
-    let input = Counted { inner: input, bytes: Rc::clone(&bytes) };
+    let head = Rc::new(RefCell::new(Vec::new()));
+    let input = Counted { inner: input, bytes: Rc::clone(&bytes), head: Rc::clone(&head) };
     let summary = enrich::run_with_progress(
         args.enrich_format,
         &zones,
@@ -61,7 +62,14 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
     .map_err(|e| match e {
         EnrichError::Read(source) => CliError::Input { name: name.clone(), source },
         EnrichError::Write(e) => CliError::Write(e),
-        EnrichError::Input(source) => CliError::Body { name: name.clone(), source },
+        EnrichError::Input(source) => {
+            // A first line that fails is often the wrong --format.
+            let looks_like = (source.line == 1)
+                .then(|| enrich::Format::sniff(&head.borrow()))
+                .flatten()
+                .filter(|&f| f != args.enrich_format);
+            CliError::Body { name: name.clone(), source, looks_like }
+        }
         EnrichError::Scanner(e) => CliError::Scanner(e),
     })?;
     progress.records = summary.records;
@@ -80,15 +88,23 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
     Ok(())
 }
 
-/// A reader that counts the bytes read through it (for the progress line).
+/// The first bytes of the input kept for [`enrich::Format::sniff`].
+const HEAD: usize = 4096;
+
+/// A reader that counts the bytes read through it (for the progress line)
+/// and keeps the first [`HEAD`] of them (for a hint on the format).
 struct Counted<R> {
     inner: R,
     bytes: Rc<Cell<u64>>,
+    head: Rc<RefCell<Vec<u8>>>,
 }
 
 impl<R: Read> Read for Counted<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
+        let mut head = self.head.borrow_mut();
+        let keep = n.min(HEAD - head.len());
+        head.extend_from_slice(&buf[..keep]);
         self.bytes.set(self.bytes.get() + n as u64);
         Ok(n)
     }

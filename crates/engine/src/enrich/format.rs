@@ -46,6 +46,35 @@ impl Format {
         }
     }
 
+    /// What the format is called in prose (`a Zeek log`).
+    pub fn title(self) -> &'static str {
+        match self {
+            Format::Csv => "CSV",
+            Format::Jsonl => "JSON lines",
+            Format::Zeek => "a Zeek log",
+        }
+    }
+
+    /// The format the first line of an input plainly has, for a hint when
+    /// it was read as another: Zeek's `#separator`/`#fields` header, a JSON
+    /// object, or a comma-separated header row; `None` when the line says
+    /// nothing. A guess for messages only: the format read is always the
+    /// one asked for.
+    pub fn sniff(first_line: &[u8]) -> Option<Format> {
+        let line = first_line.strip_prefix(UTF8_BOM).unwrap_or(first_line);
+        let line = &line[..line.iter().position(|&b| b == b'\n').unwrap_or(line.len())];
+        let text = line.trim_ascii_start();
+        if line.starts_with(b"#separator ") || line.starts_with(b"#fields\t") {
+            Some(Format::Zeek)
+        } else if text.starts_with(b"{") {
+            Some(Format::Jsonl)
+        } else if !text.starts_with(b"#") && line.contains(&b',') {
+            Some(Format::Csv)
+        } else {
+            None
+        }
+    }
+
     /// Whether the input is read line by line (a bad line can be passed
     /// through) rather than as CSV records (which may span lines).
     pub fn is_line_based(self) -> bool {
@@ -117,6 +146,26 @@ mod tests {
         }
         assert_eq!(Format::parse("xml"), None);
         assert_eq!(Format::parse(""), None);
+    }
+
+    #[test]
+    fn first_lines_say_their_format() {
+        let cases: &[(&[u8], Option<Format>)] = &[
+            (b"#separator \\x09\n#set_separator\t,\n", Some(Format::Zeek)),
+            (b"#fields\tts\tquery\n", Some(Format::Zeek)),
+            (b"\xEF\xBB\xBF{\"query\": \"a.duckdns.org\"}\n", Some(Format::Jsonl)),
+            (b"  {\"a\":1,\"b\":2}", Some(Format::Jsonl)),
+            (b"query,answer\r\n", Some(Format::Csv)),
+            (b"query\na,b\n", None),
+            (b"# a comment, with a comma\n", None),
+            (b"", None),
+        ];
+        for &(line, want) in cases {
+            assert_eq!(Format::sniff(line), want, "{:?}", String::from_utf8_lossy(line));
+        }
+        for &f in FORMATS {
+            assert!(!f.title().is_empty());
+        }
     }
 
     #[test]

@@ -36,9 +36,12 @@ impl MissingField {
     pub fn near_misses(&self) -> Vec<&str> {
         let want = self.field.to_lowercase();
         let lower: Vec<String> = self.header.iter().map(|h| h.to_lowercase()).collect();
+        // A "field" holding quotes or braces, or very long, is data read as
+        // a header (a JSON line read as CSV), not a name to suggest.
+        let name_like = |h: &str| h.len() <= 64 && !h.contains(['"', '{', '}', '\t', '\r', '\n']);
         let pick = |keep: &dyn Fn(&str) -> bool| -> Vec<&str> {
             let mut v: Vec<&str> = (0..self.header.len())
-                .filter(|&i| keep(&lower[i]))
+                .filter(|&i| name_like(&lower[i]) && keep(&lower[i]))
                 .map(|i| self.header[i].as_str())
                 .collect();
             v.dedup();
@@ -104,6 +107,16 @@ mod tests {
     fn missing(field: &str, header: &[&str]) -> String {
         let h: Vec<&[u8]> = header.iter().map(|s| s.as_bytes()).collect();
         MissingField::check([field.as_bytes()], &h).unwrap().to_string()
+    }
+
+    #[test]
+    fn data_read_as_a_header_is_no_near_miss() {
+        assert_eq!(
+            missing("query", &["{\"query\":\"a.duckdns.org\"}"]),
+            "the header has no field named query (its fields: {\"query\":\"a.duckdns.org\"})"
+        );
+        let long = format!("query{}", "x".repeat(60));
+        assert!(!missing("query", &[&long]).contains("did you mean"));
     }
 
     #[test]
