@@ -110,7 +110,7 @@ fn bad_local_rows_are_skipped_with_a_warning_in_the_job_inspector() {
     let (info, body) = scp(&app, &[], BODY);
     assert_eq!(
         info,
-        r#"{"inspector":{"messages":[["WARN","dynamicdns: dynamicdns_local_zones.csv: line 3: \"not a zone\" is not a DNS name of two or more labels (ignored)"],["WARN","dynamicdns: dynamicdns_allowlist.csv: line 1: no `host` (or `zone`), `provider` or `category` column in the header (ignored)"]]},"type":"streaming","required_fields":["query","isDynDNS","provider","dyndns_zone","dyndns_category","dyndns_tier"]}"#
+        r#"{"inspector":{"messages":[["WARN","dynamicdns: dynamicdns_local_zones.csv: line 3: \"not a zone\" is not a DNS name of two or more labels (ignored)"],["WARN","dynamicdns: dynamicdns_allowlist.csv: line 1: no `host` (or `zone`), `provider` or `category` column in the header (its columns: comment) (ignored)"]]},"type":"streaming","required_fields":["query","isDynDNS","provider","dyndns_zone","dyndns_category","dyndns_tier"]}"#
     );
     assert!(
         body.contains("x.corp-ddns.example,True,Corp,corp-ddns.example,ddns,core,,,,\n"),
@@ -178,6 +178,47 @@ fn cli_reads_the_same_files() {
         b"",
     );
     assert!(String::from_utf8(out.stdout).unwrap().contains("vpn.ours.duckdns.org,True,DuckDNS"));
+}
+
+/// A local zones file exported with `;` between the columns (a spreadsheet
+/// in a European locale): `zones validate` knows it by its name, `check`
+/// warns naming the folder, and both say what the header read and how to
+/// fix it; `info --text --lookups .` names the app folder, not "".
+#[test]
+fn a_semicolon_separated_local_file_is_explained() {
+    let app = app(&[("dynamicdns_local_zones.csv", "zone;provider\nfoo.example;Me\n")]);
+    let bin = app.join("bin/x86_64/dynamicdns");
+    let lookups = app.join("lookups");
+    let hint = "dynamicdns_local_zones.csv: line 1: no `zone` column in the header (it reads \
+                \"zone;provider\": separate the columns with commas)";
+    let out = process::run(
+        Command::new(&bin)
+            .args(["zones", "validate", "dynamicdns_local_zones.csv"])
+            .current_dir(&lookups),
+        b"",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        format!("{hint}\ndynamicdns_local_zones.csv: 0 zones OK, 1 bad rows\n")
+    );
+    let out = process::run(
+        Command::new(&bin)
+            .args(["check", "--lookups", ".", "x.foo.example"])
+            .current_dir(&lookups),
+        b"",
+    );
+    assert!(out.status.success());
+    assert_eq!(
+        process::stderr(&out),
+        format!("dynamicdns: warning: {hint} (ignored) (in {})\n", lookups.display())
+    );
+    let out = process::run(
+        Command::new(&bin).args(["info", "--text", "--lookups", "."]).current_dir(&lookups),
+        b"",
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(&format!("\napp_dir: {}\n", app.display())), "{text}");
 }
 
 /// An unreadable local file is reported in the job inspector and the

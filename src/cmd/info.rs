@@ -63,7 +63,7 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
             "info --text takes no FILE or VALUE (see --help)".to_string(),
         ));
     }
-    let lookups = args.lookups.clone().or_else(app_lookups_dir);
+    let lookups = super::lookups_dir(&args);
     if lookups.is_none() && !args.no_local {
         // An installed CLI (cargo install) has no app folder: say why no
         // local file is read.

@@ -43,14 +43,23 @@ pub fn load_zones(args: &Args) -> Result<ZoneSet, CliError> {
     if args.no_local {
         return Ok(set);
     }
-    let Some(dir) = args.lookups.clone().or_else(app_lookups_dir) else {
+    let Some(dir) = lookups_dir(args) else {
         return Ok(set);
     };
     let local = LocalFiles::read(&dir);
     for p in &local.problems {
-        eprintln!("dynamicdns: warning: {}: {}", dir.display(), problem_text(p));
+        eprintln!("dynamicdns: warning: {} (in {})", problem_text(p), dir.display());
     }
     Ok(local.apply(set))
+}
+
+/// The folder of the local files: `--lookups DIR` made absolute (so that
+/// messages and `app_dir` name a real folder, not `.`), else the app's.
+pub(crate) fn lookups_dir(args: &Args) -> Option<PathBuf> {
+    match &args.lookups {
+        Some(d) => Some(std::path::absolute(d).unwrap_or_else(|_| d.clone())),
+        None => app_lookups_dir(),
+    }
 }
 
 // The binary, not the engine, looks at the process (its own path): the

@@ -3,6 +3,7 @@
 //! build`, which is not part of this binary.
 
 use std::ffi::OsString;
+use std::path::Path;
 
 use dynamicdns_engine::export::DataVersion;
 use dynamicdns_engine::zonefile::{load, FileKind};
@@ -62,15 +63,21 @@ fn validate(files: &[String]) -> Result<(), CliError> {
     for file in files {
         let bytes = std::fs::read(file)
             .map_err(|source| CliError::Input { name: file.clone(), source })?;
-        // An allowlist is recognised by its name, or by a header without a
-        // `zone` column (host, provider or category rows).
+        // The app's local files are known by name; another file is an
+        // allowlist if its name says so, else a zone list if its header has
+        // a `zone` column and no `host` one, else an allowlist.
         let header = bytes.split(|&b| b == b'\n').next().unwrap_or(b"").to_ascii_lowercase();
         let cols: Vec<&[u8]> = header.split(|&b| b == b',').map(|c| c.trim_ascii()).collect();
-        let kind = if file.contains("allowlist") || !cols.contains(&&b"zone"[..]) {
-            FileKind::Allowlist
-        } else {
-            FileKind::Zones
-        };
+        let kind = FileKind::of_file_name(Path::new(file)).unwrap_or(
+            if file.contains("allowlist")
+                || cols.contains(&&b"host"[..])
+                || !cols.contains(&&b"zone"[..])
+            {
+                FileKind::Allowlist
+            } else {
+                FileKind::Zones
+            },
+        );
         let loaded = load(&bytes[..], file, kind);
         // The first problems with their lines, then a count of the rest.
         for p in &loaded.problems {

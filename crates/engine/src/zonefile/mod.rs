@@ -141,6 +141,19 @@ pub enum FileKind {
     Allowlist,
 }
 
+impl FileKind {
+    /// The kind of a local file by its name ([`LOCAL_FILE`],
+    /// [`ALLOWLIST_FILE`] and their pre-0.2 names), whatever folder it is
+    /// in; `None` for any other name.
+    pub fn of_file_name(path: &std::path::Path) -> Option<FileKind> {
+        match path.file_name()?.to_str()? {
+            LOCAL_FILE | OLD_LOCAL_FILE => Some(FileKind::Zones),
+            ALLOWLIST_FILE | OLD_ALLOWLIST_FILE => Some(FileKind::Allowlist),
+            _ => None,
+        }
+    }
+}
+
 /// A zone file read leniently: the table of its good rows (for an
 /// allowlist also its provider and category rows), and one
 /// [`ZoneFileError`] per bad row (or the whole file, if unreadable), at
@@ -213,6 +226,20 @@ pub fn load_at<R: Read>(input: R, file: &str, kind: FileKind, today: Date) -> Lo
     out
 }
 
+/// What the header read was, after "no … column in the header": its
+/// columns, and for one column holding `;` or a tab (a spreadsheet's
+/// export in another locale) that local files are comma-separated.
+fn header_hint(headers: &csv::ByteRecord) -> String {
+    let cols: Vec<String> =
+        headers.iter().map(|h| String::from_utf8_lossy(h.trim_ascii()).into_owned()).collect();
+    match cols.as_slice() {
+        [one] if one.contains([';', '\t']) => {
+            format!(" (it reads {one:?}: separate the columns with commas)")
+        }
+        _ => format!(" (its columns: {})", cols.join(", ")),
+    }
+}
+
 /// The rows of [`load_at`], into `builder` and `out`.
 fn read_rows<R: Read>(
     input: R,
@@ -245,7 +272,8 @@ fn read_rows<R: Read>(
         }
     };
     if let Some(want) = missing {
-        return problems.push(row_err(1, format!("no {want} column in the header")));
+        return problems
+            .push(row_err(1, format!("no {want} column in the header{}", header_hint(&headers))));
     }
     let mut rec = csv::ByteRecord::new();
     loop {

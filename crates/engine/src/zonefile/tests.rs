@@ -25,8 +25,25 @@ fn bad_rows_are_reported_with_file_and_line_and_skipped() {
     let l = load("name\nx.example\n".as_bytes(), "allow.csv", FileKind::Allowlist);
     assert_eq!(
         l.problems[0].to_string(),
-        "allow.csv: line 1: no `host` (or `zone`), `provider` or `category` column in the header"
+        "allow.csv: line 1: no `host` (or `zone`), `provider` or `category` column in the header \
+         (its columns: name)"
     );
+    // A spreadsheet's export with `;` between the columns.
+    let l = load("zone;provider\nfoo.example;Me\n".as_bytes(), "local.csv", FileKind::Zones);
+    assert_eq!(
+        l.problems[0].to_string(),
+        "local.csv: line 1: no `zone` column in the header (it reads \"zone;provider\": separate \
+         the columns with commas)"
+    );
+    for (name, kind) in [
+        ("lookups/dynamicdns_local_zones.csv", Some(FileKind::Zones)),
+        ("dynamic_dns_providers_local.csv", Some(FileKind::Zones)),
+        ("/x/dynamicdns_allowlist.csv", Some(FileKind::Allowlist)),
+        ("dynamic_dns_allowlist.csv", Some(FileKind::Allowlist)),
+        ("mine.csv", None),
+    ] {
+        assert_eq!(FileKind::of_file_name(std::path::Path::new(name)), kind, "{name}");
+    }
 }
 
 /// Allowlist rows by host, provider or category, with reason and
