@@ -146,7 +146,8 @@ fn exports_are_deterministic() {
     }
 }
 
-/// Usage errors: a part is needed, an artefact too large is refused.
+/// Usage errors: a part is needed, an artefact too large is refused, an
+/// option of another format is refused.
 #[test]
 fn usage_errors_exit_2_with_the_commands() {
     for (args, want) in [
@@ -156,6 +157,10 @@ fn usage_errors_exit_2_with_the_commands() {
         (&["--format", "nope"], "the formats are kql, suricata"),
         (&["--format", "zeek", "--tier", "all", "--zeek-data", "inline"], "--zeek-data file"),
         (&["--format", "kql", "--part", "x"], "has no part \"x\""),
+        (
+            &["--format", "csv", "--suricata-mode", "dataset"],
+            "--format csv does not take --suricata-mode",
+        ),
     ] {
         let mut a = vec!["zones", "export"];
         a.extend_from_slice(args);

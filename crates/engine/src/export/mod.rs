@@ -319,6 +319,21 @@ pub struct Options {
 }
 
 impl Options {
+    /// The options given (as command-line flags) that `format` does not
+    /// read: a misplaced option is refused rather than silently ignored.
+    /// (`--kql-source`'s default cannot be told from not given.)
+    pub fn unused_by(&self, format: Format) -> Vec<&'static str> {
+        let given = [
+            (self.suricata_mode.is_some(), "--suricata-mode", Format::Suricata),
+            (self.zeek_data.is_some(), "--zeek-data", Format::Zeek),
+            (self.kql_source != KqlSource::default(), "--kql-source", Format::Kql),
+            (self.kql_url.is_some(), "--kql-url", Format::Kql),
+            (self.elastic_fields.is_some(), "--elastic-fields", Format::Elastic),
+            (self.no_comments, "--no-comments", Format::Csv),
+        ];
+        given.iter().filter(|&&(set, _, f)| set && f != format).map(|&(_, flag, _)| flag).collect()
+    }
+
     fn suricata_mode(&self, tier: TierSelection) -> SuricataMode {
         self.suricata_mode.unwrap_or(match tier {
             TierSelection::Core => SuricataMode::Content,
@@ -570,6 +585,13 @@ pub fn export(
     options: &Options,
     out: &mut String,
 ) -> Result<(), ExportError> {
+    let unused = options.unused_by(format);
+    if !unused.is_empty() {
+        return Err(ExportError::NotOffered(format!(
+            "--format {format} does not take {}",
+            unused.join(", ")
+        )));
+    }
     let tier = data.tier;
     let parts = format.parts(options, tier);
     let part = match &options.part {

@@ -160,3 +160,28 @@ fn csv_has_exactly_four_comment_lines() {
     let bare = run(Format::Csv, &Options { no_comments: true, ..Options::default() }).unwrap();
     assert!(bare.starts_with("zone,provider"));
 }
+
+/// An option another format reads is refused, naming it; the format's own
+/// options are taken.
+#[test]
+fn options_of_other_formats_are_refused() {
+    let o = Options { suricata_mode: Some(SuricataMode::Dataset), ..Options::default() };
+    assert_eq!(
+        run(Format::Csv, &o).unwrap_err().to_string(),
+        "--format csv does not take --suricata-mode"
+    );
+    let o = Options {
+        kql_url: Some("https://x/".into()),
+        no_comments: true,
+        elastic_fields: Some(vec!["a".into()]),
+        ..Options::default()
+    };
+    assert_eq!(
+        run(Format::Misp, &o).unwrap_err().to_string(),
+        "--format misp does not take --kql-url, --elastic-fields, --no-comments"
+    );
+    assert_eq!(o.unused_by(Format::Csv), ["--kql-url", "--elastic-fields"]);
+    let o = Options { zeek_data: Some(ZeekData::Inline), ..Options::default() };
+    assert!(o.unused_by(Format::Zeek).is_empty());
+    assert!(run(Format::Zeek, &o).is_ok());
+}
