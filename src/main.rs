@@ -50,9 +50,6 @@ pub enum CliError {
     /// The external lookup failed.
     #[error("lookup: {0}")]
     Lookup(#[source] dynamicdns_engine::external_lookup::LookupError),
-    /// The text-mode automaton could not be built.
-    #[error(transparent)]
-    Scanner(#[from] dynamicdns_engine::textscan::ScannerBuildError),
     /// The data is wrong in a way the message says.
     #[error("{0}")]
     Data(String),

@@ -283,10 +283,8 @@ fn proxy_and_bind_lines_through_check_text() {
             Some(format!("{}{} {}", &l[..at], plant_name(n).0.to_lowercase(), &l[at..]))
         });
         assert!(n > 3, "{file}");
-        // Core tier: the text automaton over every zone costs seconds in a
-        // debug build, and the planted zones are core.
         let o = process::run(
-            bin().args(["check", "--no-local", "--text", "--tier", "core"]),
+            bin().args(["check", "--no-local", "--text", "--tier", "all"]),
             copy.as_bytes(),
         );
         assert!(o.status.success());

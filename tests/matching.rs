@@ -22,7 +22,7 @@ fn nested() -> ZoneSet {
 
 /// (input, zone expected or None) through host extraction + matching.
 fn verdict(zones: &ZoneSet, value: &str) -> Option<(String, String)> {
-    let mut j = Judge::new(zones, Mode::Host).unwrap();
+    let mut j = Judge::new(zones, Mode::Host);
     let hits = j.verdict(value.as_bytes());
     (!hits.is_empty())
         .then(|| (hits.values(Field::Zone).join("\n"), hits.values(Field::Provider).join("\n")))
@@ -112,7 +112,7 @@ fn policy_table_nested_set() {
 #[test]
 fn policy_table_in_text_mode() {
     let z = nested();
-    let mut text = Judge::new(&z, Mode::Text).unwrap();
+    let mut text = Judge::new(&z, Mode::Text);
     let decoded_only_in_host_mode = ["(3)foo(7)duckdns(3)org(0)", "http://foo%2Educkdns%2Eorg/"];
     for (input, _) in POLICY {
         let host = verdict(&z, input);

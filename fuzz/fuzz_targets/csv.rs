@@ -27,7 +27,7 @@ fuzz_target!(|data: &[u8]| {
     let args: Vec<String> = vec![format!("field={}", fields.join(","))];
     let options = Options::from_spl_args(&args).unwrap();
     let dialect = if ctl & 4 != 0 { Dialect::Splunk } else { Dialect::PlainCsv };
-    let mut e = Enricher::new(&ZONES, &options, dialect).unwrap();
+    let mut e = Enricher::new(&ZONES, &options, dialect);
 
     let mut whole = Vec::new();
     let whole_res = e.process_body(body, &mut whole);
@@ -35,7 +35,7 @@ fuzz_target!(|data: &[u8]| {
     // Streaming in two pieces (the BodyStream the CLI and SCP use) must
     // agree with the whole-body result, error or not.
     let split = usize::from(ctl >> 3) * body.len() / 32;
-    let mut e2 = Enricher::new(&ZONES, &options, dialect).unwrap();
+    let mut e2 = Enricher::new(&ZONES, &options, dialect);
     let mut stream = BodyStream::new();
     stream.start(&mut e2);
     let mut out = Vec::new();

@@ -18,7 +18,7 @@ fuzz_target!(|data: &[u8]| {
     let Some((&ctl, request)) = data.split_first() else { return };
     let field = if ctl & 1 == 0 { "query" } else { "url" };
     let mode = if ctl & 2 == 0 { Mode::Host } else { Mode::Text };
-    let mut judge = Judge::new(&ZONES, mode).unwrap();
+    let mut judge = Judge::new(&ZONES, mode);
     let mut out = Vec::new();
     let Ok(stats) = lookup_stream(request, &mut out, &mut judge, field, &OutputNames::default())
     else {

@@ -19,7 +19,7 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
         return crate::print(&flags::help(Cmd::Check));
     }
     let zones = super::load_zones(&args)?;
-    let mut judge = Judge::new(&zones, args.options.mode)?;
+    let mut judge = Judge::new(&zones, args.options.mode);
     let mut w = BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let mut row = Vec::new();
     let mut joined = Vec::new();

@@ -70,7 +70,6 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
                 .filter(|&f| f != args.enrich_format);
             CliError::Body { name: name.clone(), source, looks_like }
         }
-        EnrichError::Scanner(e) => CliError::Scanner(e),
     })?;
     progress.records = summary.records;
     progress.hits = summary.matched;

@@ -24,7 +24,7 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
         Some(f) => f.to_str().ok_or_else(|| CliError::Usage("FIELD: not valid UTF-8".into()))?,
     };
     let zones = super::load_zones(&args)?;
-    let mut judge = Judge::new(&zones, args.options.mode)?;
+    let mut judge = Judge::new(&zones, args.options.mode);
     let stdin = io::BufReader::with_capacity(1 << 16, io::stdin().lock());
     let stdout = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
     let s = lookup_stream(stdin, stdout, &mut judge, field, &args.options.names)

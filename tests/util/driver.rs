@@ -23,8 +23,8 @@ use super::scp::{getinfo, getinfo_reply, parse_header, Reply};
 
 /// How long the driver waits for a reply, for stdout to end, or for exit.
 ///
-/// Generous: text mode builds an automaton over every shipped zone, which in
-/// a debug build on a loaded 2-core machine takes many seconds.
+/// Generous: debug builds, and packaged binaries under qemu or wine, on a
+/// loaded 2-core machine.
 pub const TIMEOUT: Duration = Duration::from_secs(60);
 
 enum Event {

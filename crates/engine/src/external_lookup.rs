@@ -197,7 +197,7 @@ mod tests {
 
     fn run(input: &[u8], field: &str) -> Result<(String, LookupStats), LookupError> {
         let zones = zones();
-        let mut e = Judge::new(&zones, Mode::Host).unwrap();
+        let mut e = Judge::new(&zones, Mode::Host);
         let mut out = Vec::new();
         let stats = lookup_stream(input, &mut out, &mut e, field, &OutputNames::default())?;
         Ok((String::from_utf8(out).unwrap(), stats))
@@ -282,7 +282,7 @@ mod tests {
     #[test]
     fn invalid_utf8_passes_through_and_is_not_a_host() {
         let zones = zones();
-        let mut e = Judge::new(&zones, Mode::Host).unwrap();
+        let mut e = Judge::new(&zones, Mode::Host);
         let mut out = Vec::new();
         lookup_stream(
             &b"query,isDynDNS,src\n\xff.duckdns.org,,h\xfe\n"[..],

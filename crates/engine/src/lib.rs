@@ -44,7 +44,7 @@ let zones = ZoneSet::embedded();
 assert_eq!(zones.longest_match(b"nas.duckdns.org").map(|m| m.zone), Some("duckdns.org"));
 assert_eq!(zones.longest_match(b"duckdns.org"), None); // the apex is not DDNS
 
-let mut enricher = Enricher::new(&zones, &Options::default(), Dialect::PlainCsv).unwrap();
+let mut enricher = Enricher::new(&zones, &Options::default(), Dialect::PlainCsv);
 let mut out = Vec::new();
 enricher.process_body(b"query\nx.ddns.net\n", &mut out).unwrap();
 assert_eq!(

@@ -35,12 +35,6 @@ pub struct TextScanner<'z> {
     work: Work,
 }
 
-/// The error type of the callers' constructors that take a [`Mode`]: the
-/// scanner builds nothing, so it cannot fail.
-///
-/// [`Mode`]: crate::options::Mode
-pub type ScannerBuildError = std::convert::Infallible;
-
 /// Whether a byte may be part of a host in text: the label bytes in either
 /// case, and the dot.
 static HOST_BYTE: [bool; 256] = {

@@ -25,7 +25,6 @@ use crate::enrich::lines::{LineEnricher, LineProblem};
 use crate::enrich::zeek::ZeekTsvEnricher;
 use crate::options::Options;
 use crate::record::CsvError;
-use crate::textscan::ScannerBuildError;
 use crate::zoneset::ZoneSet;
 
 /// Bytes read at a time.
@@ -104,9 +103,6 @@ pub enum EnrichError {
     /// The input is wrong (everything before the fault was written).
     #[error("{0}")]
     Input(#[from] InputError),
-    /// The text-mode automaton could not be built.
-    #[error(transparent)]
-    Scanner(#[from] ScannerBuildError),
 }
 
 /// Counts of one run.
@@ -153,17 +149,17 @@ pub fn run_with_progress(
 ) -> Result<Summary, EnrichError> {
     match format {
         Format::Csv => {
-            let mut e = Enricher::new(zones, options, Dialect::PlainCsv)?;
+            let mut e = Enricher::new(zones, options, Dialect::PlainCsv);
             e.require_fields(true);
             e.pass_bad_records(pass_bad);
             run_csv(&mut e, input, output, progress)
         }
         Format::Jsonl => {
-            let mut e = JsonlEnricher::new(zones, options)?;
+            let mut e = JsonlEnricher::new(zones, options);
             run_lines(&mut e, pass_bad, input, output, progress)
         }
         Format::Zeek => {
-            let mut e = ZeekTsvEnricher::new(zones, options)?;
+            let mut e = ZeekTsvEnricher::new(zones, options);
             run_lines(&mut e, pass_bad, input, output, progress)
         }
     }

@@ -30,7 +30,6 @@ pub use stream::{BodyError, BodyStream};
 
 use crate::options::Options;
 use crate::record::{self, CsvError, RecordScanner, RecordSpan, Scan, Span};
-use crate::textscan::ScannerBuildError;
 use crate::verdict::{Field, Hits, Judge, OutputNames, Shape};
 use crate::zoneset::ZoneSet;
 
@@ -222,16 +221,12 @@ impl std::ops::AddAssign for Counts {
 
 impl<'z> Enricher<'z> {
     /// An enricher for `options` over `zones`, writing `dialect`.
-    pub fn new(
-        zones: &'z ZoneSet,
-        options: &Options,
-        dialect: Dialect,
-    ) -> Result<Enricher<'z>, ScannerBuildError> {
-        Ok(Enricher {
+    pub fn new(zones: &'z ZoneSet, options: &Options, dialect: Dialect) -> Enricher<'z> {
+        Enricher {
             fields: options.fields.iter().map(|f| f.as_bytes().to_vec()).collect(),
             names: options.names.clone(),
             dialect,
-            judge: Judge::new(zones, options.mode)?,
+            judge: Judge::new(zones, options.mode),
             layout: Layout::default(),
             header_done: false,
             records: 0,
@@ -245,7 +240,7 @@ impl<'z> Enricher<'z> {
             mv_cell: Vec::new(),
             mv_value: Vec::new(),
             value_out: Vec::new(),
-        })
+        }
     }
 
     /// Forgets the current header, so the next [`process`](Self::process)

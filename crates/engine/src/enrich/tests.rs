@@ -18,7 +18,7 @@ fn enrich(dialect: Dialect, fields: &[&str], mode: Mode, body: &str) -> String {
         mode,
         ..Options::default()
     };
-    let mut e = Enricher::new(&z, &options, dialect).unwrap();
+    let mut e = Enricher::new(&z, &options, dialect);
     let mut out = Vec::new();
     e.process_body(body.as_bytes(), &mut out).unwrap();
     String::from_utf8(out).unwrap()
@@ -94,7 +94,7 @@ fn body_stream_blocks_agree_with_one_pass() {
             format!("{i},\"h{i}.duckdns.org\nx\"\r\n{i},q{i}.example\n").as_bytes(),
         );
     }
-    let mut e = Enricher::new(&z, &Options::default(), Dialect::Splunk).unwrap();
+    let mut e = Enricher::new(&z, &Options::default(), Dialect::Splunk);
     let mut whole = Vec::new();
     e.process_body(&body, &mut whole).unwrap();
     let mut bad = body.clone();

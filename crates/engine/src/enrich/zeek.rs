@@ -34,7 +34,6 @@
 use crate::enrich::lines::{LineEnricher, LineProblem};
 use crate::enrich::MissingField;
 use crate::options::Options;
-use crate::textscan::ScannerBuildError;
 use crate::verdict::{Field, Judge, OutputNames, Shape};
 use crate::zoneset::ZoneSet;
 
@@ -69,11 +68,11 @@ pub struct ZeekTsvEnricher<'z> {
 
 impl<'z> ZeekTsvEnricher<'z> {
     /// An enricher judging the columns `options.fields`.
-    pub fn new(zones: &'z ZoneSet, options: &Options) -> Result<Self, ScannerBuildError> {
-        Ok(ZeekTsvEnricher {
+    pub fn new(zones: &'z ZoneSet, options: &Options) -> Self {
+        ZeekTsvEnricher {
             fields: options.fields.iter().map(|f| f.as_bytes().to_vec()).collect(),
             out_names: options.names.clone(),
-            judge: Judge::new(zones, options.mode)?,
+            judge: Judge::new(zones, options.mode),
             sep: b'\t',
             set_sep: b",".to_vec(),
             empty: b"(empty)".to_vec(),
@@ -81,7 +80,7 @@ impl<'z> ZeekTsvEnricher<'z> {
             layout: None,
             names: Vec::new(),
             spans: Vec::new(),
-        })
+        }
     }
 
     /// Reads a header line's value: after the separator (`#separator`
@@ -341,7 +340,7 @@ mod tests {
                 .unwrap();
         let options =
             Options { fields: vec!["query".into(), "answers".into()], ..Options::default() };
-        let mut e = ZeekTsvEnricher::new(&z, &options).unwrap();
+        let mut e = ZeekTsvEnricher::new(&z, &options);
         let mut out = String::new();
         for line in input.lines() {
             let mut o = Vec::new();

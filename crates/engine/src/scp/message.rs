@@ -42,16 +42,6 @@ pub enum ScpError {
         #[source]
         source: Box<dyn Error + Send + Sync>,
     },
-    /// The command could not make what it needs to answer the request in
-    /// `chunk` (text mode's automaton).
-    #[error("chunk {chunk}: {source}")]
-    Command {
-        /// Which chunk.
-        chunk: u64,
-        /// What failed.
-        #[source]
-        source: Box<dyn Error + Send + Sync>,
-    },
     /// Writing a reply failed (splunkd went away); no reply can be sent.
     #[error("writing a reply failed: {0}")]
     Write(#[source] io::Error),

@@ -138,8 +138,7 @@ fn session<R: Read, W: Write>(
     }
     conv.reply(&getinfo_reply, b"")?;
 
-    // Built at the first execute request: getinfo must be answered fast
-    // (probe processes only ask getinfo), and text mode builds an automaton.
+    // Built at the first execute request: probe processes only ask getinfo.
     let mut enricher: Option<Enricher> = None;
     let mut stream = BodyStream::new();
     let mut out = Vec::new();
@@ -152,10 +151,7 @@ fn session<R: Read, W: Write>(
     while let Some(Execute { chunk, finished }) = conv.execute()? {
         let enricher = match &mut enricher {
             Some(e) => e,
-            None => enricher.insert(
-                Enricher::new(&zones, &options, Dialect::Splunk)
-                    .map_err(|e| ScpError::Command { chunk, source: e.into() })?,
-            ),
+            None => enricher.insert(Enricher::new(&zones, &options, Dialect::Splunk)),
         };
         out.clear();
         let counts = enrich_body(conv, chunk, enricher, &mut stream, &mut out)?;
@@ -252,7 +248,6 @@ mod tests {
         let zones = ZoneSet::embedded();
         let mut whole = Vec::new();
         Enricher::new(&zones, &Options::default(), Dialect::Splunk)
-            .unwrap()
             .process_body(&body, &mut whole)
             .unwrap();
         assert_eq!(run_one(&body).unwrap(), whole);
@@ -306,7 +301,6 @@ mod tests {
         let options = Options::from_spl_args(&["field=url,query"]).unwrap();
         let mut out = Vec::new();
         Enricher::new(&zones, &options, Dialect::Splunk)
-            .unwrap()
             .process_body(b"url,query\nx,y\n", &mut out)
             .unwrap();
         let header = std::str::from_utf8(&out[..out.iter().position(|&b| b == b'\n').unwrap()])

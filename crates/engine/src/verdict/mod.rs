@@ -19,7 +19,7 @@ pub use hits::Hits;
 
 use crate::host::HostExtractor;
 use crate::options::Mode;
-use crate::textscan::{ScannerBuildError, TextScanner};
+use crate::textscan::TextScanner;
 use crate::zoneset::ZoneSet;
 use cache::VerdictCache;
 
@@ -44,13 +44,13 @@ pub struct Judge<'z> {
 
 impl<'z> Judge<'z> {
     /// A judge over `zones` that reads values as `mode` says. Neither mode
-    /// builds anything that grows with the zones, so this cannot fail.
-    pub fn new(zones: &'z ZoneSet, mode: Mode) -> Result<Judge<'z>, ScannerBuildError> {
+    /// builds anything that grows with the zones.
+    pub fn new(zones: &'z ZoneSet, mode: Mode) -> Judge<'z> {
         let matcher = match mode {
             Mode::Host => Matcher::Host(HostExtractor::new()),
             Mode::Text => Matcher::Text(TextScanner::new(zones)),
         };
-        Ok(Judge { zones, matcher, hits: Hits::default(), cache: VerdictCache::new() })
+        Judge { zones, matcher, hits: Hits::default(), cache: VerdictCache::new() }
     }
 
     /// Forgets the hits collected so far (a new record).
@@ -127,7 +127,7 @@ mod tests {
     #[test]
     fn hits_accumulate_distinct_in_documented_order() {
         let z = zones();
-        let mut j = Judge::new(&z, Mode::Host).unwrap();
+        let mut j = Judge::new(&z, Mode::Host);
         for v in
             ["a.home.dyndns.org", "b.duckdns.org", "c.dyndns.org", "a.x.example", "d.duckdns.org"]
         {
@@ -154,7 +154,7 @@ mod tests {
             csv.push_str(&format!("z{i:03}.example,P{}\n", i % 7));
         }
         let z = ZoneSet::from_csv(csv.as_bytes(), "t").unwrap();
-        let mut j = Judge::new(&z, Mode::Host).unwrap();
+        let mut j = Judge::new(&z, Mode::Host);
         for round in 0..2 {
             for i in (0..100).rev() {
                 j.add(format!("h{round}.z{i:03}.example").as_bytes());
@@ -172,7 +172,7 @@ mod tests {
     fn service_host_first_does_not_hide_ddns_host() {
         let z = ZoneSet::embedded();
         for mode in [Mode::Host, Mode::Text] {
-            let mut j = Judge::new(&z, mode).unwrap();
+            let mut j = Judge::new(&z, mode);
             for order in
                 [["www.duckdns.org", "c2.duckdns.org"], ["c2.duckdns.org", "www.duckdns.org"]]
             {
@@ -212,8 +212,8 @@ mod tests {
         ];
         let values = proptest::collection::vec(value, 0..8);
         // One judge per mode, cleared per record (a judge is cheap to reuse).
-        let host = std::cell::RefCell::new(Judge::new(&z, Mode::Host).unwrap());
-        let text = std::cell::RefCell::new(Judge::new(&z, Mode::Text).unwrap());
+        let host = std::cell::RefCell::new(Judge::new(&z, Mode::Host));
+        let text = std::cell::RefCell::new(Judge::new(&z, Mode::Text));
         proptest!(|(values in values, seed in any::<u64>(), in_text in any::<bool>())| {
             let mut shuffled = values.clone();
             // Fisher-Yates with a small LCG: the permutation is the input.
@@ -259,10 +259,9 @@ mod tests {
             "[a-z]{1,30}\\.duckdns\\.org",
         ];
         proptest!(|(values in proptest::collection::vec(value, 1..200))| {
-            let mut cached = Judge::new(&z, Mode::Host).unwrap();
+            let mut cached = Judge::new(&z, Mode::Host);
             for v in &values {
                 let want = Judge::new(&z, Mode::Host)
-                    .unwrap()
                     .verdict(v.as_bytes())
                     .values(Field::Zone)
                     .to_vec();
@@ -275,7 +274,7 @@ mod tests {
     #[test]
     fn text_mode_finds_every_embedded_host() {
         let z = zones();
-        let mut j = Judge::new(&z, Mode::Text).unwrap();
+        let mut j = Judge::new(&z, Mode::Text);
         let hits = j.verdict(b"curl http://a.duckdns.org/x; ping b.home.dyndns.org");
         assert_eq!(list(hits, Field::Zone), ["duckdns.org", "home.dyndns.org"]);
         let mut out = Vec::new();

@@ -25,7 +25,6 @@
 
 use crate::enrich::lines::{LineEnricher, LineProblem};
 use crate::options::Options;
-use crate::textscan::ScannerBuildError;
 use crate::verdict::{Field, Judge, OutputNames, Shape};
 use crate::zoneset::ZoneSet;
 
@@ -61,18 +60,18 @@ pub struct JsonlEnricher<'z> {
 impl<'z> JsonlEnricher<'z> {
     /// An enricher judging `options.fields` (dotted paths) as
     /// `options.mode` says.
-    pub fn new(zones: &'z ZoneSet, options: &Options) -> Result<Self, ScannerBuildError> {
-        Ok(JsonlEnricher {
+    pub fn new(zones: &'z ZoneSet, options: &Options) -> Self {
+        JsonlEnricher {
             paths: options.fields.iter().map(|f| f.as_bytes().to_vec()).collect(),
             names: options.names.clone(),
             name_starts: options.names.iter().filter_map(|(_, n)| n.bytes().next()).collect(),
-            judge: Judge::new(zones, options.mode)?,
+            judge: Judge::new(zones, options.mode),
             active: Vec::new(),
             scratch: Vec::new(),
             key: Vec::new(),
             members: Vec::new(),
             seen: vec![false; options.fields.len()],
-        })
+        }
     }
 }
 
@@ -310,7 +309,7 @@ mod tests {
             fields: fields.iter().map(|s| s.to_string()).collect(),
             ..Options::default()
         };
-        let mut e = JsonlEnricher::new(&z, &options).unwrap();
+        let mut e = JsonlEnricher::new(&z, &options);
         let mut out = Vec::new();
         e.line(line.as_bytes(), &mut out).map(|_| String::from_utf8(out).unwrap())
     }

@@ -108,7 +108,7 @@ fn agrees_with_serde_json() {
         }
         for path in ["q", "d.q"] {
             let options = Options { fields: vec![path.to_string()], ..Options::default() };
-            let mut e = JsonlEnricher::new(&z, &options).unwrap();
+            let mut e = JsonlEnricher::new(&z, &options);
             let mut out = Vec::new();
             let r = e.line(line.as_bytes(), &mut out);
             prop_assert!(r.is_ok(), "{line}: {r:?}");
@@ -167,7 +167,7 @@ fn accepts_nothing_serde_json_refuses() {
         let i = at.index(line.len());
         if insert { line.insert(i, byte) } else { line[i] = byte }
         let options = Options { fields: vec!["q".to_string()], ..Options::default() };
-        let mut e = JsonlEnricher::new(&z, &options).unwrap();
+        let mut e = JsonlEnricher::new(&z, &options);
         let mut out = Vec::new();
         let ours = e.line(&line, &mut out).is_ok();
         let theirs = serde_json::from_slice::<Map<String, Value>>(&line);
