@@ -61,17 +61,12 @@ pub(crate) fn run(o: &Options) -> Result<(), Failure> {
     let version = cx.version.as_str();
     let app_name = package::package_name(&cx);
     let app_tgz = o.out.join(&app_name);
-    if o.build || !app_tgz.is_file() {
+    let tgz = if o.build || !app_tgz.is_file() {
         let built = package::package(&cx, o.build)?;
-        if built != app_tgz {
-            std::fs::create_dir_all(&o.out)
-                .map_err(|e| failed(format!("{}: {e}", o.out.display())))?;
-            std::fs::copy(&built, &app_tgz)
-                .map_err(|e| failed(format!("{}: {e}", app_tgz.display())))?;
-        }
-    }
-    let tgz =
-        std::fs::read(&app_tgz).map_err(|e| failed(format!("{}: {e}", app_tgz.display())))?;
+        place(&built, &app_tgz)?
+    } else {
+        std::fs::read(&app_tgz).map_err(|e| failed(format!("{}: {e}", app_tgz.display())))?
+    };
     let readme =
         std::fs::read(o.root.join("README.md")).map_err(|e| failed(format!("README.md: {e}")))?;
     let written = write_dist(&o.out, version, &app_name, &tgz, &readme, o.partial)?;
@@ -80,6 +75,24 @@ pub(crate) fn run(o: &Options) -> Result<(), Failure> {
         eprintln!("xtask: wrote {}", path.strip_prefix(&o.root).unwrap_or(&path).display());
     }
     Ok(())
+}
+
+/// The bytes of the package `built`, also at `dest` unless that is the
+/// same file under another spelling (`xtask/../dist/…`): copying a file
+/// onto itself would empty it.
+fn place(built: &Path, dest: &Path) -> Result<Vec<u8>, Failure> {
+    let bytes = std::fs::read(built).map_err(|e| failed(format!("{}: {e}", built.display())))?;
+    let same = matches!(
+        (built.canonicalize(), dest.canonicalize()),
+        (Ok(a), Ok(b)) if a == b
+    );
+    if !same {
+        if let Some(dir) = dest.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| failed(format!("{}: {e}", dir.display())))?;
+        }
+        write_file(dest, &bytes)?;
+    }
+    Ok(bytes)
 }
 
 /// Writes the archives and `SHA256SUMS` into `out` from the app package
@@ -292,6 +305,24 @@ mod tests {
 
     fn dist(dir: &Path, tgz: &[u8], partial: bool) -> Result<Vec<String>, Failure> {
         write_dist(dir, "9.8.7", "dynamicdns-9.8.7.tgz", tgz, b"# readme\n", partial)
+    }
+
+    /// The package found under another spelling of its own path keeps its
+    /// bytes (a copy onto itself once emptied it); elsewhere it is copied.
+    #[test]
+    fn the_package_is_placed_without_emptying_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dist = tmp.path().join("dist");
+        std::fs::create_dir_all(tmp.path().join("xtask")).unwrap();
+        std::fs::create_dir_all(&dist).unwrap();
+        let built = dist.join("app.tgz");
+        std::fs::write(&built, b"package bytes").unwrap();
+        let same = tmp.path().join("xtask/../dist/app.tgz");
+        assert_eq!(place(&built, &same).ok().unwrap(), b"package bytes");
+        assert_eq!(std::fs::read(&built).unwrap(), b"package bytes");
+        let other = tmp.path().join("out/app.tgz");
+        assert_eq!(place(&built, &other).ok().unwrap(), b"package bytes");
+        assert_eq!(std::fs::read(&other).unwrap(), b"package bytes");
     }
 
     #[test]
