@@ -7,8 +7,10 @@ use std::io::Read;
 use std::path::Path;
 
 use super::windows::require_windows;
-use super::{package, require_aarch64};
-use crate::util::manifest::{check_archive, Kind, Member, LINUX_AARCH64, WINDOWS_X86_64};
+use super::{package, require_aarch64, APP};
+use crate::util::manifest::{
+    check_archive, Kind, Member, LINUX_AARCH64, PLATFORMS, WINDOWS_X86_64,
+};
 
 // ---------------------------------------------------------------------------
 // The archive
@@ -22,6 +24,7 @@ struct Entry {
     gid: u64,
     mtime: u64,
     kind: u8,
+    data: Vec<u8>,
 }
 
 fn octal(field: &[u8]) -> u64 {
@@ -69,6 +72,7 @@ fn list_tgz(tgz: &Path) -> Vec<Entry> {
             gid: octal(&h[116..124]),
             mtime: octal(&h[136..148]),
             kind,
+            data: data[body..body + size].to_vec(),
         });
     }
     entries
@@ -105,4 +109,57 @@ fn the_archive_is_rooted_at_the_app_id_with_splunk_modes() {
     }
     let problems = check_archive(&members, &required);
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The release files `cargo xtask dist` writes beside the package (CI's
+/// package step runs it): `SHA256SUMS` names the package and one archive
+/// per platform with their digests, and each `.tar.gz` holds the very
+/// binary the package ships for its platform, under one top folder.
+#[test]
+fn release_archives_hold_the_packaged_binaries() {
+    let Some(tgz) = package() else { return };
+    let dist = tgz.parent().unwrap();
+    let sums = dist.join("SHA256SUMS");
+    if !sums.is_file() && std::env::var_os("DYNAMICDNS_REQUIRE_PACKAGE").is_none() {
+        return;
+    }
+    let version = env!("CARGO_PKG_VERSION");
+    let text = std::fs::read_to_string(&sums).expect("dist/SHA256SUMS (cargo xtask dist)");
+    let mut names = Vec::new();
+    for line in text.lines() {
+        let (sum, name) = line.split_once("  ").unwrap_or_else(|| panic!("{line:?}"));
+        let out = std::process::Command::new("sha256sum").arg(dist.join(name)).output().unwrap();
+        let got = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(got.split(' ').next(), Some(sum), "{name}");
+        names.push(name.to_string());
+    }
+    let app = list_tgz(&tgz);
+    let packaged = |path: &str| {
+        let want = format!("{APP}/{path}");
+        app.iter().find(|e| e.name == want).map(|e| e.data.clone())
+    };
+    let mut want = vec![format!("{APP}-{version}.tgz")];
+    for p in PLATFORMS {
+        let Some(binary) = packaged(&p.path()) else { continue };
+        if p.program.ends_with(".exe") {
+            // A zip: its layout is the xtask's unit tests'; here its digest.
+            want.push(format!("dynamicdns-{version}-{}.zip", p.release));
+            continue;
+        }
+        let name = format!("dynamicdns-{version}-{}.tar.gz", p.release);
+        let top = format!("dynamicdns-{version}-{}/", p.release);
+        let entries = list_tgz(&dist.join(&name));
+        assert!(entries.iter().all(|e| e.name.starts_with(&top)), "{name}");
+        let program = entries.iter().find(|e| e.name == format!("{top}{}", p.program)).unwrap();
+        assert!(
+            program.data == binary && program.mode == 0o755,
+            "{name}: not the packaged binary"
+        );
+        for f in ["README.md", "LICENSE"] {
+            assert!(entries.iter().any(|e| e.name == format!("{top}{f}")), "{name}: no {f}");
+        }
+        want.push(name);
+    }
+    want.sort();
+    assert_eq!(names, want);
 }

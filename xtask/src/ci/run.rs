@@ -236,7 +236,9 @@ pub(crate) fn run(ctx: &Ctx, steps: &[&'static Step], two_lanes: bool) -> i32 {
     // test (the app install tests use it when present); this run builds a
     // new one.
     if steps.iter().any(|s| s.name == "package") {
-        for p in [package(ctx), ctx.root.join("dist").join(format!("{}.sha256", package_name()))] {
+        let dist = ctx.root.join("dist");
+        let sha = dist.join(format!("{}.sha256", package_name()));
+        for p in [package(ctx), sha, dist.join("SHA256SUMS")] {
             let _ = std::fs::remove_file(p);
         }
     }

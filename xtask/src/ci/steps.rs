@@ -180,10 +180,10 @@ pub(crate) const STEPS: &[Step] = &[
         name: "package",
         lane: 1,
         when: When::Full,
-        work: Work::Cmds(&[cmd(&["cargo", "xtask", "package"])]),
+        work: Work::Cmds(&[cmd(&["cargo", "xtask", "dist"])]),
         packaged_bin: false,
-        about: "dist/dynamicdns-<version>.tgz: Linux x86_64 and aarch64 (glibc >= 2.17), \
-                Windows x86_64",
+        about: "the release in dist/: the app dynamicdns-<version>.tgz (Linux x86_64 and \
+                aarch64, glibc >= 2.17, Windows x86_64), the CLI archives, SHA256SUMS",
     },
     Step {
         name: "package-tests",
