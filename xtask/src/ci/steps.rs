@@ -125,7 +125,8 @@ pub(crate) const STEPS: &[Step] = &[
             run: debian_tools,
         },
         packaged_bin: false,
-        about: "strace (tests/sandbox.rs), valgrind (perf guard), ShellCheck, where missing",
+        about: "strace (tests/sandbox.rs), valgrind (perf guard, tests/bounded.rs), ShellCheck, \
+                where missing",
     },
     Step {
         name: "shellcheck",
