@@ -157,7 +157,16 @@ pub(crate) fn build_windows(cx: &Context, log: &Path, child: &Slot) -> Result<Pa
     let out = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
     let err = out.try_clone().map_err(|e| format!("{}: {e}", log.display()))?;
     let mut c = cargo(cx, p, "build");
-    c.env("RUSTC", &rustc)
+    // GNU ld writes the link time into the PE header (and so its checksum):
+    // without it the same commit links to the same bytes.
+    let flags = c
+        .get_envs()
+        .find(|(k, _)| *k == "RUSTFLAGS")
+        .and_then(|(_, v)| v)
+        .map(|v| v.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    c.env("RUSTFLAGS", format!("{flags} -C link-arg=-Wl,--no-insert-timestamp"))
+        .env("RUSTC", &rustc)
         .env("RUSTC_BOOTSTRAP", "1")
         .env("CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER", linker)
         .args(["--target", p.triple, "-Zbuild-std=std,panic_abort"])
