@@ -153,12 +153,19 @@ pub(super) fn rules(data: &ExportData<'_>, out: &mut String) -> Result<(), Expor
                 v.short_sha()
             );
             let _ = writeln!(out, "license: {}", licences.join(" AND "));
-            out.push_str("references:\n");
-            for o in &origins {
-                let _ =
-                    writeln!(out, "    - https://github.com/SigmaHQ/sigma/blob/master/{}", o.path);
+            // The rules the zones came from and their licence, when any did
+            // (the DRL is no reference of a rule made from other sources).
+            if !origins.is_empty() {
+                out.push_str("references:\n");
+                for o in &origins {
+                    let _ = writeln!(
+                        out,
+                        "    - https://github.com/SigmaHQ/sigma/blob/master/{}",
+                        o.path
+                    );
+                }
+                out.push_str("    - https://github.com/SigmaHQ/Detection-Rule-License\n");
             }
-            out.push_str("    - https://github.com/SigmaHQ/Detection-Rule-License\n");
             let mut author = "dynamicdns contributors (generated)".to_string();
             if !origins.is_empty() {
                 let names: Vec<&str> = origins.iter().map(|o| o.author).collect();
