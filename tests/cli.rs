@@ -86,6 +86,12 @@ b.example.com,False,,,,\n"
         b"\xff.duckdns.org,False,,,,\nlast.hopto.org,True,No-IP,hopto.org,ddns,core\n",
     );
     assert_eq!(String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&want));
+    // `-` alone reads stdin too, as `enrich -` does.
+    let dash = run(
+        &["check", "-"],
+        b"a.duckdns.org\r\n\nb.example.com\n\xff.duckdns.org\nlast.hopto.org",
+    );
+    assert_eq!(dash.stdout, o.stdout);
 }
 
 #[test]

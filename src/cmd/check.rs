@@ -1,5 +1,5 @@
 //! `dynamicdns check [VALUE...]`: judges values given as arguments, or one
-//! per stdin line, and writes a `value` column and the verdict fields
+//! per stdin line (no VALUE, or `-`), and writes a `value` column and the verdict fields
 //! (`enrich::write_csv_names`) as CSV rows.
 
 use std::ffi::OsString;
@@ -34,7 +34,8 @@ pub fn run(args: Vec<OsString>) -> Result<(), CliError> {
         row.push(b'\n');
         w.write_all(&row).map_err(CliError::Write)
     };
-    if args.positional.is_empty() {
+    // `-` alone is stdin, as for enrich (no value is a bare `-`).
+    if args.positional.is_empty() || args.positional == ["-"] {
         let mut stdin = io::stdin().lock();
         let mut line = Vec::new();
         loop {

@@ -185,7 +185,7 @@ pub(super) fn scp_about() -> String {
 pub(super) fn check_about() -> String {
     format!(
         "Judges each VALUE (a host name, URL, host:port …), or each line of stdin when no \
-         VALUE is given, and writes CSV: value,{} — one row per value, in input order.",
+         VALUE (or `-`) is given, and writes CSV: value,{} — one row per value, in input order.",
         field_names(",")
     )
 }
