@@ -263,4 +263,30 @@ mod tests {
         assert!(a.options.mode == Mode::Host && a.report && a.no_local);
         assert_eq!(a.lookups, Some(PathBuf::from("d")));
     }
+
+    /// The flag names the engine gives when it refuses an export option
+    /// another format reads are `zones export` flags of this table.
+    #[test]
+    fn export_option_names_are_flags() {
+        let a = parse_ok(
+            Cmd::Export,
+            &[
+                "--suricata-mode=dataset",
+                "--zeek-data=file",
+                "--kql-source=watchlist",
+                "--kql-url=https://x/",
+                "--elastic-fields=a",
+                "--no-comments",
+            ],
+        );
+        let named = a.export.unused_by(export::Format::Json);
+        assert_eq!(named.len(), 6);
+        for name in named {
+            let flag = FLAGS.iter().find(|f| format!("--{}", f.long) == name);
+            assert!(
+                flag.is_some_and(|f| flags_of(Cmd::Export).any(|e| e.long == f.long)),
+                "{name}"
+            );
+        }
+    }
 }
