@@ -61,15 +61,16 @@ pub(crate) fn remap_flags(repo: &Path, target_dir: &Path, cargo_home: &Path) -> 
 }
 
 /// `cargo` in the repository with what every shipped build shares: the
-/// build id, the path remapping, the profile, `--locked`, the one binary.
-fn cargo(cx: &Context, p: &Platform, subcommand: &str) -> Command {
+/// build id, the path remapping (then the platform's own `rustflags`), the
+/// profile, `--locked`, the one binary.
+fn cargo(cx: &Context, p: &Platform, subcommand: &str, rustflags: &str) -> Command {
     let cargo_home = std::env::var_os("CARGO_HOME").map(PathBuf::from).unwrap_or_else(|| {
         PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cargo")
     });
     let mut c = Command::new("cargo");
     c.current_dir(&cx.root)
         .env("DYNAMICDNS_BUILD", &cx.build_id)
-        .env("RUSTFLAGS", remap_flags(&cx.root, &cx.target_dir, &cargo_home))
+        .env("RUSTFLAGS", remap_flags(&cx.root, &cx.target_dir, &cargo_home) + rustflags)
         .env("CARGO_TARGET_DIR", build_dir(cx, p))
         .args([
             subcommand,
@@ -99,7 +100,7 @@ fn zigbuild(cx: &Context, p: &Platform, rustc: Option<&Path>) -> Result<(), Stri
         std::iter::once(dir.to_path_buf()).chain(std::env::split_paths(&path)),
     )
     .map_err(|e| e.to_string())?;
-    let mut c = cargo(cx, p, "zigbuild");
+    let mut c = cargo(cx, p, "zigbuild", "");
     c.env("PATH", path).args(["--target", &format!("{}.{GLIBC_FLOOR}", p.triple)]);
     if let Some(rustc) = rustc {
         c.env("RUSTC", rustc);
@@ -156,17 +157,10 @@ pub(crate) fn build_windows(cx: &Context, log: &Path, child: &Slot) -> Result<Pa
     let linker = tool(cx, "mingw", false)?;
     let out = std::fs::File::create(log).map_err(|e| format!("{}: {e}", log.display()))?;
     let err = out.try_clone().map_err(|e| format!("{}: {e}", log.display()))?;
-    let mut c = cargo(cx, p, "build");
     // GNU ld writes the link time into the PE header (and so its checksum):
     // without it the same commit links to the same bytes.
-    let flags = c
-        .get_envs()
-        .find(|(k, _)| *k == "RUSTFLAGS")
-        .and_then(|(_, v)| v)
-        .map(|v| v.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    c.env("RUSTFLAGS", format!("{flags} -C link-arg=-Wl,--no-insert-timestamp"))
-        .env("RUSTC", &rustc)
+    let mut c = cargo(cx, p, "build", " -C link-arg=-Wl,--no-insert-timestamp");
+    c.env("RUSTC", &rustc)
         .env("RUSTC_BOOTSTRAP", "1")
         .env("CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER", linker)
         .args(["--target", p.triple, "-Zbuild-std=std,panic_abort"])
