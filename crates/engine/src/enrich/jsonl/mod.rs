@@ -193,21 +193,8 @@ impl JsonlEnricher<'_> {
         to: usize,
         top: bool,
     ) -> Result<(), LineProblem> {
-        if depth >= MAX_DEPTH {
-            return Err(s.problem("nested too deeply"));
-        }
-        s.i += 1;
-        s.ws();
-        if s.peek() == Some(b'}') {
-            s.i += 1;
-            return Ok(());
-        }
-        loop {
-            s.ws();
+        s.object(depth, |s, depth| {
             let key_start = s.i;
-            if s.peek() != Some(b'"') {
-                return Err(s.problem("expected a key string"));
-            }
             let escaped = s.string(&mut self.key)?;
             let key: &[u8] = if escaped { &self.key } else { &s.b[key_start + 1..s.i - 1] };
             // Which active paths end or continue at this key.
@@ -235,23 +222,18 @@ impl JsonlEnricher<'_> {
             s.i += 1;
             s.ws();
             if end_here {
-                self.collect(s, depth + 1)?;
+                self.collect(s, depth)?;
             } else if next_to > next_from {
-                self.descend(s, depth + 1, next_from, next_to)?;
+                self.descend(s, depth, next_from, next_to)?;
             } else {
-                s.value(depth + 1)?;
+                s.value(depth)?;
             }
             self.active.truncate(next_from);
             if top {
                 self.members.push((key_start, s.i, is_output));
             }
-            s.ws();
-            match s.next() {
-                Some(b',') => continue,
-                Some(b'}') => return Ok(()),
-                _ => return Err(s.problem("expected ',' or '}' in an object")),
-            }
-        }
+            Ok(())
+        })
     }
 
     /// A value on the way along a path: objects are searched, arrays

@@ -83,33 +83,15 @@ impl Scan<'_> {
             Some(b'"') => {
                 self.skip_string()?;
             }
-            Some(b'{') => {
-                self.i += 1;
-                self.ws();
-                if self.peek() == Some(b'}') {
-                    self.i += 1;
-                    return Ok(());
+            Some(b'{') => self.object(depth, |s, depth| {
+                s.skip_string()?;
+                s.ws();
+                if s.next() != Some(b':') {
+                    return Err(s.problem("expected ':' after a key"));
                 }
-                loop {
-                    self.ws();
-                    if self.peek() != Some(b'"') {
-                        return Err(self.problem("expected a key string"));
-                    }
-                    self.skip_string()?;
-                    self.ws();
-                    if self.next() != Some(b':') {
-                        return Err(self.problem("expected ':' after a key"));
-                    }
-                    self.ws();
-                    self.value(depth + 1)?;
-                    self.ws();
-                    match self.next() {
-                        Some(b',') => continue,
-                        Some(b'}') => return Ok(()),
-                        _ => return Err(self.problem("expected ',' or '}' in an object")),
-                    }
-                }
-            }
+                s.ws();
+                s.value(depth)
+            })?,
             Some(b'[') => self.array(depth, |s, depth| s.value(depth))?,
             Some(b't') => self.literal(b"true")?,
             Some(b'f') => self.literal(b"false")?,
@@ -118,6 +100,39 @@ impl Scan<'_> {
             _ => return Err(self.problem("expected a JSON value")),
         }
         Ok(())
+    }
+
+    /// Walks the object at `{` (at `depth`), calling `each` with the scan
+    /// at each member's key (its opening quote) and the members' depth;
+    /// `each` reads the key, the `:` and the value. The one object grammar
+    /// that skipping and path descent share.
+    pub(super) fn object(
+        &mut self,
+        depth: usize,
+        mut each: impl FnMut(&mut Self, usize) -> Result<(), LineProblem>,
+    ) -> Result<(), LineProblem> {
+        if depth >= MAX_DEPTH {
+            return Err(self.problem("nested too deeply"));
+        }
+        self.i += 1;
+        self.ws();
+        if self.peek() == Some(b'}') {
+            self.i += 1;
+            return Ok(());
+        }
+        loop {
+            self.ws();
+            if self.peek() != Some(b'"') {
+                return Err(self.problem("expected a key string"));
+            }
+            each(self, depth + 1)?;
+            self.ws();
+            match self.next() {
+                Some(b',') => continue,
+                Some(b'}') => return Ok(()),
+                _ => return Err(self.problem("expected ',' or '}' in an object")),
+            }
+        }
     }
 
     /// Walks the array at `[` (at `depth`), calling `each` with the scan at
